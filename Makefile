@@ -1,0 +1,72 @@
+# QR Stand — the index of what a developer can do. `make help` lists it.
+
+GO          ?= go
+GOBIN       := $(shell $(GO) env GOPATH)/bin
+BUILD       := .build
+RUN_DIR     := .run
+STATICCHECK := $(GOBIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+VERSION     := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -s -w -X main.version=$(VERSION)
+BENCHTIME   ?= 1x
+
+# Ports for `make run`; the embedded broker stays off 1883, which a system
+# Mosquitto usually holds.
+HTTP_ADDR   ?= 127.0.0.1:8080
+MQTT_ADDR   ?= 127.0.0.1:1884
+
+.PHONY: help run test test-short lint bench build build-pi fuzz clean
+
+help:
+	@echo "make run        the whole system locally (cloud + embedded broker + WeChat simulator + one simulated stand)"
+	@echo "make test       the full test suite (services it finds on 127.0.0.1 are used; CI=true makes them required)"
+	@echo "make lint       go vet, gofmt, staticcheck"
+	@echo "make bench      benchmarks (BENCHTIME=$(BENCHTIME), e.g. BENCHTIME=2s)"
+	@echo "make build      binaries for this machine into $(BUILD)/"
+	@echo "make build-pi   stand binaries for a Raspberry Pi (linux/arm64 and linux/arm v6) into $(BUILD)/"
+	@echo "make fuzz       run every fuzz target for FUZZTIME each (default 20s)"
+
+run:
+	@mkdir -p $(RUN_DIR)
+	$(GO) run ./cloud/cmd/qrstand-cloud -dev -data $(RUN_DIR) -http $(HTTP_ADDR) -mqtt $(MQTT_ADDR)
+
+test:
+	$(GO) test -race -count=1 ./...
+
+test-short:
+	$(GO) test -short -count=1 ./...
+
+lint: $(STATICCHECK)
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(STATICCHECK) ./...
+
+$(STATICCHECK):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+build:
+	@mkdir -p $(BUILD)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/ ./cloud/cmd/... ./firmware/cmd/... ./printer/cmd/...
+
+# The stand links SQLite through cgo, so cross builds need a cross compiler
+# (Debian: gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf).
+build-pi:
+	@mkdir -p $(BUILD)/linux_arm64 $(BUILD)/linux_armv6
+	CGO_ENABLED=1 CC=aarch64-linux-gnu-gcc GOOS=linux GOARCH=arm64 \
+	  $(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/linux_arm64/ ./firmware/cmd/...
+	CGO_ENABLED=1 CC=arm-linux-gnueabihf-gcc GOOS=linux GOARCH=arm GOARM=6 \
+	  $(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/linux_armv6/ ./firmware/cmd/...
+
+clean:
+	rm -rf $(BUILD)
