@@ -1,0 +1,24 @@
+// Package standclient is the stand's side of the wire: an MQTT client
+// (github.com/eclipse/paho.mqtt.golang) that makes the delivery promise of
+// DESIGN §5 the easy path.
+//
+//   - Fixed client id (= device id), clean session off, and a file store, so
+//     the broker keeps the stand's queue while it is away and the stand's own
+//     unacknowledged uplinks survive a reboot.
+//   - Handlers are registered per message kind with [Client.Handle]. A
+//     message is acknowledged — the MQTT PUBACK and the application-level ack
+//     message on the up topic — only after its handler returned nil; the
+//     handler makes the event durable first. A handler error leaves the
+//     message unacknowledged: the broker redelivers it on the next connection
+//     and the cloud's outbox resends it.
+//   - A kind without a handler is acked as "ignored" and logged; a payload
+//     that does not decode is acked as "rejected" when its id is readable and
+//     logged either way, so one bad message never blocks the queue.
+//   - Reconnects use exponential backoff with full jitter, so a fleet that
+//     lost its broker does not come back in lockstep.
+//   - The last will marks the stand offline on its retained state topic; a
+//     connect marks it online; a clean Run exit marks it offline too.
+//   - Subscriptions are made in the on-connect handler, and the same
+//     dispatcher is the default handler, so messages a persistent session
+//     delivers before the SUBACK are not lost.
+package standclient
