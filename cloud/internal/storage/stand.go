@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/mqtt"
 )
 
-// RegisterStand records a stand and the hash of its secret. Registering an
+// RegisterStand records a stand and the hash of its secret (mqtt.HashSecret,
+// the form the broker checks). Registering an
 // existing id fails with ErrConflict.
 func (s *Storage) RegisterStand(ctx context.Context, id, secret string, now time.Time) (model.Stand, error) {
-	st := model.Stand{ID: id, SecretHash: HashSecret(secret), CreatedAt: now.UTC()}
+	st := model.Stand{ID: id, SecretHash: mqtt.HashSecret(secret), CreatedAt: now.UTC()}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM stands WHERE id = ?`), id).Scan(&n); err != nil {
@@ -77,7 +79,7 @@ func (s *Storage) VerifyStandSecret(ctx context.Context, id, secret string) (boo
 	if err != nil {
 		return false, err
 	}
-	return subtle.ConstantTimeCompare([]byte(st.SecretHash), []byte(HashSecret(secret))) == 1, nil
+	return mqtt.CheckSecret(st.SecretHash, secret), nil
 }
 
 // SetPairCode records the one-time code a stand announced in pair.request.
@@ -135,4 +137,13 @@ func (s *Storage) UnpairStand(ctx context.Context, id string) error {
 		return fmt.Errorf("storage: unpair stand: %w", err)
 	}
 	return nil
+}
+
+// StandSecretHash is the broker's authentication lookup (broker.StandLookup).
+func (s *Storage) StandSecretHash(ctx context.Context, id string) (string, error) {
+	st, err := s.Stand(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return st.SecretHash, nil
 }
