@@ -33,8 +33,8 @@ type Config struct {
 
 // Link is the cloud's MQTT client for pairing and store.config.
 type Link struct {
-	cfg    Config
-	st     *storage.Storage
+	cfg      Config
+	st       *storage.Storage
 	clientMu sync.RWMutex
 	client   paho.Client // set by Run
 
