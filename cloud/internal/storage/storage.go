@@ -101,13 +101,6 @@ const timeLayout = "2006-01-02T15:04:05.000000Z"
 // ts formats a time for storage: UTC, fixed width so text order is time order.
 func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-func nts(t time.Time) sql.NullString {
-	if t.IsZero() {
-		return sql.NullString{}
-	}
-	return sql.NullString{String: ts(t), Valid: true}
-}
-
 func parseTS(s string) time.Time {
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
