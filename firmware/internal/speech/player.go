@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // Player plays one WAV file and returns when it has finished (or ctx ends).
@@ -35,6 +36,8 @@ func (a APlay) Play(ctx context.Context, wav []byte) error {
 	}
 	cmd := exec.CommandContext(ctx, path, "-q", "-D", dev, "-t", "wav", "-")
 	cmd.Stdin = bytes.NewReader(wav)
+	// If aplay leaves a child holding stderr, do not wait on it forever.
+	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
