@@ -38,16 +38,24 @@ type options struct {
 	sox     string
 }
 
+// defaultOptions are the settings the committed pack was made with.
+func defaultOptions() options {
+	return options{
+		out: "firmware/internal/speech/packs/default", voice: "cmn-latn-pinyin",
+		speed: 200, pitch: 50, gapMS: 30, pauseMS: 200, espeak: "espeak-ng", sox: "sox",
+	}
+}
+
 func main() {
-	var o options
-	flag.StringVar(&o.out, "out", "firmware/internal/speech/packs/default", "pack folder to (re)write")
-	flag.StringVar(&o.voice, "voice", "cmn-latn-pinyin", "espeak-ng voice; must read tone-numbered pinyin")
-	flag.IntVar(&o.speed, "speed", 160, "espeak-ng speed in words per minute")
-	flag.IntVar(&o.pitch, "pitch", 50, "espeak-ng pitch, 0–99")
-	flag.IntVar(&o.gapMS, "gap", 30, "silence between clips in ms (manifest gap_ms)")
-	flag.IntVar(&o.pauseMS, "pause", 200, "silence for a pause token in ms (manifest pause_ms)")
-	flag.StringVar(&o.espeak, "espeak", "espeak-ng", "espeak-ng binary")
-	flag.StringVar(&o.sox, "sox", "sox", "sox binary")
+	o := defaultOptions()
+	flag.StringVar(&o.out, "out", o.out, "pack folder to (re)write")
+	flag.StringVar(&o.voice, "voice", o.voice, "espeak-ng voice; must read tone-numbered pinyin")
+	flag.IntVar(&o.speed, "speed", o.speed, "espeak-ng speed in words per minute")
+	flag.IntVar(&o.pitch, "pitch", o.pitch, "espeak-ng pitch, 0–99")
+	flag.IntVar(&o.gapMS, "gap", o.gapMS, "silence between clips in ms (manifest gap_ms)")
+	flag.IntVar(&o.pauseMS, "pause", o.pauseMS, "silence for a pause token in ms (manifest pause_ms)")
+	flag.StringVar(&o.espeak, "espeak", o.espeak, "espeak-ng binary")
+	flag.StringVar(&o.sox, "sox", o.sox, "sox binary")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := run(o, log); err != nil {
