@@ -152,3 +152,29 @@ func TestReadBackRejects(t *testing.T) {
 		t.Errorf("readBack(一万零二亿元) = %d", got)
 	}
 }
+
+// FuzzTokenize: text read back from storage either splits into known tokens
+// that join to the same text, or is refused with ErrUnknownText.
+func FuzzTokenize(f *testing.F) {
+	f.Add("微信收款十二点五元")
+	f.Add("离线期间收款三笔，共四十五点五元")
+	f.Add("十二块")
+	f.Add("\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		toks, err := Tokenize(s)
+		if err != nil {
+			if !errors.Is(err, ErrUnknownText) {
+				t.Fatalf("Tokenize(%q): %v", s, err)
+			}
+			return
+		}
+		for _, tok := range toks {
+			if !tok.Known() {
+				t.Fatalf("Tokenize(%q) gave unknown token %q", s, tok)
+			}
+		}
+		if Text(toks) != s {
+			t.Fatalf("Text(Tokenize(%q)) = %q", s, Text(toks))
+		}
+	})
+}

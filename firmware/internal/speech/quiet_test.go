@@ -55,3 +55,25 @@ func TestQuietHoursText(t *testing.T) {
 		t.Error("Validate(End 1440): no error")
 	}
 }
+
+// FuzzQuietHours: the config parser never panics, and what it accepts is a
+// valid window that prints back to a form it parses to the same window.
+func FuzzQuietHours(f *testing.F) {
+	for _, s := range []string{"22:00-07:00", "", "off", "7:5-8:00", "24:00-01:00", "-", "12:00-12:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var q QuietHours
+		if err := q.UnmarshalText([]byte(s)); err != nil {
+			return
+		}
+		if err := q.Validate(); err != nil {
+			t.Fatalf("%q accepted as invalid %+v: %v", s, q, err)
+		}
+		var back QuietHours
+		text, _ := q.MarshalText()
+		if err := back.UnmarshalText(text); err != nil || back != q {
+			t.Fatalf("%q → %+v → %q → %+v, %v", s, q, text, back, err)
+		}
+	})
+}
