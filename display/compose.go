@@ -108,19 +108,30 @@ type split struct {
 // for the status bar and six CJK characters at scale 1.
 const minColumn = 120
 
-// layoutQR encodes url and splits the canvas. Landscape frames put the QR
-// at the left, as tall as the frame unless that would leave the column
-// narrower than minColumn; portrait frames put it on top. The QR box is
-// trimmed to a whole number of modules so the column gets every spare pixel.
+// layoutQR encodes url, draws it and splits the canvas.
 func (c *canvas) layoutQR(url string) (split, error) {
 	q, err := EncodeQR(url)
 	if err != nil {
 		return split{}, err
 	}
-	W, H := c.img.Rect.Dx(), c.img.Rect.Dy()
+	sp, err := planQR(c.img.Rect.Size(), q)
+	if err != nil {
+		return split{}, err
+	}
+	q.Draw(c.img, sp.place)
+	return sp, nil
+}
+
+// planQR splits a frame of size between q and the text. Landscape frames
+// put the QR at the left, as tall as the frame unless that would leave the
+// column narrower than minColumn; portrait frames put it on top, under the
+// status bar. The QR box is trimmed to a whole number of modules so the
+// column gets every spare pixel.
+func planQR(size image.Point, q *QR) (split, error) {
+	W, H := size.X, size.Y
 	n := q.Size() + 2*QuietZone
-	var sp split
-	sp.qr = q
+	sp := split{qr: q}
+	var box image.Rectangle
 	if W*5 >= H*6 { // landscape
 		side := min(H, W-minColumn)
 		scale := side / n
@@ -128,12 +139,8 @@ func (c *canvas) layoutQR(url string) (split, error) {
 			return split{}, fmt.Errorf("%w: %d modules + quiet zone in %d px", ErrQRTooLarge, q.Size(), side)
 		}
 		side = scale * n
-		box := image.Rect(0, (H-side)/2, side, (H-side)/2+side)
-		sp.place, _ = q.Place(box)
-		sp.col = image.Rect(side, 0, W, H).Inset(0)
-		sp.col.Max.X -= 4
-		sp.col.Min.Y += 2
-		sp.col.Max.Y -= 2
+		box = image.Rect(0, (H-side)/2, side, (H-side)/2+side)
+		sp.col = image.Rect(side, 2, W-4, H-2)
 	} else { // portrait
 		side := min(W, H-3*font.Height)
 		scale := side / n
@@ -141,12 +148,14 @@ func (c *canvas) layoutQR(url string) (split, error) {
 			return split{}, fmt.Errorf("%w: %d modules + quiet zone in %d px", ErrQRTooLarge, q.Size(), side)
 		}
 		side = scale * n
-		box := image.Rect((W-side)/2, font.Height+4, (W-side)/2+side, font.Height+4+side)
-		sp.place, _ = q.Place(box)
+		box = image.Rect((W-side)/2, font.Height+4, (W-side)/2+side, font.Height+4+side)
 		sp.col = image.Rect(4, 2, W-4, H-2)
 	}
+	var err error
+	if sp.place, err = q.Place(box); err != nil {
+		return split{}, err
+	}
 	sp.k = max(1, min(3, sp.col.Dx()/150))
-	q.Draw(c.img, sp.place)
 	return sp, nil
 }
 

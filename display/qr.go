@@ -91,12 +91,29 @@ func (q *QR) Draw(dst *image1bit.VerticalLSB, p Placement) {
 	}
 }
 
-// fillRect sets every pixel of r ∩ dst.Bounds() to b.
+// fillRect sets every pixel of r ∩ dst.Bounds() to b, a byte (8 rows of
+// one column) at a time.
 func fillRect(dst *image1bit.VerticalLSB, r image.Rectangle, b image1bit.Bit) {
 	r = r.Intersect(dst.Rect)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			dst.SetBit(x, y, b)
+	if r.Empty() {
+		return
+	}
+	for y := r.Min.Y; y < r.Max.Y; {
+		i, bit := dst.PixOffset(r.Min.X, y)
+		band := y | 7 // last row of this 8-row band
+		last := min(band, r.Max.Y-1)
+		var mask byte
+		for ; bit != 0 && y <= last; y++ {
+			mask |= bit
+			bit <<= 1
+		}
+		row := dst.Pix[i : i+r.Dx()]
+		for x := range row {
+			if b {
+				row[x] |= mask
+			} else {
+				row[x] &^= mask
+			}
 		}
 	}
 }

@@ -3,10 +3,12 @@ package display
 import (
 	"image"
 	"image/color"
+	"image/draw"
 	"strings"
 	"unicode"
 
 	"github.com/qrstand/qrstand/display/font"
+	"golang.org/x/image/math/fixed"
 	"periph.io/x/devices/v3/ssd1306/image1bit"
 )
 
@@ -34,9 +36,32 @@ const (
 	white ink = true
 )
 
-// text draws s with its cell's top-left at (x, y), clipped to box.
+// text draws s with its cell's top-left at (x, y), clipped to box, and
+// returns the x after it. It blits glyph masks bit by bit rather than going
+// through draw.DrawMask's generic per-pixel colour path, which is several
+// times slower on a 1-bit image.
 func text(dst *image1bit.VerticalLSB, box image.Rectangle, f *font.Face, x, y int, s string, c ink) int {
-	return f.DrawString(clip{dst, box.Intersect(dst.Rect)}, x, y, image1bit.Bit(c), s)
+	box = box.Intersect(dst.Rect)
+	dot := fixed.P(x, y+f.Metrics().Ascent.Round())
+	for _, r := range s {
+		dr, mask, mp, adv, _ := f.Glyph(dot, r)
+		dot.X += adv
+		a, ok := mask.(*image.Alpha)
+		if !ok {
+			draw.DrawMask(clip{dst, box}, dr, image.NewUniform(image1bit.Bit(c)), image.Point{}, mask, mp, draw.Over)
+			continue
+		}
+		vis := dr.Intersect(box)
+		for py := vis.Min.Y; py < vis.Max.Y; py++ {
+			row := a.Pix[(py-dr.Min.Y+mp.Y)*a.Stride:]
+			for px := vis.Min.X; px < vis.Max.X; px++ {
+				if row[px-dr.Min.X+mp.X] != 0 {
+					dst.SetBit(px, py, image1bit.Bit(c))
+				}
+			}
+		}
+	}
+	return dot.X.Round()
 }
 
 // centred draws s centred horizontally in box at y.
