@@ -116,9 +116,9 @@ func TestYuan(t *testing.T) {
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
 		"  老王\n面馆\t ": "老王 面馆",
-		"a\x00\x01b":    "a b",
-		"\xff":          "\uFFFD",
-		"":              "",
+		"a\x00\x01b":  "a b",
+		"\xff":        "\uFFFD",
+		"":            "",
 	} {
 		if got := clean(in); got != want {
 			t.Errorf("clean(%q) = %q, want %q", in, got, want)
