@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -155,5 +154,3 @@ func sdkReason(err error) string {
 	}
 	return s
 }
-
-var errNoHandler = errors.New("wxpay: no notify handler")
