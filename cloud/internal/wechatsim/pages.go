@@ -127,7 +127,7 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request) {
 	f, _ := json.MarshalIndent(s.Faults(), "", "  ")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = pages.ExecuteTemplate(w, "admin.html", map[string]any{
-		"KeyID": s.PlatformKeyID, "Faults": string(f), "Orders": s.Orders(),
+		"KeyID": s.PlatformKeyID, "TZ": shanghai, "Faults": string(f), "Orders": s.Orders(),
 		"Refunds": s.Refunds(), "Deliveries": s.Deliveries(), "Messages": s.Messages(),
 	})
 }

@@ -362,3 +362,29 @@ func TestFaultsEndpoint(t *testing.T) {
 		t.Fatalf("admin page: %d", resp.StatusCode)
 	}
 }
+
+// FuzzAuthorization: whatever Authorization header and body arrive, the
+// simulator answers 401 without panicking (nothing but the merchant's key
+// can produce an accepted signature).
+func FuzzAuthorization(f *testing.F) {
+	f.Add(`WECHATPAY2-SHA256-RSA2048 mchid="1900000100",nonce_str="n",timestamp="1",serial_no="SERIAL1",signature="AAAA"`, "{}")
+	f.Add(`WECHATPAY2-SHA256-RSA2048 mchid="1900000100",,,=`, "")
+	f.Add(`WECHATPAY2-SHA256-RSA2048 "`, "x")
+	mk, pk := func() (*rsa.PrivateKey, *rsa.PrivateKey) {
+		k1, _ := rsa.GenerateKey(rand.Reader, 1024)
+		k2, _ := rsa.GenerateKey(rand.Reader, 1024)
+		return k1, k2
+	}()
+	s := &Server{Merchants: []Merchant{{MchID: "1900000100", SerialNo: "SERIAL1", PublicKey: &mk.PublicKey,
+		APIv3Key: "0123456789abcdefghijklmnopqrstuv"}}, PlatformKey: pk}
+	defer s.Close()
+	f.Fuzz(func(t *testing.T, auth, body string) {
+		r := httptest.NewRequest("POST", "/v3/pay/partner/transactions/jsapi", strings.NewReader(body))
+		r.Header.Set("Authorization", auth)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != http.StatusUnauthorized && w.Code != http.StatusBadRequest {
+			t.Fatalf("answered %d to %q", w.Code, auth)
+		}
+	})
+}

@@ -1,6 +1,10 @@
 package wxpay
 
 import (
+	"context"
+	"errors"
+
+	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -86,5 +90,35 @@ func TestSandboxTransport(t *testing.T) {
 	// A host that is neither WeChat's nor the sandbox's is left alone.
 	if _, err := c.Get("http://127.0.0.1:1/never"); err == nil {
 		t.Fatal("request to a closed port succeeded: it was rewritten")
+	}
+}
+
+// TestSandboxOverTLS: the simulator served over HTTPS, reached through the
+// rewriting transport on top of a transport that trusts its certificate.
+func TestSandboxOverTLS(t *testing.T) {
+	mk, pk := testKeys(t)
+	sim := &wechatsim.Server{Merchants: []wechatsim.Merchant{{MchID: testSpMchID, SerialNo: testSerial,
+		PublicKey: &mk.PublicKey, APIv3Key: testAPIv3Key}}, PlatformKey: pk}
+	srv := httptest.NewTLSServer(sim)
+	defer srv.Close()
+	defer sim.Close()
+	cfg := validConfig(t)
+	cfg.PlatformPublicKey, cfg.PlatformPublicKeyID = sim.PlatformPublicKey(), sim.PlatformPublicKeyID()
+	cfg.SandboxBaseURL = srv.URL
+	cfg.Transport = srv.Client().Transport
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(srv.URL, "https://") || !c.Sandbox() {
+		t.Fatalf("not https sandbox: %s", srv.URL)
+	}
+	// A 2xx answer, so the SDK verified the platform signature over TLS.
+	if _, err := c.Prepay(context.Background(), PrepayRequest{SubMchID: testSubMchID, OutTradeNo: "QRS-TLS-000001",
+		AmountFen: 1, SpOpenID: testOpenID, Description: "x"}); err != nil {
+		t.Fatalf("Prepay over TLS: %v", err)
+	}
+	if _, err := c.QueryByOutTradeNo(context.Background(), testSubMchID, "QRS-TLS-000002"); !errors.Is(err, ErrOrderNotExist) {
+		t.Fatalf("err = %v, want ErrOrderNotExist", err)
 	}
 }
