@@ -47,7 +47,8 @@ type Faults struct {
 	SlowAnswers     int           `json:"slow_answers,omitempty"`
 	SlowAnswerDelay time.Duration `json:"slow_answer_delay,omitempty"`
 	// BadResponseSignatures signs the next this many 2xx answers with a
-	// WECHATPAY/SIGNTEST/ signature (the work is done).
+	// WECHATPAY/SIGNTEST/ signature (the work is done); 4xx answers do not
+	// count.
 	BadResponseSignatures int `json:"bad_response_signatures,omitempty"`
 }
 
@@ -68,9 +69,8 @@ func (s *Server) Faults() Faults {
 }
 
 type apiFault struct {
-	status       int
-	delay        time.Duration
-	badSignature bool
+	status int
+	delay  time.Duration
 }
 
 func (s *Server) takeAPIFault() apiFault {
@@ -93,9 +93,16 @@ func (s *Server) takeAPIFault() apiFault {
 			a.delay = 30 * time.Second
 		}
 	}
-	if f.BadResponseSignatures > 0 {
-		f.BadResponseSignatures--
-		a.badSignature = true
-	}
 	return a
+}
+
+// takeBadSignature consumes one BadResponseSignatures for a 2xx answer.
+func (s *Server) takeBadSignature() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faults.BadResponseSignatures > 0 {
+		s.faults.BadResponseSignatures--
+		return true
+	}
+	return false
 }

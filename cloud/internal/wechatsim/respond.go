@@ -64,7 +64,7 @@ func (s *Server) apiHandler(h func(w http.ResponseWriter, r *http.Request, c *ca
 			w.Header()[k] = v
 		}
 		s.Log.Info("wechatsim: api", "method", r.Method, "uri", r.RequestURI, "status", bw.status)
-		s.send(w, bw.status, bw.body.Bytes(), fail.badSignature && bw.status/100 == 2)
+		s.send(w, bw.status, bw.body.Bytes(), bw.status/100 == 2 && s.takeBadSignature())
 	})
 }
 

@@ -388,3 +388,34 @@ func FuzzAuthorization(f *testing.F) {
 		}
 	})
 }
+
+// TestExpiredOrder: past time_expire the confirm page and Pay refuse.
+func TestExpiredOrder(t *testing.T) {
+	s, srv := newSim(t)
+	var offset atomic.Int64
+	s.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	b, _ := json.Marshal(map[string]any{
+		"sp_appid": "wx1", "sp_mchid": "1900000100", "sub_mchid": "1900000109", "description": "面",
+		"out_trade_no": "QRS-EXPIRE-01", "notify_url": "https://x.example/n",
+		"time_expire": time.Now().Add(2 * time.Minute).Format(time.RFC3339),
+		"amount":      map[string]any{"total": 100}, "payer": map[string]any{"sp_openid": "o1"},
+	})
+	status, body, _ := do(t, srv, "POST", "/v3/pay/partner/transactions/jsapi", string(b), true)
+	if status != 200 {
+		t.Fatalf("prepay: %d %s", status, body)
+	}
+	o, _ := s.Order("1900000100", "QRS-EXPIRE-01")
+	offset.Store(int64(3 * time.Minute))
+	if err := s.Pay(o.PrepayID); err != ErrOrderExpired {
+		t.Fatalf("Pay = %v, want ErrOrderExpired", err)
+	}
+	resp, err := http.Get(ConfirmURL(srv.URL, o.PrepayID, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "该订单已过期") {
+		t.Fatalf("confirm page of expired order:\n%s", page)
+	}
+}

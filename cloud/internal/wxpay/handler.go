@@ -26,6 +26,11 @@ type notifyReply struct {
 // never reaches the answer; it is logged.
 func (c *Client) NotifyHandler(fn NotifyFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			reply(w, http.StatusMethodNotAllowed, "FAIL", "仅支持POST")
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), c.cfg.NotifyTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)

@@ -57,6 +57,11 @@ func TestNotifyHandlerRejectsForgeries(t *testing.T) {
 			}
 		})
 	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/wxpay/notify", nil))
+	if w.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("GET answered %d", w.Code)
+	}
 	if called != 0 {
 		t.Fatalf("callback ran %d times", called)
 	}
