@@ -135,6 +135,7 @@ func BenchmarkParseNotify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notifies/s")
 }
 
 func BenchmarkPrepayRoundTrip(b *testing.B) {
@@ -152,6 +153,7 @@ func BenchmarkPrepayRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "prepays/s")
 }
 
 func errorsIsAny(err error, targets ...error) bool {
