@@ -419,3 +419,30 @@ func TestExpiredOrder(t *testing.T) {
 		t.Fatalf("confirm page of expired order:\n%s", page)
 	}
 }
+
+// TestRetryScheduleExhausted: a receiver that never answers 2xx gets the
+// first delivery and the 15 resends of WeChat's schedule, then nothing.
+func TestRetryScheduleExhausted(t *testing.T) {
+	s, srv := newSim(t)
+	s.Speedup = 1_000_000 // 24 h 4 min of schedule in ~87 ms
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
+	defer rcv.Close()
+	id := prepay(t, s, srv, "QRS-EXHAUST-01", rcv.URL+"/n")
+	if err := s.Pay(id); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ds, err := s.WaitDeliveries(ctx, func(ds []Delivery) bool { return len(ds) >= 1+len(RetrySchedule) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A 17th delivery would follow at once at this speed; give it a
+	// generous second to show up.
+	short, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	defer cancel2()
+	ds, _ = s.WaitDeliveries(short, func(ds []Delivery) bool { return len(ds) > 1+len(RetrySchedule) })
+	if len(ds) != 16 || ds[15].Attempt != 16 {
+		t.Fatalf("%d deliveries, want 16 (last attempt %d)", len(ds), ds[len(ds)-1].Attempt)
+	}
+}

@@ -34,7 +34,8 @@ type Config struct {
 	// NotifyURL receives payment and refund notifies: https, no query.
 	NotifyURL string
 	// SandboxBaseURL, when set (e.g. "http://127.0.0.1:8090"), sends every
-	// API call to the simulator instead of api.mch.weixin.qq.com.
+	// API call to the simulator instead of api.mch.weixin.qq.com. Scheme and
+	// host only: the simulator must serve /v3/ at the root of that host.
 	SandboxBaseURL string
 	// Timeout bounds one API call. Default 10s.
 	Timeout time.Duration
@@ -73,8 +74,11 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("wxpay: config: NotifyURL must be an https URL without query (http allowed in sandbox)"))
 	}
 	if c.SandboxBaseURL != "" {
-		if u, err := url.Parse(c.SandboxBaseURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			errs = append(errs, errors.New("wxpay: config: SandboxBaseURL must be an http(s) URL"))
+		// Only scheme and host are rewritten, and the simulator checks the
+		// signature over the path as signed: a path prefix cannot work.
+		if u, err := url.Parse(c.SandboxBaseURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			errs = append(errs, errors.New("wxpay: config: SandboxBaseURL must be an http(s) URL with no path"))
 		}
 	}
 	return errors.Join(errs...)

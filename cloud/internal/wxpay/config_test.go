@@ -38,6 +38,8 @@ func TestConfigValidate(t *testing.T) {
 		{"http notify outside sandbox", func(c *Config) { c.NotifyURL = "http://qr.example.com/n" }, "NotifyURL must be"},
 		{"notify with query", func(c *Config) { c.NotifyURL = "https://qr.example.com/n?a=1" }, "NotifyURL must be"},
 		{"bad sandbox url", func(c *Config) { c.SandboxBaseURL = "127.0.0.1:8090" }, "SandboxBaseURL must be"},
+		{"sandbox url with path", func(c *Config) { c.SandboxBaseURL = "http://127.0.0.1:8090/wechatsim" }, "SandboxBaseURL must be"},
+		{"sandbox url with slash", func(c *Config) { c.SandboxBaseURL = "http://127.0.0.1:8090/" }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
