@@ -433,7 +433,7 @@ func TestRetryScheduleExhausted(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ds, err := s.WaitDeliveries(ctx, func(ds []Delivery) bool { return len(ds) >= 1+len(RetrySchedule) })
+	_, err := s.WaitDeliveries(ctx, func(ds []Delivery) bool { return len(ds) >= 1+len(RetrySchedule) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +441,7 @@ func TestRetryScheduleExhausted(t *testing.T) {
 	// generous second to show up.
 	short, cancel2 := context.WithTimeout(context.Background(), time.Second)
 	defer cancel2()
-	ds, _ = s.WaitDeliveries(short, func(ds []Delivery) bool { return len(ds) > 1+len(RetrySchedule) })
+	ds, _ := s.WaitDeliveries(short, func(ds []Delivery) bool { return len(ds) > 1+len(RetrySchedule) })
 	if len(ds) != 16 || ds[15].Attempt != 16 {
 		t.Fatalf("%d deliveries, want 16 (last attempt %d)", len(ds), ds[len(ds)-1].Attempt)
 	}
