@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-func validConfig(t *testing.T) Config {
+func validConfig(t testing.TB) Config {
 	mk, pk := testKeys(t)
 	return Config{
 		SpAppID: testSpAppID, SpMchID: testSpMchID, MerchantSerial: testSerial, PrivateKey: mk,
