@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -163,4 +164,45 @@ func errorsIsAny(err error, targets ...error) bool {
 		}
 	}
 	return false
+}
+
+// TestNotifyCallbackDeadline: a callback that blocks is cut off by the
+// NotifyTimeout deadline and the answer is a 500 (WeChat resends), not a
+// hang past WeChat's 5 s; a panicking callback is a 500 too.
+func TestNotifyCallbackDeadline(t *testing.T) {
+	h, body, _ := captureNotify(t, wechatsim.Faults{})
+	cfg := validConfig(t)
+	_, pk := testKeys(t)
+	cfg.PlatformPublicKey = &pk.PublicKey
+	cfg.PlatformPublicKeyID = h.Get("Wechatpay-Serial")
+	cfg.NotifyTimeout = 50 * time.Millisecond
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		fn   NotifyFunc
+		want int
+	}{
+		{"blocks until deadline", func(ctx context.Context, _ Notify) error { <-ctx.Done(); return ctx.Err() }, http.StatusInternalServerError},
+		{"panics", func(context.Context, Notify) error { panic("boom") }, http.StatusInternalServerError},
+		{"rejects", func(context.Context, Notify) error { return fmt.Errorf("amount mismatch: %w", ErrRejectNotify) }, http.StatusBadRequest},
+		{"accepts", func(context.Context, Notify) error { return nil }, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			c.NotifyHandler(tt.fn).ServeHTTP(w, replay(h, body))
+			var got notifyReply
+			_ = json.Unmarshal(w.Body.Bytes(), &got)
+			wantCode := "FAIL"
+			if tt.want == http.StatusOK {
+				wantCode = "SUCCESS"
+			}
+			if w.Code != tt.want || got.Code != wantCode {
+				t.Fatalf("answer %d %s, want %d %s", w.Code, w.Body, tt.want, wantCode)
+			}
+		})
+	}
 }
