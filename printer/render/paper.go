@@ -9,8 +9,6 @@ type paper struct {
 	pix    []byte // w bytes per row, 1 = black
 }
 
-func (p *paper) rows() int { return len(p.pix) / p.w }
-
 func (p *paper) grow(rows int) {
 	if n := rows * p.w; n > len(p.pix) {
 		p.pix = append(p.pix, make([]byte, n-len(p.pix))...)
