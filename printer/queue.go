@@ -72,6 +72,7 @@ type Queue struct {
 	wake chan struct{}
 
 	mu      sync.Mutex
+	running bool
 	jobs    []Job
 	status  Status
 	statErr error
@@ -139,9 +140,25 @@ func (q *Queue) Status() (Status, error) {
 	return q.status, q.statErr
 }
 
+// ErrRunning is returned by Run while another Run of the same queue is
+// going: two writers would interleave jobs.
+var ErrRunning = errors.New("printer: queue already running")
+
 // Run prints jobs until ctx ends (returning ctx.Err()) or the transport
 // fails (returning the error; the job stays queued).
 func (q *Queue) Run(ctx context.Context) error {
+	q.mu.Lock()
+	if q.running {
+		q.mu.Unlock()
+		return ErrRunning
+	}
+	q.running = true
+	q.mu.Unlock()
+	defer func() {
+		q.mu.Lock()
+		q.running = false
+		q.mu.Unlock()
+	}()
 	for {
 		j, ok := q.head()
 		if !ok {

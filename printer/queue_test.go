@@ -246,6 +246,9 @@ func TestQueueStopsOnCancel(t *testing.T) {
 	h.q.Submit(jobs("a")[0])
 	h.run(t)
 	wait(t, h.status, "status")
+	if err := h.q.Run(context.Background()); !errors.Is(err, printer.ErrRunning) {
+		t.Errorf("second Run() = %v, want ErrRunning", err)
+	}
 	h.cancel()
 	if err := wait(t, h.done, "Run to return"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Run() = %v, want context.Canceled", err)
