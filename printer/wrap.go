@@ -111,7 +111,7 @@ func Pad(s string, cols int, a escpos.Alignment) string {
 // wrapped and left-aligned (as running text reads) if not.
 func Pair(label, value string, cols int) []string {
 	lw, vw := escpos.Width(label), escpos.Width(value)
-	if lw+1+vw <= cols {
+	if lw+1+vw <= cols && !strings.ContainsRune(label+value, '\n') {
 		return []string{escpos.Printable(label) + strings.Repeat(" ", cols-lw-vw) + escpos.Printable(value)}
 	}
 	lines := Wrap(label, cols)
