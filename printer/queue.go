@@ -37,10 +37,12 @@ type QueueConfig struct {
 	After func(time.Duration) <-chan time.Time
 	// OnStatus, if set, is called from Run whenever the printer's status or
 	// the error querying it changes (err is a status sentinel such as
-	// ErrPaperOut, ErrNoReply, or nil when the printer can print).
+	// ErrPaperOut, ErrNoReply, or nil when the printer can print). It runs
+	// on Run's goroutine and must not block.
 	OnStatus func(s Status, err error)
 	// OnPrinted, if set, is called from Run after a job's bytes were all
-	// written to the transport.
+	// written to the transport. It runs on Run's goroutine and must not
+	// block.
 	OnPrinted func(j Job)
 }
 
