@@ -8,7 +8,7 @@ STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 VERSION     := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
-BENCHTIME   ?= 1x
+BENCHTIME   ?= 1s
 
 # Ports for `make run`; the embedded broker stays off 1883, which a system
 # Mosquitto usually holds.
