@@ -520,3 +520,33 @@ func TestSessions(t *testing.T) {
 		}
 	})
 }
+
+// Two scans of one code at the same moment: exactly one becomes the admin.
+func TestActivateRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		const n = 8
+		errs := make(chan error, n)
+		for i := 0; i < n; i++ {
+			go func(i int) {
+				_, err := s.Activate(ctx, f.code.Token, model.RoleAdmin, f.merchant.ID, "o"+strings.Repeat("x", i+1), false, t0)
+				errs <- err
+			}(i)
+		}
+		won := 0
+		for i := 0; i < n; i++ {
+			err := <-errs
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, storage.ErrCodeUsed):
+			default:
+				t.Errorf("racing activation: %v", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d activations won, want exactly 1", won)
+		}
+	})
+}
