@@ -88,12 +88,21 @@ func (s *Storage) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		return conflict(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("storage: commit: %w", err)
+		return conflict(fmt.Errorf("storage: commit: %w", err))
 	}
 	return nil
+}
+
+// conflict marks a unique-constraint violation (a race the explicit checks
+// lost) as ErrConflict, keeping the driver's text for the log.
+func conflict(err error) error {
+	if isUniqueViolation(err) && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	return err
 }
 
 const timeLayout = "2006-01-02T15:04:05.000000Z"
