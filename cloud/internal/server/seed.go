@@ -78,7 +78,12 @@ func (s *Server) seed(ctx context.Context) error {
 			return err
 		}
 		// The stand simulator reads its credentials from here.
-		creds, _ := json.MarshalIndent(map[string]string{"id": DemoStandID, "secret": secret, "mqtt": s.cfg.MQTTAddr, "cloud": s.cfg.BaseURL}, "", "  ")
+		// The field names are the stand's provisioning file format
+		// (qrstand -provision FILE).
+		creds, _ := json.MarshalIndent(map[string]string{
+			"device_id": DemoStandID, "secret": secret,
+			"broker": "tcp://" + s.cfg.MQTTAddr, "cloud": s.cfg.BaseURL,
+		}, "", "  ")
 		path := filepath.Join(s.cfg.DataDir, "demo-stand.json")
 		if err := os.WriteFile(path, append(creds, '\n'), 0o600); err != nil {
 			return fmt.Errorf("server: write demo stand credentials: %w", err)
