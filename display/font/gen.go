@@ -1,0 +1,3 @@
+package font
+
+//go:generate go run ./internal/gen -hex /usr/share/unifont/unifont.hex -o unifont.bin.gz
