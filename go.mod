@@ -13,7 +13,11 @@ require (
 	golang.org/x/text v0.44.0
 )
 
-require github.com/jonboulle/clockwork v0.5.0 // indirect
+require (
+	github.com/BurntSushi/toml v1.6.0 // indirect
+	github.com/jonboulle/clockwork v0.5.0 // indirect
+	github.com/mattn/go-sqlite3 v1.14.53 // indirect
+)
 
 require (
 	github.com/DataDog/zstd v1.4.5 // indirect
