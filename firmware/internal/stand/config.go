@@ -10,6 +10,7 @@ import (
 	"github.com/qrstand/qrstand/firmware/internal/face"
 	"github.com/qrstand/qrstand/firmware/internal/journal"
 	"github.com/qrstand/qrstand/firmware/internal/outputs"
+	"github.com/qrstand/qrstand/firmware/internal/power"
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/standclient"
 	"github.com/qrstand/qrstand/printer"
@@ -122,17 +123,7 @@ type Deps struct {
 	Battery   BatterySource
 }
 
-// BatterySource reports the battery; power.Monitor is one.
+// BatterySource reports the battery; *power.Monitor is one.
 type BatterySource interface {
-	Read() (Battery, error)
-}
-
-// Battery is one battery reading with the policy applied.
-type Battery struct {
-	Percent   int  // state of charge, 0–100
-	MilliVolt int  // pack voltage
-	Charging  bool // current flows in
-	OnBattery bool // no mains: the battery policy applies
-	Low       bool // below the low threshold: banner on screen
-	Critical  bool // below the critical threshold: shut down safely
+	Read() (power.Battery, error)
 }

@@ -199,6 +199,7 @@ type running struct {
 }
 
 type opts struct {
+	battery BatterySource
 	hook   func(Point, []string) error
 	now    func() time.Time
 	settle time.Duration
@@ -251,7 +252,7 @@ func (r *rig) start(o opts) *running {
 	}
 	s, err := New(Config{DeviceID: r.id, Firmware: "test", CatchUpSettle: settle, Hook: o.hook, Now: o.now,
 		PollEvery: 50 * time.Millisecond, PrintRetry: 100 * time.Millisecond},
-		Deps{Journal: j, Uplink: cl, Face: f, Printer: pr, Announcer: an})
+		Deps{Journal: j, Uplink: cl, Face: f, Printer: pr, Announcer: an, Battery: o.battery})
 	if err != nil {
 		t.Fatal(err)
 	}

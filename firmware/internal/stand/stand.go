@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/display"
+	"github.com/qrstand/qrstand/firmware/internal/power"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -39,7 +40,7 @@ type Stand struct {
 	syncPending int64
 	lastStale   time.Time
 	failed      map[string]bool // ids whose print failed in this run (not on paper)
-	bat         *Battery
+	bat         *power.Battery
 	lastStatus  mqtt.Status
 	crash       error
 	stop        context.CancelCauseFunc

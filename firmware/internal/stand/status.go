@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/display"
+	"github.com/qrstand/qrstand/firmware/internal/power"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -51,7 +52,7 @@ func (s *Stand) pollOnce(ctx context.Context) error {
 
 // applyBattery shows the battery and applies the policy; at a critical
 // level it draws the store QR for good and returns ErrBatteryCritical.
-func (s *Stand) applyBattery(ctx context.Context, b Battery) error {
+func (s *Stand) applyBattery(ctx context.Context, b power.Battery) error {
 	s.mu.Lock()
 	s.bat = &b
 	s.mu.Unlock()
