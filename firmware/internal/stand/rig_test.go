@@ -200,9 +200,9 @@ type running struct {
 
 type opts struct {
 	battery BatterySource
-	hook   func(Point, []string) error
-	now    func() time.Time
-	settle time.Duration
+	hook    func(Point, []string) error
+	now     func() time.Time
+	settle  time.Duration
 }
 
 func (r *rig) start(o opts) *running {
