@@ -42,21 +42,21 @@ func TestBatteryLowAndCritical(t *testing.T) {
 	}
 	run := r.start(opts{battery: mon})
 	cfg := storeConfig()
-	r.cloud.send(r.id, cfg, 0)
+	r.cloud.Send(r.id, cfg, 0)
 	store := display.Store{Name: cfg.StoreName, URL: cfg.QRURL}
 	st := func(pct int) display.Status {
 		return display.Status{Network: display.NetOnline, Paper: display.PaperOK, Battery: display.Battery{Present: true, Percent: pct}}
 	}
-	r.cloud.waitFor("store screen on battery", func() bool { return sameFrame(run.face.Current(), composed(t, store, st(71))) })
+	r.cloud.WaitFor("store screen on battery", func() bool { return sameFrame(run.face.Current(), composed(t, store, st(71))) })
 
 	p.set(3600, 150) // 18 %
-	r.cloud.waitFor("low-battery frame", func() bool {
+	r.cloud.WaitFor("low-battery frame", func() bool {
 		return sameFrame(run.face.Current(), composed(t, display.LowBattery{Store: store}, st(18)))
 	})
 	// Battery policy: no payment flash on battery.
 	refreshes := len(run.panel.Refreshes())
-	m := r.cloud.send(r.id, paid("ORD-BAT", 500, time.Now()), 1)
-	r.cloud.waitFor("receipt", func() bool { return r.cloud.acked(m.ID) && len(receipts(t, r.dir)) == 1 })
+	m := r.cloud.Send(r.id, paid("ORD-BAT", 500, time.Now()), 1)
+	r.cloud.WaitFor("receipt", func() bool { return r.cloud.Acked(m.ID) && len(receipts(t, r.dir)) == 1 })
 	time.Sleep(200 * time.Millisecond)
 	if n := len(run.panel.Refreshes()) - refreshes; n != 0 {
 		t.Errorf("%d refreshes for a payment on battery, want 0 (no flash)", n)
@@ -70,7 +70,7 @@ func TestBatteryLowAndCritical(t *testing.T) {
 	if !sameFrame(run.face.Current(), final) {
 		t.Error("the last frame is not the plain store QR")
 	}
-	if st := r.cloud.upsOf("status"); len(st) == 0 {
+	if st := r.cloud.UpsOf("status"); len(st) == 0 {
 		t.Error("no status sent")
 	}
 }

@@ -26,15 +26,15 @@ func countContaining(rs []receipt, s string) int {
 func TestPaymentAnnouncedPrintedAcked(t *testing.T) {
 	r := newRig(t, false)
 	run := r.start(opts{})
-	cfg := r.cloud.send(r.id, storeConfig(), 0)
-	r.cloud.waitFor("store.config ack", func() bool { return r.cloud.acked(cfg.ID) })
-	m := r.cloud.send(r.id, paid("ORD1", 1250, time.Now()), 1)
-	r.cloud.waitFor("payment ack", func() bool { return r.cloud.acked(m.ID) })
-	r.cloud.waitFor("done in journal", func() bool {
+	cfg := r.cloud.Send(r.id, storeConfig(), 0)
+	r.cloud.WaitFor("store.config ack", func() bool { return r.cloud.Acked(cfg.ID) })
+	m := r.cloud.Send(r.id, paid("ORD1", 1250, time.Now()), 1)
+	r.cloud.WaitFor("payment ack", func() bool { return r.cloud.Acked(m.ID) })
+	r.cloud.WaitFor("done in journal", func() bool {
 		e, err := run.j.Get(t.Context(), m.ID)
 		return err == nil && e.State == journal.Done
 	})
-	if d := cmp.Diff(r.cloud.ackResults(m.ID), []string{mqtt.AckDone}); d != "" {
+	if d := cmp.Diff(r.cloud.AckResults(m.ID), []string{mqtt.AckDone}); d != "" {
 		t.Errorf("acks (-got +want):\n%s", d)
 	}
 	if d := cmp.Diff(announcements(t, r.dir), []string{"微信收款十二点五元"}); d != "" {
@@ -44,16 +44,16 @@ func TestPaymentAnnouncedPrintedAcked(t *testing.T) {
 	if len(rs) != 1 || !strings.Contains(rs[0].text, "ORD1") || strings.Contains(rs[0].text, ReprintLabel) {
 		t.Fatalf("receipts = %+v, want one for ORD1 without 补打", rs)
 	}
-	hellos := r.cloud.upsOf(mqtt.KindHello)
+	hellos := r.cloud.UpsOf(mqtt.KindHello)
 	if len(hellos) == 0 || hellos[0].Body.(*mqtt.Hello).BootID != run.s.BootID() {
 		t.Errorf("no hello with this boot id: %+v", hellos)
 	}
 
 	// The same envelope again (the cloud's retry): acked as duplicate, no
 	// second announcement or receipt.
-	r.cloud.publish(r.id, m)
-	r.cloud.waitFor("duplicate ack", func() bool { return len(r.cloud.ackResults(m.ID)) == 2 })
-	if d := cmp.Diff(r.cloud.ackResults(m.ID), []string{mqtt.AckDone, mqtt.AckDuplicate}); d != "" {
+	r.cloud.Publish(r.id, m)
+	r.cloud.WaitFor("duplicate ack", func() bool { return len(r.cloud.AckResults(m.ID)) == 2 })
+	if d := cmp.Diff(r.cloud.AckResults(m.ID), []string{mqtt.AckDone, mqtt.AckDuplicate}); d != "" {
 		t.Errorf("acks (-got +want):\n%s", d)
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -75,9 +75,9 @@ func TestCrashBetweenJournalAndPrint(t *testing.T) {
 			r := newRig(t, true)
 			var once sync.Once
 			run := r.start(opts{hook: crashAt(p, &once)})
-			cfg := r.cloud.send(r.id, storeConfig(), 0)
-			r.cloud.waitFor("store.config ack", func() bool { return r.cloud.acked(cfg.ID) })
-			m := r.cloud.send(r.id, paid("ORD-CRASH", 4550, time.Now()), 1)
+			cfg := r.cloud.Send(r.id, storeConfig(), 0)
+			r.cloud.WaitFor("store.config ack", func() bool { return r.cloud.Acked(cfg.ID) })
+			m := r.cloud.Send(r.id, paid("ORD-CRASH", 4550, time.Now()), 1)
 			if err := run.waitExit(t); err != ErrCrash {
 				t.Fatalf("first run ended with %v, want ErrCrash", err)
 			}
@@ -93,11 +93,11 @@ func TestCrashBetweenJournalAndPrint(t *testing.T) {
 			}
 
 			run2 := r.start(opts{})
-			r.cloud.waitFor("done after restart", func() bool {
+			r.cloud.WaitFor("done after restart", func() bool {
 				e, err := run2.j.Get(t.Context(), m.ID)
 				return err == nil && e.State == journal.Done
 			})
-			r.cloud.waitFor("ack", func() bool { return r.cloud.acked(m.ID) })
+			r.cloud.WaitFor("ack", func() bool { return r.cloud.Acked(m.ID) })
 			time.Sleep(300 * time.Millisecond) // room for a wrong second ack or print
 			rs := receipts(t, r.dir)
 			if len(rs) != 1 || countContaining(rs, "ORD-CRASH") != 1 || countContaining(rs, ReprintLabel) != 0 {
@@ -112,7 +112,7 @@ func TestCrashBetweenJournalAndPrint(t *testing.T) {
 			if got := announcements(t, r.dir); len(got) != wantSaid {
 				t.Errorf("announcements = %q, want %d", got, wantSaid)
 			}
-			if got := r.cloud.ackResults(m.ID); len(got) != 1 {
+			if got := r.cloud.AckResults(m.ID); len(got) != 1 {
 				t.Errorf("acks for the payment = %q, want exactly one", got)
 			}
 		})
@@ -126,14 +126,14 @@ func TestCrashBetweenPrintAndDone(t *testing.T) {
 	r := newRig(t, true)
 	var once sync.Once
 	run := r.start(opts{hook: crashAt(AfterPrint, &once)})
-	cfg := r.cloud.send(r.id, storeConfig(), 0)
-	r.cloud.waitFor("store.config ack", func() bool { return r.cloud.acked(cfg.ID) })
-	m := r.cloud.send(r.id, paid("ORD-PAPER", 880, time.Now()), 1)
+	cfg := r.cloud.Send(r.id, storeConfig(), 0)
+	r.cloud.WaitFor("store.config ack", func() bool { return r.cloud.Acked(cfg.ID) })
+	m := r.cloud.Send(r.id, paid("ORD-PAPER", 880, time.Now()), 1)
 	if err := run.waitExit(t); err != ErrCrash {
 		t.Fatalf("first run ended with %v, want ErrCrash", err)
 	}
-	if !r.cloud.acked(m.ID) {
-		r.cloud.waitFor("ack before the crash", func() bool { return r.cloud.acked(m.ID) })
+	if !r.cloud.Acked(m.ID) {
+		r.cloud.WaitFor("ack before the crash", func() bool { return r.cloud.Acked(m.ID) })
 	}
 	rs := receipts(t, r.dir)
 	if len(rs) != 1 || countContaining(rs, ReprintLabel) != 0 {
@@ -141,13 +141,13 @@ func TestCrashBetweenPrintAndDone(t *testing.T) {
 	}
 
 	run2 := r.start(opts{})
-	r.cloud.waitFor("done after restart", func() bool {
+	r.cloud.WaitFor("done after restart", func() bool {
 		e, err := run2.j.Get(t.Context(), m.ID)
 		return err == nil && e.State == journal.Done && e.Reprint
 	})
 	// A later payment is handled normally.
-	m2 := r.cloud.send(r.id, paid("ORD-NEXT", 100, time.Now()), 2)
-	r.cloud.waitFor("second payment done", func() bool {
+	m2 := r.cloud.Send(r.id, paid("ORD-NEXT", 100, time.Now()), 2)
+	r.cloud.WaitFor("second payment done", func() bool {
 		e, err := run2.j.Get(t.Context(), m2.ID)
 		return err == nil && e.State == journal.Done
 	})
@@ -173,7 +173,7 @@ func TestCrashBetweenPrintAndDone(t *testing.T) {
 		t.Errorf("announcements (-got +want):\n%s", d)
 	}
 	for _, id := range []string{m.ID, m2.ID} {
-		if got := r.cloud.ackResults(id); len(got) != 1 || got[0] != mqtt.AckDone {
+		if got := r.cloud.AckResults(id); len(got) != 1 || got[0] != mqtt.AckDone {
 			t.Errorf("acks for %s = %q, want one done", id, got)
 		}
 	}
@@ -184,32 +184,32 @@ func TestCrashBetweenPrintAndDone(t *testing.T) {
 func TestBrokerRestart(t *testing.T) {
 	r := newRig(t, true)
 	run := r.start(opts{})
-	cfg := r.cloud.send(r.id, storeConfig(), 0)
-	r.cloud.waitFor("store.config ack", func() bool { return r.cloud.acked(cfg.ID) })
+	cfg := r.cloud.Send(r.id, storeConfig(), 0)
+	r.cloud.WaitFor("store.config ack", func() bool { return r.cloud.Acked(cfg.ID) })
 
 	r.b.Restart()
-	r.cloud.waitSubscribed(2)
-	m1 := r.cloud.send(r.id, paid("ORD-R1", 100, time.Now()), 1)
-	r.cloud.waitFor("ack after broker restart", func() bool { return r.cloud.acked(m1.ID) })
+	r.cloud.WaitSubscribed(2)
+	m1 := r.cloud.Send(r.id, paid("ORD-R1", 100, time.Now()), 1)
+	r.cloud.WaitFor("ack after broker restart", func() bool { return r.cloud.Acked(m1.ID) })
 
 	run.stop()
 	var queued []mqtt.Message
 	for i := 0; i < 3; i++ {
-		queued = append(queued, r.cloud.send(r.id, paid(fmt.Sprintf("ORD-Q%d", i), int64(200+i), time.Now()), int64(2+i)))
+		queued = append(queued, r.cloud.Send(r.id, paid(fmt.Sprintf("ORD-Q%d", i), int64(200+i), time.Now()), int64(2+i)))
 	}
 	r.b.Restart()
-	r.cloud.waitSubscribed(3)
+	r.cloud.WaitSubscribed(3)
 	run2 := r.start(opts{})
 	for _, m := range queued {
-		r.cloud.waitFor("queued event acked", func() bool { return r.cloud.acked(m.ID) })
+		r.cloud.WaitFor("queued event acked", func() bool { return r.cloud.Acked(m.ID) })
 	}
-	r.cloud.waitFor("all done", func() bool {
+	r.cloud.WaitFor("all done", func() bool {
 		un, err := run2.j.Unfinished(t.Context())
 		return err == nil && len(un) == 0
 	})
 	time.Sleep(300 * time.Millisecond)
 	for _, m := range append(queued, m1) {
-		if got := r.cloud.ackResults(m.ID); len(got) != 1 {
+		if got := r.cloud.AckResults(m.ID); len(got) != 1 {
 			t.Errorf("acks for %s = %q, want exactly one", m.Body.(*mqtt.PaymentPaid).OrderNo, got)
 		}
 	}

@@ -19,8 +19,8 @@ func TestOffline500(t *testing.T) {
 	const n = 500
 	r := newRig(t, true)
 	run := r.start(opts{})
-	cfg := r.cloud.send(r.id, storeConfig(), 0)
-	r.cloud.waitFor("store.config ack", func() bool { return r.cloud.acked(cfg.ID) })
+	cfg := r.cloud.Send(r.id, storeConfig(), 0)
+	r.cloud.WaitFor("store.config ack", func() bool { return r.cloud.Acked(cfg.ID) })
 	run.stop()
 
 	paidAt := time.Now().Add(-30 * time.Minute)
@@ -29,27 +29,25 @@ func TestOffline500(t *testing.T) {
 	for i := 0; i < n; i++ {
 		fen := int64(100 + i)
 		total += fen
-		sent = append(sent, r.cloud.send(r.id, paid(fmt.Sprintf("OFF%04d", i), fen, paidAt.Add(time.Duration(i)*time.Second)), int64(i+1)))
+		sent = append(sent, r.cloud.Send(r.id, paid(fmt.Sprintf("OFF%04d", i), fen, paidAt.Add(time.Duration(i)*time.Second)), int64(i+1)))
 	}
 	// The cloud answers the stand's hello with sync, as the real one does
 	// (here after the queued events, which the broker flushes first).
-	r.cloud.mu.Lock()
-	r.cloud.onUp = func(m mqtt.Message) {
+	r.cloud.OnUp(func(m mqtt.Message) {
 		if m.Type == mqtt.KindHello {
-			go r.cloud.send(r.id, &mqtt.Sync{Pending: n, ThroughSeq: n}, 0)
+			go r.cloud.Send(r.id, &mqtt.Sync{Pending: n, ThroughSeq: n}, 0)
 		}
-	}
-	r.cloud.mu.Unlock()
+	})
 
 	restarted := time.Now()
 	run2 := r.start(opts{settle: 5 * time.Second})
-	r.cloud.waitFor("all done", func() bool {
+	r.cloud.WaitFor("all done", func() bool {
 		un, err := run2.j.Unfinished(t.Context())
 		return err == nil && len(un) == 0 && len(receipts(t, r.dir)) > 0
 	})
-	r.cloud.waitFor("every ack", func() bool {
+	r.cloud.WaitFor("every ack", func() bool {
 		for _, m := range sent {
-			if !r.cloud.acked(m.ID) {
+			if !r.cloud.Acked(m.ID) {
 				return false
 			}
 		}
@@ -58,7 +56,7 @@ func TestOffline500(t *testing.T) {
 	t.Logf("500 events journaled, acked and summarised %v after the restart", time.Since(restarted))
 	time.Sleep(300 * time.Millisecond)
 	for _, m := range sent {
-		if got := r.cloud.ackResults(m.ID); len(got) != 1 || got[0] != mqtt.AckDone {
+		if got := r.cloud.AckResults(m.ID); len(got) != 1 || got[0] != mqtt.AckDone {
 			t.Fatalf("acks for %s = %q, want one done", m.Body.(*mqtt.PaymentPaid).OrderNo, got)
 		}
 	}

@@ -41,29 +41,27 @@ func sameFrame(a, b *image1bit.VerticalLSB) bool {
 func TestPairing(t *testing.T) {
 	r := newRig(t, false)
 	code := &mqtt.PairCode{Code: "4827", URL: "https://pay.example.com/pair/stand-test-1/4827", ExpiresAt: time.Now().Add(10 * time.Minute)}
-	r.cloud.mu.Lock()
-	r.cloud.onUp = func(m mqtt.Message) {
+	r.cloud.OnUp(func(m mqtt.Message) {
 		if m.Type == mqtt.KindPairRequest {
-			go r.cloud.send(r.id, code, 0)
+			go r.cloud.Send(r.id, code, 0)
 		}
-	}
-	r.cloud.mu.Unlock()
+	})
 	run := r.start(opts{})
 	online := display.Status{Network: display.NetOnline, Paper: display.PaperOK}
 	want := composed(t, display.Pairing{URL: code.URL, Code: code.Code}, online)
-	r.cloud.waitFor("pairing screen", func() bool { return sameFrame(run.face.Current(), want) })
-	hellos := r.cloud.upsOf(mqtt.KindHello)
+	r.cloud.WaitFor("pairing screen", func() bool { return sameFrame(run.face.Current(), want) })
+	hellos := r.cloud.UpsOf(mqtt.KindHello)
 	if len(hellos) != 1 || hellos[0].Body.(*mqtt.Hello).Paired {
 		t.Fatalf("hellos = %+v, want one unpaired", hellos)
 	}
-	if n := len(r.cloud.upsOf(mqtt.KindPairRequest)); n != 1 {
+	if n := len(r.cloud.UpsOf(mqtt.KindPairRequest)); n != 1 {
 		t.Errorf("%d pair.requests, want 1", n)
 	}
 
 	cfg := storeConfig()
-	r.cloud.send(r.id, cfg, 0)
+	r.cloud.Send(r.id, cfg, 0)
 	wantStore := composed(t, display.Store{Name: cfg.StoreName, URL: cfg.QRURL}, online)
-	r.cloud.waitFor("store screen", func() bool { return sameFrame(run.face.Current(), wantStore) })
+	r.cloud.WaitFor("store screen", func() bool { return sameFrame(run.face.Current(), wantStore) })
 	if !run.s.Paired() {
 		t.Error("Paired() = false after a bound store.config")
 	}
@@ -72,13 +70,13 @@ func TestPairing(t *testing.T) {
 	// says paired with the config version; no new pair.request.
 	run.stop()
 	run2 := r.start(opts{})
-	r.cloud.waitFor("second hello", func() bool { return len(r.cloud.upsOf(mqtt.KindHello)) == 2 })
-	h := r.cloud.upsOf(mqtt.KindHello)[1].Body.(*mqtt.Hello)
+	r.cloud.WaitFor("second hello", func() bool { return len(r.cloud.UpsOf(mqtt.KindHello)) == 2 })
+	h := r.cloud.UpsOf(mqtt.KindHello)[1].Body.(*mqtt.Hello)
 	if d := cmp.Diff([2]any{h.Paired, h.ConfigVersion}, [2]any{true, int64(1)}); d != "" {
 		t.Errorf("hello after restart (-got +want):\n%s", d)
 	}
-	r.cloud.waitFor("store screen after restart", func() bool { return sameFrame(run2.face.Current(), wantStore) })
-	if n := len(r.cloud.upsOf(mqtt.KindPairRequest)); n != 1 {
+	r.cloud.WaitFor("store screen after restart", func() bool { return sameFrame(run2.face.Current(), wantStore) })
+	if n := len(r.cloud.UpsOf(mqtt.KindPairRequest)); n != 1 {
 		t.Errorf("%d pair.requests after restart, want still 1", n)
 	}
 }

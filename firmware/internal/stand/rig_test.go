@@ -2,7 +2,6 @@ package stand
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/qrstand/qrstand/display"
 	"github.com/qrstand/qrstand/display/sim"
 	"github.com/qrstand/qrstand/firmware/internal/face"
+	"github.com/qrstand/qrstand/firmware/internal/fakecloud"
 	"github.com/qrstand/qrstand/firmware/internal/journal"
 	"github.com/qrstand/qrstand/firmware/internal/outputs"
 	"github.com/qrstand/qrstand/firmware/internal/speech"
@@ -27,143 +26,6 @@ import (
 
 const wait = 20 * time.Second
 
-// cloud is the test's stand-in for the cloud: a service-identity MQTT
-// client that publishes events and counts every ack per event id.
-type cloud struct {
-	t  *testing.T
-	pc paho.Client
-
-	mu     sync.Mutex
-	acks   map[string][]string // ref → results of distinct ack messages, in arrival order
-	ackIDs map[string]bool
-	ups    []mqtt.Message
-	onUp   func(mqtt.Message)
-	newUp  chan struct{}
-	subs   int
-}
-
-// waitSubscribed waits until the cloud has (re)subscribed n times in all:
-// after a broker restart, acks sent before it is back would be lost to a
-// clean-session client (the real cloud's outbox resends; this one counts).
-func (c *cloud) waitSubscribed(n int) {
-	c.t.Helper()
-	c.waitFor("cloud subscription", func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return c.subs >= n
-	})
-}
-
-func newCloud(t *testing.T, b *mqtttest.Broker) *cloud {
-	t.Helper()
-	c := &cloud{t: t, acks: map[string][]string{}, ackIDs: map[string]bool{}, newUp: make(chan struct{}, 1)}
-	opts := paho.NewClientOptions().AddBroker(b.URL).SetClientID(mqtttest.ServiceUser + "-" + strings.ToLower(t.Name())).
-		SetUsername(mqtttest.ServiceUser).SetPassword(b.ServiceSecret).SetCleanSession(true).
-		SetAutoReconnect(true).SetMaxReconnectInterval(200 * time.Millisecond).SetConnectRetry(true).
-		SetConnectRetryInterval(100 * time.Millisecond)
-	opts.SetOnConnectHandler(func(pc paho.Client) {
-		go func() {
-			tok := pc.Subscribe("qrs/v1/d/+/up", 1, c.onMessage)
-			if tok.WaitTimeout(wait) && tok.Error() == nil {
-				c.mu.Lock()
-				c.subs++
-				c.mu.Unlock()
-			}
-		}()
-	})
-	c.pc = paho.NewClient(opts)
-	if tok := c.pc.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
-		t.Fatalf("cloud connect: %v", tok.Error())
-	}
-	t.Cleanup(func() { c.pc.Disconnect(50) })
-	c.waitSubscribed(1)
-	return c
-}
-
-func (c *cloud) onMessage(_ paho.Client, pm paho.Message) {
-	m, err := mqtt.Unmarshal(pm.Payload())
-	if err != nil {
-		c.t.Errorf("cloud: undecodable uplink: %v", err)
-		return
-	}
-	c.mu.Lock()
-	if a, ok := m.Body.(*mqtt.Ack); ok {
-		// QoS 1 may deliver one ack message twice (paho resends an uplink
-		// whose PUBACK it did not see before a crash); the cloud dedupes
-		// by envelope id, and so does this count.
-		if !c.ackIDs[m.ID] {
-			c.ackIDs[m.ID] = true
-			c.acks[a.Ref] = append(c.acks[a.Ref], a.Result)
-		}
-	}
-	c.ups = append(c.ups, m)
-	f := c.onUp
-	c.mu.Unlock()
-	if f != nil {
-		f(m)
-	}
-	select {
-	case c.newUp <- struct{}{}:
-	default:
-	}
-}
-
-func (c *cloud) send(id string, body mqtt.Body, seq int64) mqtt.Message {
-	c.t.Helper()
-	m := mqtt.New(body, time.Now())
-	m.Seq = seq
-	c.publish(id, m)
-	return m
-}
-
-func (c *cloud) publish(id string, m mqtt.Message) {
-	c.t.Helper()
-	p, err := m.Marshal()
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	topic := mqtt.DownTopic(id)
-	if m.Type == mqtt.KindStoreConfig {
-		topic = mqtt.ConfigTopic(id)
-	}
-	tok := c.pc.Publish(topic, 1, m.Type == mqtt.KindStoreConfig, p)
-	if !tok.WaitTimeout(wait) || tok.Error() != nil {
-		c.t.Fatalf("cloud publish: %v", tok.Error())
-	}
-}
-
-// waitFor polls cond until it holds or the wait ends.
-func (c *cloud) waitFor(what string, cond func() bool) {
-	c.t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			c.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func (c *cloud) ackResults(ref string) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.acks[ref]...)
-}
-
-func (c *cloud) acked(ref string) bool { return len(c.ackResults(ref)) > 0 }
-
-func (c *cloud) upsOf(k mqtt.Kind) []mqtt.Message {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []mqtt.Message
-	for _, m := range c.ups {
-		if m.Type == k {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // rig is one stand's persistent world: broker, credentials, data folder.
 type rig struct {
 	t      *testing.T
@@ -171,7 +33,7 @@ type rig struct {
 	id     string
 	secret string
 	dir    string
-	cloud  *cloud
+	cloud  *fakecloud.Cloud
 }
 
 func newRig(t *testing.T, persistent bool) *rig {
@@ -179,7 +41,7 @@ func newRig(t *testing.T, persistent bool) *rig {
 	b := mqtttest.Start(t, mqtttest.Options{Persistent: persistent})
 	r := &rig{t: t, b: b, id: "stand-test-1", dir: t.TempDir()}
 	r.secret = b.AddStand(r.id)
-	r.cloud = newCloud(t, b)
+	r.cloud = fakecloud.New(t, b)
 	return r
 }
 
@@ -341,7 +203,6 @@ func crashAt(p Point, once *sync.Once) func(Point, []string) error {
 	}
 }
 
-var errNever = errors.New("never")
 
 func storeConfig() *mqtt.StoreConfig {
 	return &mqtt.StoreConfig{Version: 1, Bound: true, StoreID: "st_1", StoreName: "老王面馆", QRURL: "https://pay.example.com/s/st_1",
