@@ -28,7 +28,7 @@ const wait = 20 * time.Second
 
 // rig is one stand's persistent world: broker, credentials, data folder.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	b      *mqtttest.Broker
 	id     string
 	secret string
@@ -36,7 +36,9 @@ type rig struct {
 	cloud  *fakecloud.Cloud
 }
 
-func newRig(t *testing.T, persistent bool) *rig {
+func newRigB(b *testing.B) *rig { return newRig(b, false) }
+
+func newRig(t testing.TB, persistent bool) *rig {
 	t.Helper()
 	b := mqtttest.Start(t, mqtttest.Options{Persistent: persistent})
 	r := &rig{t: t, b: b, id: "stand-test-1", dir: t.TempDir()}

@@ -1,0 +1,45 @@
+package stand
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/qrstand/qrstand/mqtt"
+)
+
+// BenchmarkEventToAck measures a payment.paid published by the cloud until
+// the stand's ack arrives back at the cloud, over the embedded broker on
+// loopback: decode, SQLite insert with synchronous=FULL (an fsync), ack
+// publish. Run: go test ./firmware/internal/stand -run X -bench EventToAck -benchtime 200x
+func BenchmarkEventToAck(b *testing.B) {
+	r := newRigB(b)
+	run := r.start(opts{})
+	defer run.stop()
+	acks := make(chan string, 1024)
+	r.cloud.OnUp(func(m mqtt.Message) {
+		if a, ok := m.Body.(*mqtt.Ack); ok {
+			acks <- a.Ref
+		}
+	})
+	cfg := r.cloud.Send(r.id, storeConfig(), 0)
+	<-acks
+	_ = cfg
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		m := r.cloud.Send(r.id, paid(fmt.Sprintf("B%06d", i), 100, time.Now()), int64(i+1))
+		for ref := range acks {
+			if ref == m.ID {
+				break
+			}
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
