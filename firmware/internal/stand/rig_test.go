@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/qrstand/qrstand/display"
 	"github.com/qrstand/qrstand/display/sim"
 	"github.com/qrstand/qrstand/firmware/internal/face"
@@ -204,7 +203,6 @@ func crashAt(p Point, once *sync.Once) func(Point, []string) error {
 		return err
 	}
 }
-
 
 func storeConfig() *mqtt.StoreConfig {
 	return &mqtt.StoreConfig{Version: 1, Bound: true, StoreID: "st_1", StoreName: "老王面馆", QRURL: "https://pay.example.com/s/st_1",
