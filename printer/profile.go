@@ -55,3 +55,15 @@ func (p Profile) Validate() error {
 	}
 	return nil
 }
+
+// ProfileByName returns the built-in profile called name, "58mm" or
+// "80mm", for configuration files; adjust its fields (NativeQR, Cutter)
+// to the model after.
+func ProfileByName(name string) (Profile, error) {
+	for _, p := range []Profile{Profile58(), Profile80()} {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return Profile{}, fmt.Errorf("%w: no built-in profile %q (want 58mm or 80mm)", ErrProfile, name)
+}

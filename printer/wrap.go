@@ -107,15 +107,17 @@ func Pad(s string, cols int, a escpos.Alignment) string {
 
 // Pair lays out a label on the left and a value on the right of cols
 // columns. When both do not fit on one line, the label comes first
-// (wrapped) and the value follows, right-aligned and wrapped.
+// (wrapped) and the value follows: right-aligned if it fits one line,
+// wrapped and left-aligned (as running text reads) if not.
 func Pair(label, value string, cols int) []string {
 	lw, vw := escpos.Width(label), escpos.Width(value)
-	if lw+1+vw <= cols {
+	if lw+1+vw <= cols && !strings.ContainsRune(label+value, '\n') {
 		return []string{escpos.Printable(label) + strings.Repeat(" ", cols-lw-vw) + escpos.Printable(value)}
 	}
 	lines := Wrap(label, cols)
-	for _, v := range Wrap(value, cols) {
-		lines = append(lines, Pad(v, cols, escpos.Right))
+	vs := Wrap(value, cols)
+	if len(vs) > 1 {
+		return append(lines, vs...)
 	}
-	return lines
+	return append(lines, Pad(vs[0], cols, escpos.Right))
 }

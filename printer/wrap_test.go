@@ -54,6 +54,9 @@ func TestPadAndPair(t *testing.T) {
 	if diff := cmp.Diff(Pair("订单号", "QS20261125", 12), []string{"订单号", "  QS20261125"}); diff != "" {
 		t.Errorf("Pair wrapped (-got +want):\n%s", diff)
 	}
+	if diff := cmp.Diff(Pair("原因", "顾客要求退款谢谢", 12), []string{"原因", "顾客要求退款", "谢谢"}); diff != "" {
+		t.Errorf("Pair running text (-got +want):\n%s", diff)
+	}
 }
 
 // FuzzWrap: wrapping keeps every printable character in order, never

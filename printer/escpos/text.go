@@ -2,6 +2,7 @@ package escpos
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -55,15 +56,39 @@ var replacementGlyph = glyph{r: Replacement, bytes: [2]byte{0xa1, 0xf5}, n: 2}
 
 // encodeGB returns the two-byte GB18030 code of r, if it has one.
 func encodeGB(r rune) ([2]byte, bool) {
-	var src [utf8.UTFMax]byte
-	n := utf8.EncodeRune(src[:], r)
-	var dst [8]byte
-	nDst, _, err := simplifiedchinese.GB18030.NewEncoder().Transform(dst[:], src[:n], true)
-	if err != nil || nDst != 2 || dst[0] < 0x81 || dst[0] > 0xfe {
-		return [2]byte{}, false
-	}
-	return [2]byte{dst[0], dst[1]}, true
+	b, ok := gbTable()[r]
+	return b, ok
 }
+
+// gbTable maps every character with a two-byte GB18030 code (the GBK
+// repertoire, about 22 000 characters) to that code. It is built once, on
+// first use, by decoding every two-byte code, so that encoding a receipt
+// does not run a transformer per character.
+var gbTable = sync.OnceValue(func() map[rune][2]byte {
+	m := make(map[rune][2]byte, 24000)
+	dec := simplifiedchinese.GB18030.NewDecoder()
+	var out [8]byte
+	for lead := 0x81; lead <= 0xfe; lead++ {
+		for trail := 0x40; trail <= 0xfe; trail++ {
+			if trail == 0x7f {
+				continue
+			}
+			in := [2]byte{byte(lead), byte(trail)}
+			n, _, err := dec.Transform(out[:], in[:], true)
+			if err != nil {
+				continue
+			}
+			r, size := utf8.DecodeRune(out[:n])
+			if r == utf8.RuneError || size != n {
+				continue
+			}
+			if _, dup := m[r]; !dup {
+				m[r] = in
+			}
+		}
+	}
+	return m
+})
 
 // Printable returns s as the printer will print it: characters it cannot
 // show replaced by a substitute or by Replacement. Newlines are kept.

@@ -5,11 +5,9 @@ import "image"
 // paper is a strip of thermal paper that grows as the printer feeds it.
 // A set byte is a burnt dot.
 type paper struct {
-	w   int
-	pix []byte // w bytes per row, 1 = black
+	w, max int
+	pix    []byte // w bytes per row, 1 = black
 }
-
-func (p *paper) rows() int { return len(p.pix) / p.w }
 
 func (p *paper) grow(rows int) {
 	if n := rows * p.w; n > len(p.pix) {
@@ -18,7 +16,7 @@ func (p *paper) grow(rows int) {
 }
 
 func (p *paper) dot(x, y int) {
-	if x < 0 || x >= p.w || y < 0 {
+	if x < 0 || x >= p.w || y < 0 || y >= p.max {
 		return
 	}
 	p.grow(y + 1)
@@ -27,6 +25,7 @@ func (p *paper) dot(x, y int) {
 
 // image returns the first rows rows as a grayscale picture.
 func (p *paper) image(rows int) *image.Gray {
+	rows = min(rows, p.max)
 	p.grow(rows)
 	img := image.NewGray(image.Rect(0, 0, p.w, rows))
 	for i := range img.Pix {

@@ -48,7 +48,7 @@ type printer struct {
 }
 
 func newPrinter(opt Options) *printer {
-	p := &printer{opt: opt, paper: paper{w: opt.Dots}, top: topMargin, y: topMargin}
+	p := &printer{opt: opt, paper: paper{w: opt.Dots, max: opt.MaxLength}, top: topMargin, y: topMargin}
 	m := opt.Face.Metrics()
 	p.ascent = m.Ascent.Ceil()
 	p.glyph = m.Height.Ceil()

@@ -20,6 +20,10 @@ type Options struct {
 	// Face draws glyphs (default display/font at scale 1). Glyphs taller
 	// than 24 dots or wider than their cell are clipped.
 	Face xfont.Face
+	// MaxLength is the longest strip drawn, in dots (default 32768, about
+	// 4 m of paper); a stream that feeds further is cut short with
+	// ErrTooLong.
+	MaxLength int
 }
 
 // Validate reports options that cannot be rendered.
@@ -27,12 +31,18 @@ func (o Options) Validate() error {
 	if o.Dots != 0 && (o.Dots < 8 || o.Dots > 2048) {
 		return fmt.Errorf("render: paper width %d dots out of range 8–2048", o.Dots)
 	}
+	if o.MaxLength < 0 {
+		return fmt.Errorf("render: negative MaxLength %d", o.MaxLength)
+	}
 	return nil
 }
 
 func (o Options) withDefaults() Options {
 	if o.Dots == 0 {
 		o.Dots = 384
+	}
+	if o.MaxLength == 0 {
+		o.MaxLength = 32768
 	}
 	if o.Face == nil {
 		o.Face = font.New(1)
@@ -42,6 +52,10 @@ func (o Options) withDefaults() Options {
 
 // ErrEmpty is returned when a stream prints nothing at all.
 var ErrEmpty = errors.New("render: nothing printed")
+
+// ErrTooLong is returned with the picture of the first MaxLength dots of
+// a stream that feeds more paper than that.
+var ErrTooLong = errors.New("render: paper longer than MaxLength")
 
 // Render draws cmds on paper Options.Dots wide and returns the printed
 // strip, white paper and black dots.
@@ -58,7 +72,11 @@ func Render(cmds []escpos.Command, opt Options) (*image.Gray, error) {
 	if p.y == p.top {
 		return nil, ErrEmpty
 	}
-	return p.paper.image(p.y + 8), nil
+	img := p.paper.image(p.y + 8)
+	if p.y+8 > opt.MaxLength {
+		return img, ErrTooLong
+	}
+	return img, nil
 }
 
 // RenderBytes decodes an ESC/POS stream and renders it.
