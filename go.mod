@@ -3,10 +3,12 @@ module github.com/qrstand/qrstand
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/cockroachdb/pebble v1.1.5
 	github.com/eclipse/paho.mqtt.golang v1.5.1
 	github.com/google/go-cmp v0.7.0
 	github.com/makiuchi-d/gozxing v0.1.1
+	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/mochi-mqtt/server/v2 v2.7.9
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e
 	go.bug.st/serial v1.8.0
@@ -15,11 +17,7 @@ require (
 	golang.org/x/text v0.44.0
 )
 
-require (
-	github.com/BurntSushi/toml v1.6.0 // indirect
-	github.com/jonboulle/clockwork v0.5.0 // indirect
-	github.com/mattn/go-sqlite3 v1.14.53 // indirect
-)
+require github.com/jonboulle/clockwork v0.5.0 // indirect
 
 require (
 	github.com/DataDog/zstd v1.4.5 // indirect
@@ -53,5 +51,5 @@ require (
 	google.golang.org/protobuf v1.33.0 // indirect
 	periph.io/x/conn/v3 v3.7.3
 	periph.io/x/devices/v3 v3.7.4
-	periph.io/x/host/v3 v3.8.5 // indirect
+	periph.io/x/host/v3 v3.8.5
 )

@@ -135,35 +135,41 @@ func TestDisplayRejectsWrongSize(t *testing.T) {
 	}
 }
 
-func TestSimKeepsLastFrames(t *testing.T) {
-	dir := t.TempDir()
-	p, err := sim.New(sim.Opts{Dir: dir, Keep: 2, Scale: 2})
+func TestDisplayRedrawsAfterFailedRefresh(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "frames")
+	p, err := sim.New(sim.Opts{Dir: dir, Partial: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	d, _ := display.New(p, display.Config{})
-	for i := range 4 {
-		if err := d.Show(compose(t, display.Flash{Store: shop, Fen: int64(i)}, display.Status{}, d.Size())); err != nil {
-			t.Fatal(err)
-		}
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "frame-*.png"))
-	if len(files) != 2 || filepath.Base(files[0]) != "frame-000003.png" {
-		t.Errorf("frames kept: %v", files)
-	}
-	prev := readPNG(t, filepath.Join(dir, "preview.png"))
-	cur := readPNG(t, filepath.Join(dir, "current.png"))
-	if prev.Bounds().Size() != cur.Bounds().Size().Mul(2) {
-		t.Errorf("preview %v is not 2× current %v", prev.Bounds(), cur.Bounds())
-	}
-	// A restarted simulator continues numbering.
-	p2, _ := sim.New(sim.Opts{Dir: dir, Keep: 2})
-	d2, _ := display.New(p2, display.Config{})
-	if err := d2.Show(compose(t, shop, display.Status{}, d2.Size())); err != nil {
+	if err := d.Show(compose(t, shop, display.Status{}, d.Size())); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "frame-000005.png")); err != nil {
-		t.Error(err)
+	// Break the panel: its folder becomes a file.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	flash := compose(t, display.Flash{Store: shop, Fen: 500}, display.Status{}, d.Size())
+	if err := d.Show(flash); err == nil {
+		t.Fatal("Show reported success on a broken panel")
+	}
+	// Repair it: the same frame must be drawn again, fully, not skipped.
+	os.Remove(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Show(flash); err != nil {
+		t.Fatal(err)
+	}
+	rs := p.Refreshes()
+	if last := rs[len(rs)-1]; last.Mode != display.Full {
+		t.Errorf("retry after failure was %v, want full", last.Mode)
+	}
+	if got, want := d.Stats(), (display.Stats{Full: 2}); got != want {
+		t.Errorf("Stats %+v, want %+v", got, want)
 	}
 }
 

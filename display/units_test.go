@@ -116,9 +116,9 @@ func TestYuan(t *testing.T) {
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
 		"  老王\n面馆\t ": "老王 面馆",
-		"a\x00\x01b":    "a b",
-		"\xff":          "\uFFFD",
-		"":              "",
+		"a\x00\x01b":  "a b",
+		"\xff":        "\uFFFD",
+		"":            "",
 	} {
 		if got := clean(in); got != want {
 			t.Errorf("clean(%q) = %q, want %q", in, got, want)
@@ -188,5 +188,36 @@ func TestChanged(t *testing.T) {
 	b.SetBit(20, 22, image1bit.On)
 	if got, want := changed(a, b), image.Rect(3, 9, 21, 23); got != want {
 		t.Errorf("changed = %v, want %v", got, want)
+	}
+}
+
+// TestQRSizingTable pins the figures quoted in README.md "QR sizing".
+func TestQRSizingTable(t *testing.T) {
+	tests := []struct {
+		url     string
+		version int
+		level   qrcode.RecoveryLevel
+		scales  []int // at 250×122, 400×300, 800×480
+	}{
+		{storeURL, 3, qrcode.Medium, []int{3, 7, 12}},
+		{pairURL, 4, qrcode.High, []int{2, 6, 11}}, // skip2 "High" is ISO Q: raised from M for free
+	}
+	for _, tt := range tests {
+		q, err := EncodeQR(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Version != tt.version || q.Level != tt.level {
+			t.Errorf("%s: version %d level %v, want %d %v", tt.url, q.Version, q.Level, tt.version, tt.level)
+		}
+		for i, size := range []image.Point{Size250x122, Size400x300, Size800x480} {
+			sp, err := planQR(size, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sp.place.Scale != tt.scales[i] {
+				t.Errorf("%s at %v: %d px/module, want %d", tt.url, size, sp.place.Scale, tt.scales[i])
+			}
+		}
 	}
 }
