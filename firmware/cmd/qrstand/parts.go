@@ -8,19 +8,20 @@ import (
 	"periph.io/x/devices/v3/ssd1306/image1bit"
 
 	"github.com/qrstand/qrstand/display"
+	epdhw "github.com/qrstand/qrstand/display/epd/hw"
 	"github.com/qrstand/qrstand/display/sim"
 	"github.com/qrstand/qrstand/firmware/internal/config"
-	"github.com/qrstand/qrstand/firmware/internal/hw"
 	"github.com/qrstand/qrstand/firmware/internal/outputs"
 	"github.com/qrstand/qrstand/firmware/internal/speech"
 	"github.com/qrstand/qrstand/printer"
 )
 
 func profile(c config.Config) printer.Profile {
-	if c.Hardware.PrinterProfile == "80mm" {
-		return printer.Profile80()
+	p, err := printer.ProfileByName(c.Hardware.PrinterProfile)
+	if err != nil {
+		return printer.Profile58() // Validate already refused other names
 	}
-	return printer.Profile58()
+	return p
 }
 
 // openPrinter returns the configured printer.
@@ -28,10 +29,17 @@ func openPrinter(c config.Config) (outputs.Printer, error) {
 	switch c.Hardware.Printer {
 	case "sim":
 		return outputs.NewSimPrinter(filepath.Join(c.Sim.Dir, "receipts"), profile(c).Dots)
-	case "usb":
-		return outputs.DevicePrinter{Path: c.Hardware.PrinterDevice}, nil
-	case "tcp":
-		return outputs.TCPPrinter{Addr: c.Hardware.PrinterAddr}, nil
+	case "usb", "serial", "tcp":
+		h := c.Hardware
+		return &outputs.TransportPrinter{SkipStatus: h.PrinterSkipStatus, Open: func(ctx context.Context) (printer.Transport, error) {
+			switch h.Printer {
+			case "usb":
+				return printer.OpenUSB(h.PrinterDevice)
+			case "serial":
+				return printer.OpenSerial(printer.SerialConfig{Port: h.PrinterDevice, Baud: h.PrinterBaud})
+			}
+			return printer.DialTCP(ctx, h.PrinterAddr)
+		}}, nil
 	}
 	return outputs.NoPrinter{}, nil
 }
@@ -52,9 +60,18 @@ func openPanel(c config.Config) (display.Panel, display.Config, func() error, er
 		}
 		p, err := sim.New(sim.Opts{Dir: filepath.Join(c.Sim.Dir, "frames"), Size: size, Partial: partial})
 		return p, display.Config{}, func() error { return nil }, err
-	case "waveshare2in13v2", "inky-what":
-		p, closer, err := hw.OpenPanel(h.Panel, h.SPIPort)
-		return p, display.Config{Rotation: rotation(h.Rotation)}, closer, err
+	case "waveshare2in13v2":
+		p, err := epdhw.OpenWaveshare2in13v2(epdhw.Wiring{SPI: h.SPIPort})
+		if err != nil {
+			return nil, display.Config{}, nil, err
+		}
+		return p.Panel, display.Config{Rotation: rotation(h.Rotation)}, p.Close, nil
+	case "inky-what":
+		p, err := epdhw.OpenInkyWHAT(epdhw.Wiring{SPI: h.SPIPort})
+		if err != nil {
+			return nil, display.Config{}, nil, err
+		}
+		return p.Panel, display.Config{Rotation: rotation(h.Rotation)}, p.Close, nil
 	}
 	// "none": a headless stand (a printer-only install) draws into memory.
 	p, err := nullPanel()

@@ -62,11 +62,17 @@ type Hardware struct {
 	Rotation int `toml:"rotation"`
 	// SPIPort is the periph SPI port name. Default "" (the first one).
 	SPIPort string `toml:"spi_port"`
-	// Printer: "usb" (device file, default), "tcp", "sim" or "none".
+	// Printer: "usb" (usblp device, default), "serial", "tcp", "sim" or
+	// "none".
 	Printer string `toml:"printer"`
-	// PrinterDevice for usb or a serial port set up by the system.
-	// Default /dev/usb/lp0.
+	// PrinterDevice for usb (default /dev/usb/lp0) or serial (e.g.
+	// /dev/serial0).
 	PrinterDevice string `toml:"printer_device"`
+	// PrinterBaud for serial. Default 9600.
+	PrinterBaud int `toml:"printer_baud"`
+	// PrinterSkipStatus prints without asking the printer for its status
+	// (DLE EOT) first: for printers with no back channel. Default false.
+	PrinterSkipStatus bool `toml:"printer_skip_status"`
 	// PrinterAddr for tcp, host:9100.
 	PrinterAddr string `toml:"printer_addr"`
 	// PrinterProfile: "58mm" (default) or "80mm".
@@ -143,7 +149,7 @@ func Default() Config {
 		Lang:             "zh-CN",
 		Hardware: Hardware{
 			Profile: "pi-2in13-58mm", Panel: "waveshare2in13v2", Rotation: 90,
-			Printer: "usb", PrinterDevice: "/dev/usb/lp0", PrinterProfile: "58mm",
+			Printer: "usb", PrinterDevice: "/dev/usb/lp0", PrinterBaud: 9600, PrinterProfile: "58mm",
 			Buttons: Buttons{Repeat: "GPIO5", Reprint: "GPIO6", Today: "GPIO13", Volume: "GPIO19", Debounce: Duration{30 * time.Millisecond}},
 			Battery: Battery{Monitor: "none", Address: 0x40, ShuntMilliOhm: 100, LowPercent: 20, CriticalPercent: 5, Every: Duration{60 * time.Second}},
 		},
@@ -264,12 +270,16 @@ func (c Config) Validate() error {
 	}
 	switch h.Printer {
 	case "usb", "sim", "none":
+	case "serial":
+		if h.PrinterBaud <= 0 {
+			bad("hardware.printer_baud must be > 0")
+		}
 	case "tcp":
 		if h.PrinterAddr == "" {
 			bad("hardware.printer_addr is required for a tcp printer")
 		}
 	default:
-		bad("hardware.printer %q: want usb, tcp, sim or none", h.Printer)
+		bad("hardware.printer %q: want usb, serial, tcp, sim or none", h.Printer)
 	}
 	if h.PrinterProfile != "58mm" && h.PrinterProfile != "80mm" {
 		bad("hardware.printer_profile %q: want 58mm or 80mm", h.PrinterProfile)
