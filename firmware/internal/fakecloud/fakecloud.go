@@ -125,13 +125,19 @@ func (c *Cloud) Publish(id string, m mqtt.Message) {
 	}
 }
 
-// waitFor polls cond until it holds or the wait ends.
+// WaitFor polls cond until it holds or Wait passes.
 func (c *Cloud) WaitFor(what string, cond func() bool) {
 	c.t.Helper()
-	deadline := time.Now().Add(Wait)
+	c.WaitForWithin(what, Wait, cond)
+}
+
+// WaitForWithin polls cond until it holds or d passes.
+func (c *Cloud) WaitForWithin(what string, d time.Duration, cond func() bool) {
+	c.t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
-			c.t.Fatalf("timed out waiting for %s", what)
+			c.t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

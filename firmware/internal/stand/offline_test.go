@@ -41,11 +41,11 @@ func TestOffline500(t *testing.T) {
 
 	restarted := time.Now()
 	run2 := r.start(opts{settle: 5 * time.Second})
-	r.cloud.WaitFor("all done", func() bool {
+	r.cloud.WaitForWithin("all done", 3*time.Minute, func() bool {
 		un, err := run2.j.Unfinished(t.Context())
 		return err == nil && len(un) == 0 && len(receipts(t, r.dir)) > 0
 	})
-	r.cloud.WaitFor("every ack", func() bool {
+	r.cloud.WaitForWithin("every ack", time.Minute, func() bool {
 		for _, m := range sent {
 			if !r.cloud.Acked(m.ID) {
 				return false
