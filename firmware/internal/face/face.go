@@ -200,6 +200,15 @@ func (f *Face) endFlash() {
 	}
 }
 
+// Maintain lets the display clear ghosting with a full refresh when it is
+// due (display.Display.Maintain); other Showers need nothing.
+func (f *Face) Maintain() error {
+	if m, ok := f.d.(interface{ Maintain() error }); ok {
+		return m.Maintain()
+	}
+	return nil
+}
+
 // Current returns the last frame shown (nil before the first).
 func (f *Face) Current() *image1bit.VerticalLSB {
 	f.mu.Lock()

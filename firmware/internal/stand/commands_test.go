@@ -95,3 +95,31 @@ func TestLocalHistory(t *testing.T) {
 		t.Errorf("a redelivered reprint command printed again (%d receipts)", n)
 	}
 }
+
+// TestShiftSlipAndRefund: shift.closed prints the handover slip; a refund
+// is announced and printed.
+func TestShiftSlipAndRefund(t *testing.T) {
+	r := newRig(t, false)
+	run := r.start(opts{})
+	cfg := r.cloud.Send(r.id, storeConfig(), 0)
+	r.cloud.WaitFor("config ack", func() bool { return r.cloud.Acked(cfg.ID) })
+	now := time.Now().UTC()
+	r.cloud.Send(r.id, &mqtt.PaymentRefunded{OrderNo: "ORD-RF", RefundNo: "RF1", Channel: mqtt.ChannelWeChat, AmountFen: 2000,
+		RefundFen: 500, RefundedTotalFen: 500, RefundedAt: now, StoreID: "st_1", Operator: "店长"}, 1)
+	r.cloud.Send(r.id, &mqtt.ShiftClosed{ShiftID: "sh1", StoreID: "st_1", Clerk: "小李", Start: now.Add(-8 * time.Hour), End: now,
+		Count: 12, TotalFen: 34500, RefundCount: 1, RefundFen: 500, NetFen: 34000}, 2)
+	r.cloud.WaitFor("two receipts", func() bool {
+		un, err := run.j.Unfinished(t.Context())
+		return err == nil && len(un) == 0 && len(receipts(t, r.dir)) == 2
+	})
+	rs := receipts(t, r.dir)
+	if !strings.Contains(rs[0].text, "ORD-RF") || !strings.Contains(rs[0].text, "5.00") {
+		t.Errorf("refund receipt:\n%s", rs[0].text)
+	}
+	if !strings.Contains(rs[1].text, "小李") || !strings.Contains(rs[1].text, "340.00") {
+		t.Errorf("handover slip:\n%s", rs[1].text)
+	}
+	if got := announcements(t, r.dir); len(got) != 1 || got[0] != "退款五元" {
+		t.Errorf("announcements = %q, want the refund only", got)
+	}
+}

@@ -116,6 +116,12 @@ func (s *Stand) onStoreConfig(ctx context.Context, m mqtt.Message) error {
 	}
 	if c.Bound {
 		s.cfg.Log.Info("stand: bound", "store", c.StoreID, "version", c.Version)
+		s.mu.Lock()
+		s.pair = nil // used up: a later unbinding asks for a fresh one
+		s.mu.Unlock()
+		if err := s.d.Journal.SetSetting(ctx, keyPairCode, nil); err != nil {
+			return err
+		}
 		if err := s.d.Face.SetStore(&display.Store{Name: c.StoreName, URL: c.QRURL}); err != nil {
 			s.cfg.Log.Warn("stand: display", "err", err)
 		}

@@ -26,6 +26,9 @@ func (s *Stand) monitor(ctx context.Context) error {
 			}
 		case <-every.C:
 			s.sendStatus(ctx, true)
+			if err := s.d.Face.Maintain(); err != nil {
+				s.cfg.Log.Warn("stand: display maintenance", "err", err)
+			}
 		}
 	}
 }
@@ -34,6 +37,7 @@ func (s *Stand) monitor(ctx context.Context) error {
 func (s *Stand) pollOnce(ctx context.Context) error {
 	if s.d.Uplink.Connected() {
 		_ = s.d.Face.SetNetwork(display.NetOnline)
+		s.requestPairing(ctx) // no-op unless unpaired with no valid code
 	} else {
 		_ = s.d.Face.SetNetwork(display.NetOffline)
 	}
