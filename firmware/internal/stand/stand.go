@@ -44,7 +44,6 @@ type Stand struct {
 	lastStatus  mqtt.Status
 	crash       error
 	stop        context.CancelCauseFunc
-	critical    bool
 }
 
 // New returns a stand; call Run.
