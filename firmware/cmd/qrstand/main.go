@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/qrstand/qrstand/firmware/internal/config"
 )
@@ -122,6 +123,11 @@ func parse(sub string, args []string, getenv func(string) string, stderr io.Writ
 	set(&c.Provision, *provision)
 	set(&c.DataDir, *data)
 	set(&c.Sim.HTTP, *httpAddr)
+	if o.simDir != "" && c.Provision != "" && sub == "run" {
+		// `make run` starts the cloud and the simulated stand together; the
+		// cloud's dev mode writes the provisioning file as it starts.
+		waitFile(c.Provision, 30*time.Second)
+	}
 	if err := c.ResolveSecrets(getenv); err != nil {
 		return o, err
 	}
@@ -170,4 +176,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdStatus(ctx, o, stdout)
 	}
 	return daemon(ctx, o, log, nil)
+}
+
+// waitFile waits up to d for path to exist.
+func waitFile(path string, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -3,6 +3,7 @@ package stand
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,4 +87,46 @@ func yuanText(t *testing.T, fen int64) string {
 		t.Fatal(err)
 	}
 	return strings.TrimSuffix(s, "元")
+}
+
+// TestCatchUpCrash: a crash after the catch-up list came out and before
+// "done" reprints the list labelled 补打 and says nothing again.
+func TestCatchUpCrash(t *testing.T) {
+	r := newRig(t, true)
+	run := r.start(opts{})
+	cfg := r.cloud.Send(r.id, storeConfig(), 0)
+	r.cloud.WaitFor("store.config ack", func() bool { return r.cloud.Acked(cfg.ID) })
+	run.stop()
+	old := time.Now().Add(-time.Hour)
+	var sent []mqtt.Message
+	for i := 0; i < 5; i++ {
+		sent = append(sent, r.cloud.Send(r.id, paid(fmt.Sprintf("CU%d", i), 1000, old), int64(i+1)))
+	}
+	var once sync.Once
+	run2 := r.start(opts{hook: crashAt(AfterPrint, &once), settle: 300 * time.Millisecond})
+	if err := run2.waitExit(t); err != ErrCrash {
+		t.Fatalf("first run = %v, want ErrCrash", err)
+	}
+	run3 := r.start(opts{settle: 300 * time.Millisecond})
+	r.cloud.WaitFor("all done", func() bool {
+		un, err := run3.j.Unfinished(t.Context())
+		return err == nil && len(un) == 0 && len(receipts(t, r.dir)) == 2
+	})
+	time.Sleep(300 * time.Millisecond)
+	rs := receipts(t, r.dir)
+	if len(rs) != 2 || strings.Contains(rs[0].text, ReprintLabel) || !strings.Contains(rs[1].text, ReprintLabel) {
+		t.Fatalf("receipts = %q, want the list, then the list labelled 补打", rs)
+	}
+	for _, m := range sent {
+		o := m.Body.(*mqtt.PaymentPaid).OrderNo
+		if !strings.Contains(rs[0].text, o) || !strings.Contains(rs[1].text, o) {
+			t.Errorf("%s missing from a list", o)
+		}
+		if got := r.cloud.AckResults(m.ID); len(got) != 1 {
+			t.Errorf("acks for %s = %q, want one", o, got)
+		}
+	}
+	if d := cmp.Diff(announcements(t, r.dir), []string{"离线期间收款五笔，共五十元"}); d != "" {
+		t.Errorf("announcements (-got +want):\n%s", d)
+	}
 }
