@@ -82,6 +82,10 @@ func (f *Face) screen() display.Screen {
 	case f.pairing != nil:
 		return *f.pairing
 	default:
+		// Neither bound nor holding a pairing code: the cloud is not
+		// (yet) answering. display has no "waiting for the cloud" screen,
+		// so this is the offline one; pair.code arrives within a second
+		// when the cloud is there.
 		return display.Offline{}
 	}
 }
