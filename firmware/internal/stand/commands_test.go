@@ -123,3 +123,27 @@ func TestShiftSlipAndRefund(t *testing.T) {
 		t.Errorf("announcements = %q, want the refund only", got)
 	}
 }
+
+// TestStoreQuietHours: the store's quiet hours from store.config silence
+// announcements; the receipt still prints.
+func TestStoreQuietHours(t *testing.T) {
+	r := newRig(t, false)
+	// 03:00 in Shanghai.
+	now := func() time.Time { return time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC) }
+	run := r.start(opts{now: now})
+	cfg := storeConfig()
+	cfg.Announce.QuietStart, cfg.Announce.QuietEnd = "22:00", "07:00"
+	c := r.cloud.Send(r.id, cfg, 0)
+	r.cloud.WaitFor("config ack", func() bool { return r.cloud.Acked(c.ID) })
+	m := r.cloud.Send(r.id, paid("ORD-NIGHT", 100, now()), 1)
+	r.cloud.WaitFor("done", func() bool {
+		e, err := run.j.Get(t.Context(), m.ID)
+		return err == nil && e.State == journal.Done
+	})
+	if n := len(receipts(t, r.dir)); n != 1 {
+		t.Errorf("%d receipts, want 1", n)
+	}
+	if got := announcements(t, r.dir); len(got) != 0 {
+		t.Errorf("announced during quiet hours: %q", got)
+	}
+}

@@ -133,12 +133,40 @@ func (s *Stand) announceOn() bool {
 	return s.store == nil || s.store.Announce.Enabled
 }
 
+// storeQuiet reports whether the store's own quiet hours (store.config,
+// set in the cloud) are in force; the stand's local [speech] quiet_hours
+// apply in the Speaker on top.
+func (s *Stand) storeQuiet() bool {
+	s.mu.Lock()
+	a := mqttAnnounce(s.store)
+	s.mu.Unlock()
+	if a.QuietStart == "" {
+		return false
+	}
+	var q speech.QuietHours
+	if err := q.UnmarshalText([]byte(a.QuietStart + "-" + a.QuietEnd)); err != nil {
+		return false // Validate on the wire already refused bad times
+	}
+	return q.Contains(s.cfg.Now())
+}
+
+func mqttAnnounce(c *mqtt.StoreConfig) mqtt.AnnounceConfig {
+	if c == nil {
+		return mqtt.AnnounceConfig{}
+	}
+	return c.Announce
+}
+
 func (s *Stand) announce(ctx context.Context, u speech.Utterance, err error) {
 	if err != nil {
 		s.cfg.Log.Warn("stand: announcement", "err", err)
 		return
 	}
 	if !s.announceOn() {
+		return
+	}
+	if s.storeQuiet() {
+		s.cfg.Log.Info("stand: store quiet hours, not spoken", "text", u.Text)
 		return
 	}
 	s.cfg.Log.Info("stand: announce", "text", u.Text)
