@@ -131,7 +131,7 @@ func (s *Stand) onStoreConfig(ctx context.Context, m mqtt.Message) error {
 	if err := s.d.Face.SetStore(nil); err != nil {
 		s.cfg.Log.Warn("stand: display", "err", err)
 	}
-	go s.requestPairing(context.WithoutCancel(ctx)) // after the ack; Publish waits for the broker
+	go s.requestPairing(context.WithoutCancel(ctx), false) // after the ack; Publish waits for the broker
 	return nil
 }
 
@@ -185,18 +185,24 @@ func (s *Stand) onConnect(ctx context.Context) {
 		return
 	}
 	if !h.Paired {
-		s.requestPairing(ctx)
+		s.requestPairing(ctx, false)
 	}
 	s.sendStatus(ctx, true)
 }
 
 // requestPairing sends pair.request unless a pairing code is still valid.
-func (s *Stand) requestPairing(ctx context.Context) {
+// retry marks the periodic re-request of an unanswered or expired code,
+// sent at most once a minute.
+func (s *Stand) requestPairing(ctx context.Context, retry bool) {
 	s.mu.Lock()
 	valid := s.pair != nil && s.cfg.Now().Before(s.pair.ExpiresAt)
 	paired := s.store != nil && s.store.Bound
+	recent := retry && timeNow().Sub(s.pairAsked) < time.Minute
+	if !valid && !paired && !recent {
+		s.pairAsked = timeNow()
+	}
 	s.mu.Unlock()
-	if valid || paired {
+	if valid || paired || recent {
 		return
 	}
 	pr := &mqtt.PairRequest{Firmware: s.cfg.Firmware, Model: s.cfg.Model, Panel: s.cfg.Panel, Printer: s.cfg.Profile.Name}

@@ -42,6 +42,7 @@ type Stand struct {
 	failed      map[string]bool // ids whose print failed in this run (not on paper)
 	bat         *power.Battery
 	lastStatus  mqtt.Status
+	pairAsked   time.Time // last pair.request (real clock)
 	crash       error
 	stop        context.CancelCauseFunc
 }

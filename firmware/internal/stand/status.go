@@ -37,7 +37,7 @@ func (s *Stand) monitor(ctx context.Context) error {
 func (s *Stand) pollOnce(ctx context.Context) error {
 	if s.d.Uplink.Connected() {
 		_ = s.d.Face.SetNetwork(display.NetOnline)
-		s.requestPairing(ctx) // no-op unless unpaired with no valid code
+		s.requestPairing(ctx, true) // no-op unless unpaired with no valid code
 	} else {
 		_ = s.d.Face.SetNetwork(display.NetOffline)
 	}
