@@ -197,7 +197,8 @@ func (s *Stand) requestPairing(ctx context.Context, retry bool) {
 	s.mu.Lock()
 	valid := s.pair != nil && s.cfg.Now().Before(s.pair.ExpiresAt)
 	paired := s.store != nil && s.store.Bound
-	recent := retry && timeNow().Sub(s.pairAsked) < time.Minute
+	// The retry waits for the first ask, made by onConnect after hello.
+	recent := retry && (s.pairAsked.IsZero() || timeNow().Sub(s.pairAsked) < time.Minute)
 	if !valid && !paired && !recent {
 		s.pairAsked = timeNow()
 	}
