@@ -64,8 +64,9 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 		}
 	}()
 
-	// The screen first: e-ink shows what the stand knew before the clock
-	// or the network are there.
+	// The panel first, so a wiring fault shows at once. It keeps the last
+	// image (the store QR) while the stand waits for the clock; the first
+	// new frame is drawn by Stand.Run from the journal.
 	panel, dcfg, closePanel, err := openPanel(c)
 	if err != nil {
 		return err
