@@ -28,6 +28,7 @@ type Cloud struct {
 	mu     sync.Mutex
 	acks   map[string][]string // ref → results of distinct ack messages, in arrival order
 	ackIDs map[string]bool
+	raw    map[string]int // ref → ack messages received, duplicates included
 	ups    []mqtt.Message
 	onUp   func(mqtt.Message)
 	newUp  chan struct{}
@@ -49,7 +50,7 @@ func (c *Cloud) WaitSubscribed(n int) {
 // New connects a fake cloud to b.
 func New(t testing.TB, b *mqtttest.Broker) *Cloud {
 	t.Helper()
-	c := &Cloud{t: t, acks: map[string][]string{}, ackIDs: map[string]bool{}, newUp: make(chan struct{}, 1)}
+	c := &Cloud{t: t, acks: map[string][]string{}, ackIDs: map[string]bool{}, raw: map[string]int{}, newUp: make(chan struct{}, 1)}
 	opts := paho.NewClientOptions().AddBroker(b.URL).SetClientID(mqtttest.ServiceUser + "-" + strings.ToLower(t.Name())).
 		SetUsername(mqtttest.ServiceUser).SetPassword(b.ServiceSecret).SetCleanSession(true).
 		SetAutoReconnect(true).SetMaxReconnectInterval(200 * time.Millisecond).SetConnectRetry(true).
@@ -84,6 +85,7 @@ func (c *Cloud) onMessage(_ paho.Client, pm paho.Message) {
 		// QoS 1 may deliver one ack message twice (paho resends an uplink
 		// whose PUBACK it did not see before a crash); the cloud dedupes
 		// by envelope id, and so does this count.
+		c.raw[a.Ref]++
 		if !c.ackIDs[m.ID] {
 			c.ackIDs[m.ID] = true
 			c.acks[a.Ref] = append(c.acks[a.Ref], a.Result)
@@ -168,4 +170,12 @@ func (c *Cloud) OnUp(f func(mqtt.Message)) {
 	c.mu.Lock()
 	c.onUp = f
 	c.mu.Unlock()
+}
+
+// RawAcks returns how many ack messages for ref arrived, counting an MQTT
+// redelivery of the same ack message again.
+func (c *Cloud) RawAcks(ref string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.raw[ref]
 }

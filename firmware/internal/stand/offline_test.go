@@ -57,8 +57,8 @@ func TestOffline500(t *testing.T) {
 	t.Logf("500 events journaled, acked and summarised %v after the restart", time.Since(restarted))
 	time.Sleep(300 * time.Millisecond)
 	for _, m := range sent {
-		if got := r.cloud.AckResults(m.ID); len(got) != 1 || got[0] != mqtt.AckDone {
-			t.Fatalf("acks for %s = %q, want one done", m.Body.(*mqtt.PaymentPaid).OrderNo, got)
+		if got := r.cloud.AckResults(m.ID); len(got) != 1 || got[0] != mqtt.AckDone || r.cloud.RawAcks(m.ID) != 1 {
+			t.Fatalf("acks for %s = %q (%d messages), want one done", m.Body.(*mqtt.PaymentPaid).OrderNo, got, r.cloud.RawAcks(m.ID))
 		}
 	}
 	want := fmt.Sprintf("离线期间收款五百笔，共%s元", yuanText(t, total))
