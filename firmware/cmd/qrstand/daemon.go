@@ -121,6 +121,14 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 		}
 		bat = m
 	}
+	if bat == nil && c.Hardware.Battery.Monitor == "sim" && c.Sim.Dir != "" {
+		b := c.Hardware.Battery
+		m, err := power.NewMonitor(power.FileSensor{Path: filepath.Join(c.Sim.Dir, "battery")}, power.Opts{LowPercent: b.LowPercent, CriticalPercent: b.CriticalPercent})
+		if err != nil {
+			return err
+		}
+		bat = m
+	}
 	policy := power.PolicyFor(power.Battery{}, c.KeepAlive.Duration, c.BatteryKeepAlive.Duration)
 	if bat != nil {
 		if r, err := bat.Read(); err == nil {

@@ -64,6 +64,7 @@ func parse(sub string, args []string, getenv func(string) string, stderr io.Writ
 	secretFile := fs.String("secret-file", "", "file holding the device secret")
 	provision := fs.String("provision", "", `JSON provisioning file {"device_id","secret","broker"}`)
 	data := fs.String("data", "", "data folder (journal, MQTT store); default /var/lib/qrstand, or DIR/data with -sim")
+	simBattery := fs.Bool("sim-battery", false, "with -sim: a battery read from DIR/battery (\"MILLIVOLTS MILLIAMPS\", e.g. 3600 150)")
 	httpAddr := fs.String("http", "", "simulator page address (default 127.0.0.1:8090; off to disable)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if sub == "say" || sub == "show" {
@@ -106,6 +107,9 @@ func parse(sub string, args []string, getenv func(string) string, stderr io.Writ
 		c.Hardware.Panel, c.Hardware.Printer = "sim", "sim"
 		if c.Hardware.Battery.Monitor == "ina219" {
 			c.Hardware.Battery.Monitor = "none"
+		}
+		if *simBattery {
+			c.Hardware.Battery.Monitor = "sim"
 		}
 		if *data == "" && (path == "" || c.DataDir == config.Default().DataDir) {
 			c.DataDir = filepath.Join(*sim, "data")
