@@ -150,10 +150,19 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 	if bat != nil && c.Hardware.Battery.Every.Duration > poll {
 		poll = c.Hardware.Battery.Every.Duration
 	}
+	reboot := func() error { return exec.Command("systemctl", "reboot").Run() }
+	if c.Sim.Dir != "" {
+		// Never reboot the developer's machine: the simulated stand
+		// restarts nothing and says so.
+		reboot = func() error {
+			log.Warn("sim: stand.command reboot received; a real stand would reboot now")
+			return nil
+		}
+	}
 	s, err := stand.New(stand.Config{
 		DeviceID: c.DeviceID, Firmware: version, Model: c.Hardware.Profile, Panel: c.Hardware.Panel,
 		Profile: profile(c), StatusEvery: c.StatusEvery.Duration, PollEvery: poll,
-		Reboot: func() error { return exec.Command("systemctl", "reboot").Run() },
+		Reboot: reboot,
 		Hook:   hk.crash, Now: now, Log: log,
 	}, stand.Deps{Journal: j, Uplink: cl, Face: fc, Printer: pr, Announcer: an, Battery: bat})
 	if err != nil {
