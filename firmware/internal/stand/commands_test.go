@@ -147,3 +147,25 @@ func TestStoreQuietHours(t *testing.T) {
 		t.Errorf("announced during quiet hours: %q", got)
 	}
 }
+
+// TestRebootCommand: reboot runs the injected function once, after the ack;
+// a redelivered command does not run it again.
+func TestRebootCommand(t *testing.T) {
+	r := newRig(t, false)
+	rebooted := make(chan struct{}, 10)
+	r.start(opts{reboot: func() error { rebooted <- struct{}{}; return nil }})
+	c := r.cloud.Send(r.id, &mqtt.StandCommand{Command: mqtt.CommandReboot, By: "provider"}, 0)
+	r.cloud.WaitFor("ack", func() bool { return r.cloud.Acked(c.ID) })
+	select {
+	case <-rebooted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("reboot not called")
+	}
+	r.cloud.Publish(r.id, c)
+	r.cloud.WaitFor("duplicate ack", func() bool { return len(r.cloud.AckResults(c.ID)) == 2 })
+	select {
+	case <-rebooted:
+		t.Error("a redelivered reboot command rebooted again")
+	case <-time.After(2500 * time.Millisecond):
+	}
+}
