@@ -1,0 +1,181 @@
+// Package fakecloud is a test stand-in for the cloud on the MQTT side: a
+// service-identity client on a test broker (mqtt/mqtttest) that publishes
+// events to a stand and records everything the stand sends up, counting
+// acks per event id. Firmware tests use it as "the publisher acting as the
+// cloud".
+package fakecloud
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
+)
+
+// Wait bounds every wait of the fake.
+const Wait = 20 * time.Second
+
+// Cloud publishes events and counts every ack per event id.
+type Cloud struct {
+	t  testing.TB
+	pc paho.Client
+
+	mu     sync.Mutex
+	acks   map[string][]string // ref → results of distinct ack messages, in arrival order
+	ackIDs map[string]bool
+	raw    map[string]int // ref → ack messages received, duplicates included
+	ups    []mqtt.Message
+	onUp   func(mqtt.Message)
+	newUp  chan struct{}
+	subs   int
+}
+
+// WaitSubscribed waits until the cloud has (re)subscribed n times in all:
+// after a broker restart, acks sent before it is back would be lost to a
+// clean-session client (the real cloud's outbox resends; this one counts).
+func (c *Cloud) WaitSubscribed(n int) {
+	c.t.Helper()
+	c.WaitFor("cloud subscription", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.subs >= n
+	})
+}
+
+// New connects a fake cloud to b.
+func New(t testing.TB, b *mqtttest.Broker) *Cloud {
+	t.Helper()
+	c := &Cloud{t: t, acks: map[string][]string{}, ackIDs: map[string]bool{}, raw: map[string]int{}, newUp: make(chan struct{}, 1)}
+	opts := paho.NewClientOptions().AddBroker(b.URL).SetClientID(mqtttest.ServiceUser + "-" + strings.ToLower(t.Name())).
+		SetUsername(mqtttest.ServiceUser).SetPassword(b.ServiceSecret).SetCleanSession(true).
+		SetAutoReconnect(true).SetMaxReconnectInterval(200 * time.Millisecond).SetConnectRetry(true).
+		SetConnectRetryInterval(100 * time.Millisecond)
+	opts.SetOnConnectHandler(func(pc paho.Client) {
+		go func() {
+			tok := pc.Subscribe("qrs/v1/d/+/up", 1, c.onMessage)
+			if tok.WaitTimeout(Wait) && tok.Error() == nil {
+				c.mu.Lock()
+				c.subs++
+				c.mu.Unlock()
+			}
+		}()
+	})
+	c.pc = paho.NewClient(opts)
+	if tok := c.pc.Connect(); !tok.WaitTimeout(Wait) || tok.Error() != nil {
+		t.Fatalf("cloud connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { c.pc.Disconnect(50) })
+	c.WaitSubscribed(1)
+	return c
+}
+
+func (c *Cloud) onMessage(_ paho.Client, pm paho.Message) {
+	m, err := mqtt.Unmarshal(pm.Payload())
+	if err != nil {
+		c.t.Errorf("cloud: undecodable uplink: %v", err)
+		return
+	}
+	c.mu.Lock()
+	if a, ok := m.Body.(*mqtt.Ack); ok {
+		// QoS 1 may deliver one ack message twice (paho resends an uplink
+		// whose PUBACK it did not see before a crash); the cloud dedupes
+		// by envelope id, and so does this count.
+		c.raw[a.Ref]++
+		if !c.ackIDs[m.ID] {
+			c.ackIDs[m.ID] = true
+			c.acks[a.Ref] = append(c.acks[a.Ref], a.Result)
+		}
+	}
+	c.ups = append(c.ups, m)
+	f := c.onUp
+	c.mu.Unlock()
+	if f != nil {
+		f(m)
+	}
+	select {
+	case c.newUp <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Cloud) Send(id string, body mqtt.Body, seq int64) mqtt.Message {
+	c.t.Helper()
+	m := mqtt.New(body, time.Now())
+	m.Seq = seq
+	c.Publish(id, m)
+	return m
+}
+
+func (c *Cloud) Publish(id string, m mqtt.Message) {
+	c.t.Helper()
+	p, err := m.Marshal()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	topic := mqtt.DownTopic(id)
+	if m.Type == mqtt.KindStoreConfig {
+		topic = mqtt.ConfigTopic(id)
+	}
+	tok := c.pc.Publish(topic, 1, m.Type == mqtt.KindStoreConfig, p)
+	if !tok.WaitTimeout(Wait) || tok.Error() != nil {
+		c.t.Fatalf("cloud publish: %v", tok.Error())
+	}
+}
+
+// WaitFor polls cond until it holds or Wait passes.
+func (c *Cloud) WaitFor(what string, cond func() bool) {
+	c.t.Helper()
+	c.WaitForWithin(what, Wait, cond)
+}
+
+// WaitForWithin polls cond until it holds or d passes.
+func (c *Cloud) WaitForWithin(what string, d time.Duration, cond func() bool) {
+	c.t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (c *Cloud) AckResults(ref string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.acks[ref]...)
+}
+
+func (c *Cloud) Acked(ref string) bool { return len(c.AckResults(ref)) > 0 }
+
+func (c *Cloud) UpsOf(k mqtt.Kind) []mqtt.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []mqtt.Message
+	for _, m := range c.ups {
+		if m.Type == k {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// OnUp sets f to be called with every uplink (after it is recorded).
+func (c *Cloud) OnUp(f func(mqtt.Message)) {
+	c.mu.Lock()
+	c.onUp = f
+	c.mu.Unlock()
+}
+
+// RawAcks returns how many ack messages for ref arrived, counting an MQTT
+// redelivery of the same ack message again.
+func (c *Cloud) RawAcks(ref string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.raw[ref]
+}

@@ -1,0 +1,327 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver (cgo)
+
+	"github.com/qrstand/qrstand/mqtt"
+)
+
+// Shanghai is the zone days are counted in (no DST since 1991, so a fixed
+// zone needs no tzdata on the stand).
+var Shanghai = time.FixedZone("CST", 8*60*60)
+
+// State is where an event is in the pipeline.
+type State string
+
+// The states of DESIGN §5.
+const (
+	New      State = "new"      // journaled and acked; not announced yet
+	Printing State = "printing" // announced; the receipt may be on paper
+	Done     State = "done"     // printed (or nothing to print)
+)
+
+// Event is one journaled message from the cloud.
+type Event struct {
+	Seqno      int64 // local insertion order
+	ID         string
+	Kind       mqtt.Kind
+	OutboxSeq  int64 // the cloud's per-stand sequence (0 = none)
+	State      State
+	CatchUp    bool  // too old when it arrived: summarised, not spoken alone
+	Batch      int64 // catch-up batch it was printed in (0 = none)
+	Reprint    bool  // printed again after a crash (labelled 补打)
+	Fen        int64 // amount: paid, or refunded (payments and refunds)
+	Channel    string
+	EventAt    time.Time // paid_at, refunded_at, shift end; UTC
+	ReceivedAt time.Time
+	Payload    []byte // the envelope as received
+}
+
+// Message decodes the stored envelope.
+func (e Event) Message() (mqtt.Message, error) { return mqtt.Unmarshal(e.Payload) }
+
+// Journal is the stand's event journal. It is safe for concurrent use.
+type Journal struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// Open opens (creating if needed) the journal at path. now is the clock
+// (nil: time.Now).
+func Open(path string, now func() time.Time) (*Journal, error) {
+	if now == nil {
+		now = time.Now
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_txlock", "immediate")
+	q.Set("_foreign_keys", "1")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	// One connection: the stand writes a few rows a minute, and a single
+	// writer keeps SQLite's locking out of the picture.
+	db.SetMaxOpenConns(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var mode string
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		db.Close()
+		return nil, fmt.Errorf("journal: %s: journal_mode is %q, want wal", path, mode)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Journal{db: db, now: now}, nil
+}
+
+// Close closes the database.
+func (j *Journal) Close() error { return j.db.Close() }
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// Day returns the business day of t in Asia/Shanghai, as YYYY-MM-DD.
+func Day(t time.Time) string { return t.In(Shanghai).Format("2006-01-02") }
+
+// Insert journals e in state New. It reports false, with no error, when an
+// event with the same id is already there (a duplicate delivery): nothing
+// is changed then.
+func (j *Journal) Insert(ctx context.Context, e Event) (bool, error) {
+	if e.ID == "" || e.Kind == "" {
+		return false, fmt.Errorf("journal: insert: id and kind are required")
+	}
+	if e.ReceivedAt.IsZero() {
+		e.ReceivedAt = j.now()
+	}
+	if e.EventAt.IsZero() {
+		e.EventAt = e.ReceivedAt
+	}
+	res, err := j.db.ExecContext(ctx, `INSERT INTO events
+		(id, kind, outbox_seq, state, catchup, fen, channel, event_at, received_at, day, body)
+		VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO NOTHING`,
+		e.ID, string(e.Kind), e.OutboxSeq, e.CatchUp, e.Fen, e.Channel,
+		ts(e.EventAt), ts(e.ReceivedAt), Day(e.EventAt), e.Payload)
+	if err != nil {
+		return false, fmt.Errorf("journal: insert %s: %w", e.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("journal: insert %s: %w", e.ID, err)
+	}
+	return n == 1, nil
+}
+
+const cols = `seqno, id, kind, outbox_seq, state, catchup, batch, reprint, fen, channel, event_at, received_at, body`
+
+func scan(row interface{ Scan(...any) error }) (Event, error) {
+	var e Event
+	var kind, state, eventAt, receivedAt string
+	err := row.Scan(&e.Seqno, &e.ID, &kind, &e.OutboxSeq, &state, &e.CatchUp, &e.Batch, &e.Reprint,
+		&e.Fen, &e.Channel, &eventAt, &receivedAt, &e.Payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, ErrNotFound
+	}
+	if err != nil {
+		return e, fmt.Errorf("journal: %w", err)
+	}
+	e.Kind, e.State = mqtt.Kind(kind), State(state)
+	e.EventAt, e.ReceivedAt = parseTS(eventAt), parseTS(receivedAt)
+	return e, nil
+}
+
+func (j *Journal) query(ctx context.Context, q string, args ...any) ([]Event, error) {
+	rows, err := j.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		e, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	return out, nil
+}
+
+// Unfinished returns every event not yet done, oldest first.
+func (j *Journal) Unfinished(ctx context.Context) ([]Event, error) {
+	return j.query(ctx, `SELECT `+cols+` FROM events WHERE state != 'done' ORDER BY seqno`)
+}
+
+// Get returns the event with id.
+func (j *Journal) Get(ctx context.Context, id string) (Event, error) {
+	return scan(j.db.QueryRowContext(ctx, `SELECT `+cols+` FROM events WHERE id = ?`, id))
+}
+
+// Last returns the most recently received event of one of kinds.
+func (j *Journal) Last(ctx context.Context, kinds ...mqtt.Kind) (Event, error) {
+	if len(kinds) == 0 {
+		return Event{}, ErrNotFound
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(kinds)), ",")
+	args := make([]any, len(kinds))
+	for i, k := range kinds {
+		args[i] = string(k)
+	}
+	return scan(j.db.QueryRowContext(ctx,
+		`SELECT `+cols+` FROM events WHERE kind IN (`+ph+`) ORDER BY seqno DESC LIMIT 1`, args...))
+}
+
+// transition moves ids from one state to the next in one transaction; every
+// id must be in from.
+func (j *Journal) transition(ctx context.Context, from, to State, set string, args []any, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, err := j.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("journal: %s: %w", to, err)
+	}
+	defer tx.Rollback()
+	q := `UPDATE events SET state = ?` + set + ` WHERE id = ? AND state = ?`
+	for _, id := range ids {
+		a := append(append([]any{string(to)}, args...), id, string(from))
+		res, err := tx.ExecContext(ctx, q, a...)
+		if err != nil {
+			return fmt.Errorf("journal: %s %s: %w", to, id, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("journal: %s %s: %w (want %s)", to, id, ErrState, from)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("journal: %s: %w", to, err)
+	}
+	return nil
+}
+
+// MarkPrinting moves ids from New to Printing, recording the catch-up batch
+// they are printed in (0 for none). Call it after announcing and before
+// printing.
+func (j *Journal) MarkPrinting(ctx context.Context, batch int64, ids ...string) error {
+	return j.transition(ctx, New, Printing, `, batch = ?`, []any{batch}, ids)
+}
+
+// MarkDone moves ids from Printing to Done. reprinted records that the
+// receipt that came out was a 补打 reprint.
+func (j *Journal) MarkDone(ctx context.Context, reprinted bool, ids ...string) error {
+	return j.transition(ctx, Printing, Done, `, done_at = ?, reprint = reprint OR ?`, []any{ts(j.now()), reprinted}, ids)
+}
+
+// NextBatch returns a fresh catch-up batch number.
+func (j *Journal) NextBatch(ctx context.Context) (int64, error) {
+	var n int64
+	if err := j.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(batch), 0) + 1 FROM events`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("journal: next batch: %w", err)
+	}
+	return n, nil
+}
+
+// LastSeq is the highest outbox sequence journaled, for hello.
+func (j *Journal) LastSeq(ctx context.Context) (int64, error) {
+	var n int64
+	if err := j.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(outbox_seq), 0) FROM events`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("journal: last seq: %w", err)
+	}
+	return n, nil
+}
+
+// Totals are one day's payments and refunds.
+type Totals struct {
+	Day         string
+	Count       int64
+	TotalFen    int64
+	RefundCount int64
+	RefundFen   int64
+	ByChannel   map[string][2]int64 // channel → {count, fen}
+}
+
+// NetFen is 实收.
+func (t Totals) NetFen() int64 { return t.TotalFen - t.RefundFen }
+
+// DayTotals sums the payments and refunds of the Shanghai day containing t.
+func (j *Journal) DayTotals(ctx context.Context, t time.Time) (Totals, error) {
+	tot := Totals{Day: Day(t), ByChannel: map[string][2]int64{}}
+	rows, err := j.db.QueryContext(ctx, `SELECT kind, channel, COUNT(*), COALESCE(SUM(fen), 0)
+		FROM events WHERE day = ? AND kind IN (?, ?) GROUP BY kind, channel`,
+		tot.Day, string(mqtt.KindPaymentPaid), string(mqtt.KindPaymentRefunded))
+	if err != nil {
+		return tot, fmt.Errorf("journal: totals: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, ch string
+		var n, fen int64
+		if err := rows.Scan(&kind, &ch, &n, &fen); err != nil {
+			return tot, fmt.Errorf("journal: totals: %w", err)
+		}
+		if mqtt.Kind(kind) == mqtt.KindPaymentPaid {
+			tot.Count += n
+			tot.TotalFen += fen
+			tot.ByChannel[ch] = [2]int64{n, fen}
+		} else {
+			tot.RefundCount += n
+			tot.RefundFen += fen
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return tot, fmt.Errorf("journal: totals: %w", err)
+	}
+	return tot, nil
+}
+
+// Setting returns the value stored under key, or ErrNotFound.
+func (j *Journal) Setting(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	err := j.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("journal: setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetSetting stores value under key (nil deletes it).
+func (j *Journal) SetSetting(ctx context.Context, key string, value []byte) error {
+	var err error
+	if value == nil {
+		_, err = j.db.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, key)
+	} else {
+		_, err = j.db.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES (?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	}
+	if err != nil {
+		return fmt.Errorf("journal: set %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,26 @@
+// Package stand is the QR stand's core: it keeps the stand in sync with the
+// cloud over mqtt/standclient and turns every delivered event into an
+// announcement, a receipt and a flash on the screen, exactly once, through
+// crashes (DESIGN §5, §7; the wire in mqtt/doc.go).
+//
+// The order of work for a payment:
+//
+//	handler: journal insert (unique id) → return nil → standclient acks
+//	worker:  announce → mark printing → print → mark done
+//
+// A crash after the insert leaves the event new: on restart it is announced
+// and printed normally. A crash after "mark printing" leaves it printing: on
+// restart its receipt is printed again labelled 补打 and it is not announced
+// again. The one window where a clerk may hear a payment twice is a crash
+// between the end of the announcement and the "printing" write — one SQLite
+// commit long.
+//
+// Payments older than the announce window when they reach the stand (it was
+// offline) are collected into a catch-up batch: one spoken summary
+// (speech.OfflineSummary) and one printed catch-up list. The batch closes
+// when the count the cloud announced with sync has arrived or when no stale
+// event came for CatchUpSettle.
+//
+// Hooks let tests stop the pipeline dead at the crash points, exactly as a
+// power cut would, and restart a stand on the same data directory.
+package stand

@@ -1,0 +1,336 @@
+package stand
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/qrstand/qrstand/display"
+	"github.com/qrstand/qrstand/firmware/internal/journal"
+	"github.com/qrstand/qrstand/firmware/internal/speech"
+	"github.com/qrstand/qrstand/mqtt"
+)
+
+// timeNow is the real clock for in-process timers (settling), which must
+// not follow an injected wall clock.
+var timeNow = time.Now
+
+// worker processes the journal: every event not done, in order.
+func (s *Stand) worker(ctx context.Context) error {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		wait, err := s.process(ctx)
+		if err != nil {
+			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+				return nil
+			}
+			if s.crashed() != nil {
+				return err
+			}
+			s.cfg.Log.Warn("stand: worker", "err", err)
+			wait = s.cfg.PrintRetry
+		}
+		if wait > 0 {
+			timer.Reset(wait)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.kick:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// process handles what is ready and returns how long to wait before
+// looking again (0: until woken).
+func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
+	// An event that was started is finished even when shutdown begins: a
+	// clean stop must not leave it for a 补打 reprint. Shutdown is checked
+	// between events.
+	ctx := context.WithoutCancel(runCtx)
+	evs, err := s.d.Journal.Unfinished(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var stale []journal.Event
+	batches := map[int64][]journal.Event{}
+	var order []int64
+	var wait time.Duration
+	for _, e := range evs {
+		if err := s.crashed(); err != nil {
+			return 0, err
+		}
+		if err := runCtx.Err(); err != nil {
+			return 0, err
+		}
+		switch {
+		case e.State == journal.Printing && e.Batch > 0:
+			if _, ok := batches[e.Batch]; !ok {
+				order = append(order, e.Batch)
+			}
+			batches[e.Batch] = append(batches[e.Batch], e)
+		case e.State == journal.Printing:
+			if err := s.finish(ctx, e); err != nil {
+				if s.crashed() != nil {
+					return 0, err
+				}
+				wait = s.cfg.PrintRetry
+			}
+		case e.CatchUp && e.Kind == mqtt.KindPaymentPaid:
+			stale = append(stale, e)
+		default:
+			if err := s.handle(ctx, e); err != nil {
+				if s.crashed() != nil {
+					return 0, err
+				}
+				wait = s.cfg.PrintRetry
+			}
+		}
+	}
+	for _, b := range order {
+		if err := s.reprintBatch(ctx, batches[b]); err != nil {
+			if s.crashed() != nil {
+				return 0, err
+			}
+			wait = s.cfg.PrintRetry
+		}
+	}
+	if len(stale) > 0 {
+		s.mu.Lock()
+		pending := s.syncPending
+		idle := timeNow().Sub(s.lastStale)
+		s.mu.Unlock()
+		if (pending > 0 && int64(len(stale)) >= pending) || idle >= s.cfg.CatchUpSettle {
+			if err := s.catchUp(ctx, stale); err != nil {
+				return 0, err
+			}
+			s.mu.Lock()
+			s.syncPending = 0
+			s.mu.Unlock()
+		} else if w := s.cfg.CatchUpSettle - idle; wait == 0 || w < wait {
+			wait = w
+		}
+	}
+	return wait, nil
+}
+
+func (s *Stand) two() speech.TwoStyle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store != nil && s.store.Announce.Liang {
+		return speech.TwoLiang
+	}
+	return s.d.Announcer.Two()
+}
+
+func (s *Stand) announceOn() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store == nil || s.store.Announce.Enabled
+}
+
+// storeQuiet reports whether the store's own quiet hours (store.config,
+// set in the cloud) are in force; the stand's local [speech] quiet_hours
+// apply in the Speaker on top.
+func (s *Stand) storeQuiet() bool {
+	s.mu.Lock()
+	a := mqttAnnounce(s.store)
+	s.mu.Unlock()
+	if a.QuietStart == "" {
+		return false
+	}
+	var q speech.QuietHours
+	if err := q.UnmarshalText([]byte(a.QuietStart + "-" + a.QuietEnd)); err != nil {
+		return false // Validate on the wire already refused bad times
+	}
+	return q.Contains(s.cfg.Now())
+}
+
+func mqttAnnounce(c *mqtt.StoreConfig) mqtt.AnnounceConfig {
+	if c == nil {
+		return mqtt.AnnounceConfig{}
+	}
+	return c.Announce
+}
+
+func (s *Stand) announce(ctx context.Context, u speech.Utterance, err error) {
+	if err != nil {
+		s.cfg.Log.Warn("stand: announcement", "err", err)
+		return
+	}
+	if !s.announceOn() {
+		return
+	}
+	if s.storeQuiet() {
+		s.cfg.Log.Info("stand: store quiet hours, not spoken", "text", u.Text)
+		return
+	}
+	s.cfg.Log.Info("stand: announce", "text", u.Text)
+	switch err := s.d.Announcer.Announce(ctx, u); {
+	case errors.Is(err, speech.ErrQuietHours):
+		s.cfg.Log.Info("stand: quiet hours, not spoken", "text", u.Text)
+	case err != nil:
+		// A broken speaker must not hold up the receipt.
+		s.cfg.Log.Warn("stand: announce", "err", err)
+	}
+}
+
+func speechChannel(c string) speech.Channel {
+	ch, err := speech.ParseChannel(c)
+	if err != nil {
+		return speech.ChannelWeChat
+	}
+	return ch
+}
+
+func displayChannel(c string) display.Channel {
+	switch c {
+	case mqtt.ChannelWeChat:
+		return display.WeChat
+	case mqtt.ChannelAlipay:
+		return display.Alipay
+	}
+	return display.OtherChannel
+}
+
+// handle runs a new event through announce → printing → print → done.
+func (s *Stand) handle(ctx context.Context, e journal.Event) error {
+	m, err := e.Message()
+	if err != nil {
+		// Stored by this firmware, so this is a bug or a downgrade: keep
+		// the row (nothing lost) but do not loop on it.
+		s.cfg.Log.Error("stand: journaled event does not decode", "id", e.ID, "err", err)
+		if err := s.d.Journal.MarkPrinting(ctx, 0, e.ID); err != nil {
+			return err
+		}
+		return s.d.Journal.MarkDone(ctx, false, e.ID)
+	}
+	switch b := m.Body.(type) {
+	case *mqtt.PaymentPaid:
+		if !e.CatchUp {
+			u, err := speechPayment(b.Channel, b.AmountFen, s.two())
+			s.announce(ctx, u, err)
+		}
+	case *mqtt.PaymentRefunded:
+		if !e.CatchUp {
+			u, err := speech.Refund(b.RefundFen, s.two())
+			s.announce(ctx, u, err)
+		}
+	}
+	if err := s.hook(AfterAnnounce, e.ID); err != nil {
+		return err
+	}
+	if err := s.d.Journal.MarkPrinting(ctx, 0, e.ID); err != nil {
+		return err
+	}
+	if b, ok := m.Body.(*mqtt.PaymentPaid); ok && !e.CatchUp {
+		if err := s.d.Face.Flash(b.AmountFen, displayChannel(b.Channel), b.PaidAt); err != nil {
+			s.cfg.Log.Warn("stand: flash", "err", err)
+		}
+	}
+	return s.printAndFinish(ctx, e, m, false)
+}
+
+func speechPayment(ch string, fen int64, two speech.TwoStyle) (speech.Utterance, error) {
+	return speech.Payment(speechChannel(ch), fen, two)
+}
+
+// finish completes an event found in printing: after a crash its receipt
+// may be on paper already, so it is printed again labelled 补打; after a
+// print error in this run it is printed normally.
+func (s *Stand) finish(ctx context.Context, e journal.Event) error {
+	m, err := e.Message()
+	if err != nil {
+		s.cfg.Log.Error("stand: journaled event does not decode", "id", e.ID, "err", err)
+		return s.d.Journal.MarkDone(ctx, false, e.ID)
+	}
+	s.mu.Lock()
+	failed := s.failed[e.ID]
+	s.mu.Unlock()
+	return s.printAndFinish(ctx, e, m, !failed)
+}
+
+func (s *Stand) printAndFinish(ctx context.Context, e journal.Event, m mqtt.Message, reprint bool) error {
+	if m.Type == mqtt.KindStandCommand {
+		// Commands are not repeated after a crash (a reboot would loop).
+		if !reprint {
+			s.command(ctx, m.Body.(*mqtt.StandCommand))
+		}
+		return s.d.Journal.MarkDone(ctx, false, e.ID)
+	}
+	if err := s.printEvent(ctx, m, reprint); err != nil {
+		s.mu.Lock()
+		s.failed[e.ID] = true
+		s.mu.Unlock()
+		s.cfg.Log.Warn("stand: print failed, will retry", "id", e.ID, "err", err)
+		return err
+	}
+	s.mu.Lock()
+	delete(s.failed, e.ID)
+	s.mu.Unlock()
+	if err := s.hook(AfterPrint, e.ID); err != nil {
+		return err
+	}
+	return s.d.Journal.MarkDone(ctx, reprint, e.ID)
+}
+
+// catchUp handles the stale payments as one batch: one summary, one list.
+func (s *Stand) catchUp(ctx context.Context, evs []journal.Event) error {
+	var total int64
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		total += e.Fen
+		ids[i] = e.ID
+	}
+	s.cfg.Log.Info("stand: catch-up", "count", len(evs), "fen", total)
+	u, err := speech.OfflineSummary(int64(len(evs)), total, s.two())
+	s.announce(ctx, u, err)
+	if err := s.hook(AfterAnnounce, ids...); err != nil {
+		return err
+	}
+	batch, err := s.d.Journal.NextBatch(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.d.Journal.MarkPrinting(ctx, batch, ids...); err != nil {
+		return err
+	}
+	return s.printBatch(ctx, batch, evs, false)
+}
+
+// reprintBatch finishes a catch-up batch found in printing.
+func (s *Stand) reprintBatch(ctx context.Context, evs []journal.Event) error {
+	s.mu.Lock()
+	failed := s.failed[evs[0].ID]
+	s.mu.Unlock()
+	return s.printBatch(ctx, evs[0].Batch, evs, !failed)
+}
+
+func (s *Stand) printBatch(ctx context.Context, batch int64, evs []journal.Event, reprint bool) error {
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	if err := s.printCatchUp(ctx, evs, reprint); err != nil {
+		s.mu.Lock()
+		for _, id := range ids {
+			s.failed[id] = true
+		}
+		s.mu.Unlock()
+		s.cfg.Log.Warn("stand: catch-up print failed, will retry", "batch", batch, "err", err)
+		return err
+	}
+	s.mu.Lock()
+	for _, id := range ids {
+		delete(s.failed, id)
+	}
+	s.mu.Unlock()
+	if err := s.hook(AfterPrint, ids...); err != nil {
+		return err
+	}
+	return s.d.Journal.MarkDone(ctx, reprint, ids...)
+}
