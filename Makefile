@@ -1,5 +1,6 @@
 # QR Stand — the index of what a developer can do. `make help` lists it.
 
+SHELL       := /bin/bash
 GO          ?= go
 GOBIN       := $(shell $(GO) env GOPATH)/bin
 BUILD       := .build
@@ -14,6 +15,7 @@ BENCHTIME   ?= 1s
 # Mosquitto usually holds.
 HTTP_ADDR   ?= 127.0.0.1:8080
 MQTT_ADDR   ?= 127.0.0.1:1884
+STAND_ADDR  ?= 127.0.0.1:8090
 
 .PHONY: help run test test-short lint bench build build-pi fuzz clean
 
@@ -26,9 +28,22 @@ help:
 	@echo "make build-pi   stand binaries for a Raspberry Pi (linux/arm64 and linux/arm v6) into $(BUILD)/"
 	@echo "make fuzz       run every fuzz target for FUZZTIME each (default 20s)"
 
+# Two processes: the cloud in dev mode (SQLite, embedded broker, WeChat
+# simulators, seeded logins) and one simulated stand provisioned from the
+# credentials file the cloud writes. Ctrl-C stops both; if either exits, the
+# other is stopped too.
 run:
-	@mkdir -p $(RUN_DIR)
-	$(GO) run ./cloud/cmd/qrstand-cloud -dev -data $(RUN_DIR) -http $(HTTP_ADDR) -mqtt $(MQTT_ADDR)
+	@mkdir -p $(RUN_DIR) $(BUILD)
+	@for v in HTTP_ADDR=$(HTTP_ADDR) MQTT_ADDR=$(MQTT_ADDR) STAND_ADDR=$(STAND_ADDR); do \
+	  a=$${v#*=}; if (exec 3<>/dev/tcp/$${a%:*}/$${a##*:}) 2>/dev/null; then \
+	    echo "make run: $$a is already in use; pick another port, e.g. make run $${v%%=*}=$${a%:*}:$$(( $${a##*:} + 1 ))"; exit 1; fi; \
+	done
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/ ./cloud/cmd/qrstand-cloud ./firmware/cmd/qrstand
+	@trap 'kill -INT $$cloud $$stand 2>/dev/null; wait; exit 0' INT TERM; \
+	$(BUILD)/qrstand-cloud -dev -data $(RUN_DIR) -http $(HTTP_ADDR) -mqtt $(MQTT_ADDR) & cloud=$$!; \
+	$(BUILD)/qrstand -sim $(RUN_DIR)/stand -provision $(RUN_DIR)/demo-stand.json -http $(STAND_ADDR) & stand=$$!; \
+	echo "make run: cloud http://$(HTTP_ADDR)  stand simulator http://$(STAND_ADDR)  (Ctrl-C stops both)"; \
+	wait -n; status=$$?; kill -INT $$cloud $$stand 2>/dev/null; wait; exit $$status
 
 test:
 	$(GO) test -race -count=1 ./...
