@@ -178,7 +178,7 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 		if err != nil {
 			return fmt.Errorf("sim page: %w", err)
 		}
-		srv := &http.Server{Handler: simweb.Handler(c.Sim.Dir, c.DeviceID, log), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: simweb.Handler(c.Sim.Dir, c.DeviceID, log, simOptions(s, j, now)), ReadHeaderTimeout: 5 * time.Second}
 		log.Info("simulator page", "url", "http://"+ln.Addr().String()+"/")
 		if hk.ready != nil {
 			hk.ready(ln.Addr().String())

@@ -6,6 +6,7 @@
 package simweb
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -21,10 +22,27 @@ var files embed.FS
 
 var page = template.Must(template.ParseFS(files, "page.html"))
 
+// Options add the live parts of the page; both are optional.
+type Options struct {
+	// QR returns what the QR on the screen holds, so a tester without a
+	// phone can "scan" it with a click (the store code, or the pairing
+	// link while unpaired). Empty means no link.
+	QR func(ctx context.Context) string
+	// Buttons are the stand's hardware buttons by name, in page order;
+	// the page shows one form button each.
+	Buttons []Button
+}
+
+// Button is one simulated hardware button.
+type Button struct {
+	Name, Label string
+	Press       func(ctx context.Context) error
+}
+
 // Handler serves the page for the simulator folder dir, whose frames/,
 // receipts/ and announce/ subfolders the simulated panel, printer and
 // speaker write.
-func Handler(dir, title string, log *slog.Logger) http.Handler {
+func Handler(dir, title string, log *slog.Logger, opts Options) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -32,9 +50,14 @@ func Handler(dir, title string, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		data := struct {
 			Title         string
+			QR            string
+			Buttons       []Button
 			Receipts      []string
 			Announcements []announcement
-		}{Title: title, Receipts: latest(filepath.Join(dir, "receipts"), ".png", 6)}
+		}{Title: title, Buttons: opts.Buttons, Receipts: latest(filepath.Join(dir, "receipts"), ".png", 6)}
+		if opts.QR != nil {
+			data.QR = opts.QR(r.Context())
+		}
 		for _, f := range latest(filepath.Join(dir, "announce"), ".txt", 10) {
 			b, err := os.ReadFile(filepath.Join(dir, "announce", f))
 			if err != nil {
@@ -48,6 +71,14 @@ func Handler(dir, title string, log *slog.Logger) http.Handler {
 			log.Warn("simweb: page", "err", err)
 		}
 	})
+	for _, b := range opts.Buttons {
+		mux.HandleFunc("POST /button/"+b.Name, func(w http.ResponseWriter, r *http.Request) {
+			if err := b.Press(r.Context()); err != nil {
+				log.Warn("simweb: button", "button", b.Name, "err", err)
+			}
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+		})
+	}
 	for _, sub := range []string{"frames", "receipts", "announce"} {
 		fs := http.StripPrefix("/"+sub+"/", http.FileServer(http.Dir(filepath.Join(dir, sub))))
 		mux.Handle("GET /"+sub+"/", noStore(fs))

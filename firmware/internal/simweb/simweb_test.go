@@ -1,6 +1,7 @@
 package simweb
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -25,7 +26,11 @@ func TestPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(Handler(dir, "stand-1", nil))
+	pressed := 0
+	srv := httptest.NewServer(Handler(dir, "stand-1", nil, Options{
+		QR:      func(context.Context) string { return "http://127.0.0.1:8080/s/Q7kP2x" },
+		Buttons: []Button{{Name: "repeat", Label: "重播", Press: func(context.Context) error { pressed++; return nil }}},
+	}))
 	defer srv.Close()
 	get := func(path string) string {
 		t.Helper()
@@ -41,13 +46,21 @@ func TestPage(t *testing.T) {
 		return string(b)
 	}
 	html := get("/")
-	for _, want := range []string{"微信收款十二点五元", "/announce/announce-000001.wav", "/receipts/receipt-000002.png", "/frames/preview.png", `http-equiv="refresh"`} {
+	for _, want := range []string{"微信收款十二点五元", `href="http://127.0.0.1:8080/s/Q7kP2x"`, `action="/button/repeat"`, "/announce/announce-000001.wav", "/receipts/receipt-000002.png", "/frames/preview.png", `http-equiv="refresh"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
 	if i, j := strings.Index(html, "receipt-000002"), strings.Index(html, "receipt-000001"); i > j {
 		t.Error("receipts not newest first")
+	}
+	res, err := http.Post(srv.URL+"/button/repeat", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || pressed != 1 { // 303 → the page
+		t.Errorf("button press: status %s, pressed %d times", res.Status, pressed)
 	}
 	if got := get("/receipts/receipt-000001.png"); got != "R1" {
 		t.Errorf("receipt file = %q", got)
