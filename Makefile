@@ -75,12 +75,16 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/ ./cloud/cmd/... ./firmware/cmd/... ./printer/cmd/...
 
 # The stand links SQLite through cgo, so cross builds need a cross compiler
-# (Debian: gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf).
+# (Debian: gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf). arm64 is for the
+# Pi Zero 2 W, 3, 4 and 5 on a 64-bit OS. The armv6 build (Pi Zero W, Pi 1)
+# asks Debian's armhf compiler for ARMv6 code; its C runtime objects target
+# ARMv7, so test that binary on the device before relying on it.
 build-pi:
 	@mkdir -p $(BUILD)/linux_arm64 $(BUILD)/linux_armv6
 	CGO_ENABLED=1 CC=aarch64-linux-gnu-gcc GOOS=linux GOARCH=arm64 \
 	  $(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/linux_arm64/ ./firmware/cmd/...
-	CGO_ENABLED=1 CC=arm-linux-gnueabihf-gcc GOOS=linux GOARCH=arm GOARM=6 \
+	CGO_ENABLED=1 CC=arm-linux-gnueabihf-gcc CGO_CFLAGS='-O2 -march=armv6 -mfpu=vfp -mfloat-abi=hard -marm' \
+	  GOOS=linux GOARCH=arm GOARM=6 \
 	  $(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/linux_armv6/ ./firmware/cmd/...
 
 clean:
