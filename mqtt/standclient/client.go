@@ -162,7 +162,8 @@ func (c *Client) Handle(k mqtt.Kind, h HandlerFunc) {
 }
 
 // OnConnect registers f to run (in its own goroutine) after every
-// successful connect, e.g. to send hello. Register before Run.
+// successful connect, once the stand's subscriptions are granted, e.g. to
+// send hello. Register before Run.
 func (c *Client) OnConnect(f func(ctx context.Context)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -216,22 +217,41 @@ func (c *Client) connect(ctx context.Context) error {
 	}
 }
 
-// connected runs in paho's goroutine after CONNACK.
+// connected runs in paho's goroutine after CONNACK. It subscribes, and only
+// once the broker has granted the subscriptions does it mark the stand
+// online and run the OnConnect hooks: a hello must not make the cloud flush
+// events into a brand-new session before it is subscribed.
 func (c *Client) connected(pc paho.Client) {
-	c.log.Info("mqtt connected")
 	id := c.cfg.DeviceID
 	subs := map[string]byte{mqtt.DownTopic(id): 1, mqtt.ConfigTopic(id): 1}
+	tok := pc.SubscribeMultiple(subs, c.dispatch)
 	// Do not wait on the token inside paho's callback.
-	pc.SubscribeMultiple(subs, c.dispatch)
-	if p, err := mqtt.New(&mqtt.Presence{Online: true}, c.cfg.Now()).Marshal(); err == nil {
-		pc.Publish(mqtt.StateTopic(id), 1, true, p)
-	}
-	c.mu.Lock()
-	ctx, hooks := c.runCtx, append([]func(context.Context){}, c.onConnect...)
-	c.mu.Unlock()
-	for _, f := range hooks {
-		go f(ctx)
-	}
+	go func() {
+		if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+			c.log.Warn("mqtt subscribe failed; reconnecting", "error", tok.Error())
+			pc.Disconnect(0)
+			select {
+			case c.lost <- fmt.Errorf("standclient: subscribe failed: %v", tok.Error()):
+			default:
+			}
+			return
+		}
+		for filter, code := range tok.(*paho.SubscribeToken).Result() {
+			if code > 2 {
+				c.log.Error("mqtt subscription refused by the broker", "filter", filter, "code", code)
+			}
+		}
+		c.log.Info("mqtt connected")
+		if p, err := mqtt.New(&mqtt.Presence{Online: true}, c.cfg.Now()).Marshal(); err == nil {
+			pc.Publish(mqtt.StateTopic(id), 1, true, p)
+		}
+		c.mu.Lock()
+		ctx, hooks := c.runCtx, append([]func(context.Context){}, c.onConnect...)
+		c.mu.Unlock()
+		for _, f := range hooks {
+			go f(ctx)
+		}
+	}()
 }
 
 func (c *Client) shutdown() {

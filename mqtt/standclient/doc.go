@@ -20,5 +20,7 @@
 //     connect marks it online; a clean Run exit marks it offline too.
 //   - Subscriptions are made in the on-connect handler, and the same
 //     dispatcher is the default handler, so messages a persistent session
-//     delivers before the SUBACK are not lost.
+//     delivers before the SUBACK are not lost. The OnConnect hooks (hello)
+//     and the online presence wait for the SUBACK, so a cloud that flushes
+//     on hello never publishes into a session that is not subscribed yet.
 package standclient
