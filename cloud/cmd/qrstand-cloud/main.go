@@ -1,0 +1,87 @@
+// Command qrstand-cloud is the QR Stand cloud service: tenancy and roles,
+// console and phone pages, the embedded MQTT broker. See cloud/README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/qrstand/qrstand/cloud/internal/server"
+)
+
+var version = "dev"
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "qrstand-cloud:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	var cfg server.Config
+	fs := flag.NewFlagSet("qrstand-cloud", flag.ContinueOnError)
+	configFile := fs.String("config", os.Getenv("QRSTAND_CONFIG"), "optional JSON config file (env QRSTAND_CONFIG)")
+	fs.BoolVar(&cfg.Dev, "dev", envBool("QRSTAND_DEV"), "development mode: SQLite in -data, sandbox WeChat, seeded logins")
+	fs.StringVar(&cfg.DataDir, "data", os.Getenv("QRSTAND_DATA_DIR"), "data directory (SQLite, broker state)")
+	fs.StringVar(&cfg.HTTPAddr, "http", os.Getenv("QRSTAND_HTTP_ADDR"), "HTTP listen address (default 127.0.0.1:8080)")
+	fs.StringVar(&cfg.MQTTAddr, "mqtt", os.Getenv("QRSTAND_MQTT_ADDR"), "embedded MQTT broker listen address (empty: no embedded broker)")
+	fs.StringVar(&cfg.BaseURL, "base-url", os.Getenv("QRSTAND_BASE_URL"), "external base URL QR codes hold (default http://<http>)")
+	fs.StringVar(&cfg.Database, "db", os.Getenv("QRSTAND_DATABASE"), "sqlite or postgres")
+	fs.StringVar(&cfg.PostgresDSN, "pg", os.Getenv("QRSTAND_POSTGRES_DSN"), "PostgreSQL DSN")
+	fs.BoolVar(&cfg.Sandbox, "sandbox", envBool("QRSTAND_SANDBOX"), "serve WeChat OAuth from the built-in simulator")
+	fs.StringVar(&cfg.WeChatAppID, "wechat-appid", os.Getenv("QRSTAND_WECHAT_APP_ID"), "official account AppID")
+	logLevel := fs.String("log-level", envOr("QRSTAND_LOG_LEVEL", "info"), "debug, info, warn, error")
+	showVersion := fs.Bool("version", false, "print version")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *showVersion {
+		fmt.Println(version)
+		return nil
+	}
+	// Secrets only from the environment or the file, never flags (ps shows flags).
+	cfg.WeChatAppSecret = os.Getenv("QRSTAND_WECHAT_APP_SECRET")
+	cfg.SecretKey = os.Getenv("QRSTAND_SECRET_KEY")
+	cfg.OperatorUser = os.Getenv("QRSTAND_OPERATOR_USER")
+	cfg.OperatorPassword = os.Getenv("QRSTAND_OPERATOR_PASSWORD")
+	if *configFile != "" {
+		if err := cfg.LoadFile(*configFile); err != nil {
+			return err
+		}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("log level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	srv, err := server.New(start, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("qrstand-cloud starting", "version", version)
+	return srv.Run(ctx)
+}
+
+func envBool(k string) bool {
+	v := strings.ToLower(os.Getenv(k))
+	return v == "1" || v == "true" || v == "yes"
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,59 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "github.com/mattn/go-sqlite3"    // registers "sqlite3"
+)
+
+// Dialect names a supported SQL engine.
+type Dialect string
+
+// Supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// ErrDialect is returned for an unknown dialect.
+var ErrDialect = errors.New("database: unknown dialect")
+
+// Open opens a database. For SQLite, dsn is a file path; WAL, a busy
+// timeout, foreign keys and immediate write transactions are switched on.
+// For PostgreSQL, dsn is a pgx connection string.
+func Open(ctx context.Context, d Dialect, dsn string) (*sql.DB, error) {
+	var db *sql.DB
+	var err error
+	switch d {
+	case SQLite:
+		q := url.Values{}
+		q.Set("_journal_mode", "WAL")
+		q.Set("_busy_timeout", "10000")
+		q.Set("_foreign_keys", "on")
+		q.Set("_txlock", "immediate")
+		q.Set("_synchronous", "NORMAL")
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		db, err = sql.Open("sqlite3", "file:"+dsn+sep+q.Encode())
+	case Postgres:
+		db, err = sql.Open("pgx", dsn)
+	default:
+		return nil, fmt.Errorf("%w %q", ErrDialect, d)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("database: open %s: %w", d, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database: ping %s: %w", d, err)
+	}
+	return db, nil
+}

@@ -1,0 +1,155 @@
+package model
+
+import "time"
+
+// ConsoleRole is the role of a console (password) login.
+type ConsoleRole string
+
+// Console roles.
+const (
+	ConsoleOperator ConsoleRole = "operator"
+	ConsoleProvider ConsoleRole = "provider"
+)
+
+// ConsoleUser is a password login to the web console.
+type ConsoleUser struct {
+	ID           string
+	Username     string
+	PasswordHash string
+	Role         ConsoleRole
+	ProviderID   string // empty for the operator
+	CreatedAt    time.Time
+}
+
+// Provider is a WeChat Pay service provider (服务商).
+type Provider struct {
+	ID        string
+	Name      string
+	SPMchID   string // WeChat Pay partner merchant id
+	SPAppID   string // official account appid used for OAuth and JSAPI
+	CreatedAt time.Time
+}
+
+// ProviderSecrets are the provider's WeChat credentials; they are stored
+// only sealed with the configured AES-GCM key.
+type ProviderSecrets struct {
+	AppSecret     string `json:"app_secret,omitempty"`
+	APIv3Key      string `json:"apiv3_key,omitempty"`
+	CertSerial    string `json:"cert_serial,omitempty"`
+	PrivateKeyPEM string `json:"private_key_pem,omitempty"`
+}
+
+// Merchant is a sub-merchant (子商户) of a provider.
+type Merchant struct {
+	ID          string
+	ProviderID  string
+	Name        string
+	SubMchID    string
+	ManageToken string // the stable merchant management code
+	CreatedAt   time.Time
+}
+
+// Store is one shop of a merchant; CodeToken is its fixed store code.
+type Store struct {
+	ID             string
+	MerchantID     string
+	Name           string
+	CodeToken      string
+	NotifyOffShift bool // notify opted-in clerks even when they are off shift
+	Announce       bool // stands speak payments
+	PrintReceipts  bool // stands print payments
+	CreatedAt      time.Time
+}
+
+// Role is a staff role held by a WeChat user.
+type Role string
+
+// Staff roles.
+const (
+	RoleAdmin   Role = "admin"   // 商户管理员, scope: merchant
+	RoleManager Role = "manager" // 店长, scope: store
+	RoleClerk   Role = "clerk"   // 店员, scope: store
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	return r == RoleAdmin || r == RoleManager || r == RoleClerk
+}
+
+// Staff is one role held (or, before activation, to be held) by a person.
+type Staff struct {
+	ID             string
+	MerchantID     string
+	StoreID        string // empty for admins
+	Role           Role
+	Name           string
+	OpenID         string // empty until activated
+	CanRefund      bool
+	Notify         bool // clerk receives payment messages
+	ClerkCodeToken string
+	CreatedAt      time.Time
+	ActivatedAt    time.Time // zero until activated
+}
+
+// Active reports whether the staff member has activated the role.
+func (s Staff) Active() bool { return s.OpenID != "" }
+
+// ScopeID is the merchant id for admins and the store id otherwise.
+func (s Staff) ScopeID() string {
+	if s.Role == RoleAdmin {
+		return s.MerchantID
+	}
+	return s.StoreID
+}
+
+// ActivationCode is a single-use, expiring code granting one role in one
+// scope to whoever scans it first.
+type ActivationCode struct {
+	Token     string
+	StaffID   string
+	Role      Role
+	ScopeID   string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
+	UsedBy    string
+}
+
+// Plate is a blank QR plate (空码) printed before it is bound to a store.
+type Plate struct {
+	Token      string
+	ProviderID string
+	StoreID    string // empty until bound
+	CreatedAt  time.Time
+	BoundAt    time.Time
+}
+
+// Stand is a QR stand device.
+type Stand struct {
+	ID         string
+	SecretHash string
+	StoreID    string // empty until paired
+	CreatedAt  time.Time
+	PairedAt   time.Time
+}
+
+// Shift is one clerk's shift: from the previous shift's end (the previous
+// clerk's clock-out) to this clerk's clock-out.
+type Shift struct {
+	ID        string
+	StoreID   string
+	StaffID   string
+	StartsAt  time.Time
+	ClockInAt time.Time
+	EndsAt    time.Time // zero while open
+	EndedBy   string    // EndedByClockOut or EndedByNextClockIn
+}
+
+// Open reports whether the shift has not ended.
+func (s Shift) Open() bool { return s.EndsAt.IsZero() }
+
+// How a shift ended.
+const (
+	EndedByClockOut    = "clock_out"
+	EndedByNextClockIn = "next_clock_in"
+)

@@ -1,0 +1,9 @@
+// Package oauthsim simulates WeChat's web OAuth (网页授权, snsapi_base) for
+// sandbox mode: the authorize page, where a tester picks or creates a WeChat
+// user by nickname, redirects back with a one-time code, and the
+// access_token endpoint exchanges that code for the user's openid. Paths
+// mirror open.weixin.qq.com and api.weixin.qq.com so the unmodified
+// silenceper/wechat client talks to it through a host-rewriting transport.
+//
+// Spec: https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
+package oauthsim

@@ -1,0 +1,255 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/qrstand/qrstand/cloud/internal/database"
+	"github.com/qrstand/qrstand/cloud/internal/oauthsim"
+	"github.com/qrstand/qrstand/cloud/internal/secretbox"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/cloud/internal/ui"
+	"github.com/qrstand/qrstand/cloud/internal/wxauth"
+	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/broker"
+)
+
+// SimPath is where the sandbox OAuth simulator is mounted.
+const SimPath = "/_sim/wx"
+
+// ServiceUser is the cloud's own MQTT identity (contains "_", which
+// device ids cannot).
+const ServiceUser = "qrstand_cloud"
+
+// Server is one cloud node.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *sql.DB
+	st      *storage.Storage
+	oauth   *wxauth.OAuth
+	sim     *oauthsim.Sim
+	pages   *ui.Handler
+	reg     *prometheus.Registry
+	handler http.Handler
+	closeMu sync.Once
+}
+
+// New opens storage, migrates, seeds dev data and builds the handler.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: log}
+	if err := s.openStorage(ctx); err != nil {
+		return nil, err
+	}
+	appID, appSecret := cfg.WeChatAppID, cfg.WeChatAppSecret
+	if cfg.Sandbox {
+		if appID == "" {
+			h := sha256.Sum256([]byte(cfg.BaseURL))
+			appID = "wxsandbox" + hex.EncodeToString(h[:4])
+		}
+		if appSecret == "" {
+			appSecret = "sandbox-secret"
+		}
+		s.sim = oauthsim.New(appID, appSecret, log.With("component", "oauthsim"))
+		o, err := wxauth.NewSandbox(appID, appSecret, cfg.BaseURL+SimPath)
+		if err != nil {
+			s.db.Close()
+			return nil, err
+		}
+		s.oauth = o
+	} else {
+		s.oauth = wxauth.New(appID, appSecret)
+	}
+	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL}, s.st, s.oauth, ui.Options{Log: log.With("component", "ui")})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.pages = pages
+	if err := s.seed(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func (s *Server) openStorage(ctx context.Context) error {
+	var d database.Dialect
+	var dsn string
+	switch s.cfg.Database {
+	case "postgres":
+		d, dsn = database.Postgres, s.cfg.PostgresDSN
+	default:
+		if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("server: data dir: %w", err)
+		}
+		d, dsn = database.SQLite, filepath.Join(s.cfg.DataDir, "cloud.db")
+	}
+	key, err := s.secretKey()
+	if err != nil {
+		return err
+	}
+	box, err := secretbox.New(key)
+	if err != nil {
+		return err
+	}
+	db, err := database.Open(ctx, d, dsn)
+	if err != nil {
+		return err
+	}
+	if err := database.Migrate(ctx, db); err != nil {
+		db.Close()
+		return err
+	}
+	s.db = db
+	s.st = storage.New(db, d, box)
+	return nil
+}
+
+// secretKey is the configured key; in dev mode without one, a key kept in
+// the data directory.
+func (s *Server) secretKey() ([]byte, error) {
+	if s.cfg.SecretKey != "" {
+		return secretbox.ParseKey(s.cfg.SecretKey)
+	}
+	path := filepath.Join(s.cfg.DataDir, "dev-secret.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return secretbox.ParseKey(string(b))
+	}
+	key := make([]byte, secretbox.KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)), 0o600); err != nil {
+		return nil, fmt.Errorf("server: write dev key: %w", err)
+	}
+	return key, nil
+}
+
+// Storage exposes the storage (tests, tools).
+func (s *Server) Storage() *storage.Storage { return s.st }
+
+// Sim is the sandbox OAuth simulator (nil outside sandbox mode).
+func (s *Server) Sim() *oauthsim.Sim { return s.sim }
+
+// Handler is the whole HTTP surface.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close releases storage and the sandbox route. Idempotent.
+func (s *Server) Close() error {
+	var err error
+	s.closeMu.Do(func() {
+		if s.oauth != nil {
+			s.oauth.Close()
+		}
+		if s.db != nil {
+			err = s.db.Close()
+		}
+	})
+	return err
+}
+
+// Run listens on HTTPAddr and serves until ctx is done.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("server: listen: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves HTTP on ln (and runs the embedded broker if configured)
+// until ctx is done, then shuts down within ShutdownTimeout and closes.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	defer s.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	if s.cfg.MQTTAddr != "" {
+		b, err := s.newBroker()
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := b.Run(ctx); err != nil {
+				errc <- fmt.Errorf("server: broker: %w", err)
+			}
+		}()
+	}
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.log.Info("http listening", "addr", ln.Addr().String(), "base_url", s.cfg.BaseURL)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("server: http: %w", err)
+		}
+	}()
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		s.log.Warn("http shutdown timed out; closing", "err", err)
+		srv.Close()
+	}
+	wg.Wait()
+	s.log.Info("stopped")
+	return runErr
+}
+
+func (s *Server) newBroker() (*broker.Broker, error) {
+	dir := ""
+	if s.cfg.DataDir != "" {
+		dir = filepath.Join(s.cfg.DataDir, "broker")
+	}
+	return broker.New(broker.Config{
+		Addr:    s.cfg.MQTTAddr,
+		DataDir: dir,
+		Stands: broker.StandLookupFunc(func(ctx context.Context, id string) (string, error) {
+			h, err := s.st.StandSecretHash(ctx, id)
+			if errors.Is(err, storage.ErrNotFound) {
+				return "", broker.ErrUnknownStand
+			}
+			return h, err
+		}),
+		ServiceUser:       ServiceUser,
+		ServiceSecretHash: mqtt.HashSecret(mqtt.NewSecret()), // TODO(pairing): the cloud's own client uses this identity.
+		Logger:            s.log,
+	})
+}

@@ -1,0 +1,161 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/qrstand/qrstand/cloud/internal/database"
+	"github.com/qrstand/qrstand/cloud/internal/secretbox"
+)
+
+// Errors callers branch on.
+var (
+	ErrNotFound        = errors.New("storage: not found")
+	ErrConflict        = errors.New("storage: already exists")
+	ErrLastRefundAdmin = errors.New("storage: the last refund-capable admin cannot be removed")
+	ErrCodeUnknown     = errors.New("storage: activation code unknown")
+	ErrCodeUsed        = errors.New("storage: activation code already used")
+	ErrCodeExpired     = errors.New("storage: activation code expired")
+	ErrCodeWrongRole   = errors.New("storage: activation code is for another role")
+	ErrCodeWrongScope  = errors.New("storage: activation code is for another merchant or store")
+	ErrRoleHeld        = errors.New("storage: this WeChat user already holds the role")
+	ErrPlateBound      = errors.New("storage: plate already bound")
+	ErrPairCode        = errors.New("storage: pairing code wrong or expired")
+	ErrNotClerk        = errors.New("storage: not an active clerk of this store")
+	ErrNotOnShift      = errors.New("storage: not on shift")
+)
+
+// Storage is the cloud's storage API. It is safe for concurrent use.
+type Storage struct {
+	db      *sql.DB
+	dialect database.Dialect
+	box     *secretbox.Box
+}
+
+// New wraps an open, migrated database. box seals provider secrets.
+func New(db *sql.DB, d database.Dialect, box *secretbox.Box) *Storage {
+	return &Storage{db: db, dialect: d, box: box}
+}
+
+// DB returns the underlying handle (for health checks).
+func (s *Storage) DB() *sql.DB { return s.db }
+
+// Ping checks the database answers.
+func (s *Storage) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// q rewrites ? placeholders into $n for PostgreSQL. Queries in this package
+// never contain a literal question mark.
+func (s *Storage) q(query string) string {
+	if s.dialect != database.Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// tx runs fn in a transaction, committing when fn returns nil.
+func (s *Storage) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("storage: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("storage: commit: %w", err)
+	}
+	return nil
+}
+
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// ts formats a time for storage: UTC, fixed width so text order is time order.
+func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func nts(t time.Time) sql.NullString {
+	if t.IsZero() {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: ts(t), Valid: true}
+}
+
+func parseTS(s string) time.Time {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func parseNTS(s sql.NullString) time.Time {
+	if !s.Valid {
+		return time.Time{}
+	}
+	return parseTS(s.String)
+}
+
+func nstr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// NewID returns a new ULID string.
+func NewID() string { return ulid.Make().String() }
+
+var tokenEnc = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// NewToken returns a random URL-safe token with 160 bits of entropy.
+func NewToken() string {
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		panic("storage: crypto/rand failed: " + err.Error())
+	}
+	return strings.ToLower(tokenEnc.EncodeToString(b))
+}
+
+// HashSecret hashes a high-entropy secret (session tokens, stand secrets,
+// pairing codes). Low-entropy secrets (passwords) use bcrypt elsewhere.
+func HashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}

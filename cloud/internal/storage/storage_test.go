@@ -1,0 +1,522 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/qrstand/qrstand/cloud/internal/database"
+	"github.com/qrstand/qrstand/cloud/internal/dbtest"
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
+)
+
+var t0 = time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
+
+const ttl = 72 * time.Hour
+
+type fixture struct {
+	s        *storage.Storage
+	prov     model.Provider
+	merchant model.Merchant
+	admin    model.Staff
+	code     model.ActivationCode
+	store    model.Store
+}
+
+func setup(t *testing.T, s *storage.Storage) fixture {
+	t.Helper()
+	ctx := context.Background()
+	p, err := s.CreateProvider(ctx, "Prov", "1900000001", "wxsp", model.ProviderSecrets{APIv3Key: "k"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, admin, code, err := s.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000101", AdminName: "王老板"}, ttl, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, _, err := s.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店"}, ttl, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{s: s, prov: p, merchant: m, admin: admin, code: code, store: st}
+}
+
+func TestMigrateIdempotent(t *testing.T) {
+	for _, d := range dbtest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			db := dbtest.OpenDB(t, d)
+			ctx := context.Background()
+			if err := database.Migrate(ctx, db); err != nil {
+				t.Fatal(err)
+			}
+			v, err := database.Version(ctx, db)
+			if err != nil || v != database.SchemaVersion() {
+				t.Fatalf("Version = %d, %v; want %d", v, err, database.SchemaVersion())
+			}
+		})
+	}
+}
+
+func TestProviderSecretsSealed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		ctx := context.Background()
+		want := model.ProviderSecrets{AppSecret: "app-secret-123", APIv3Key: "apiv3-key-456"}
+		p, err := s.CreateProvider(ctx, "P", "1", "wx1", want, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw string
+		if err := s.DB().QueryRowContext(ctx, "SELECT secrets_sealed FROM providers").Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		if raw == "" || strings.Contains(raw, "app-secret") || strings.Contains(raw, "apiv3") {
+			t.Fatalf("secrets stored in the clear: %q", raw)
+		}
+		got, err := s.ProviderSecrets(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(got, want); diff != "" {
+			t.Errorf("secrets (-got +want):\n%s", diff)
+		}
+		// A sealed value copied onto another provider does not open.
+		q, _ := s.CreateProvider(ctx, "Q", "2", "wx2", model.ProviderSecrets{}, t0)
+		if _, err := s.DB().ExecContext(ctx, "UPDATE providers SET secrets_sealed = '"+raw+"' WHERE name = 'Q'"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ProviderSecrets(ctx, q.ID); err == nil {
+			t.Fatal("moved sealed secrets opened under another provider")
+		}
+	})
+}
+
+func TestCreateMerchant(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		if !f.admin.CanRefund || f.admin.Role != model.RoleAdmin || f.admin.Active() {
+			t.Errorf("first admin = %+v", f.admin)
+		}
+		if f.code.Role != model.RoleAdmin || f.code.ScopeID != f.merchant.ID || !f.code.ExpiresAt.Equal(t0.Add(ttl)) {
+			t.Errorf("code = %+v", f.code)
+		}
+		_, _, _, err := s.CreateMerchant(ctx, f.prov.ID, storage.MerchantInput{Name: "dup", SubMchID: "1900000101", AdminName: "x"}, ttl, t0)
+		if !errors.Is(err, storage.ErrConflict) {
+			t.Errorf("duplicate sub_mchid: %v, want ErrConflict", err)
+		}
+		m, err := s.MerchantByManageToken(ctx, f.merchant.ManageToken)
+		if err != nil || m.ID != f.merchant.ID {
+			t.Errorf("MerchantByManageToken = %v, %v", m, err)
+		}
+		if _, err := s.Merchant(ctx, "nope"); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("Merchant(nope) = %v", err)
+		}
+		got, err := s.Merchant(ctx, f.merchant.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(got, f.merchant); diff != "" {
+			t.Errorf("merchant round trip (-got +want):\n%s", diff)
+		}
+	})
+}
+
+func staffCount(t *testing.T, s *storage.Storage, openid string) int {
+	t.Helper()
+	st, err := s.StaffByOpenID(context.Background(), openid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(st)
+}
+
+func TestActivate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		other, _, otherCode, err := s.CreateMerchant(ctx, f.prov.ID, storage.MerchantInput{Name: "other", SubMchID: "1900000102", AdminName: "李"}, ttl, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = other
+		for _, tc := range []struct {
+			name  string
+			token string
+			role  model.Role
+			scope string
+			now   time.Time
+			want  error
+		}{
+			{"unknown", "no-such-code", model.RoleAdmin, f.merchant.ID, t0, storage.ErrCodeUnknown},
+			{"wrong role", f.code.Token, model.RoleManager, f.merchant.ID, t0, storage.ErrCodeWrongRole},
+			{"wrong tenant", f.code.Token, model.RoleAdmin, other.ID, t0, storage.ErrCodeWrongScope},
+			{"other tenant's code", otherCode.Token, model.RoleAdmin, f.merchant.ID, t0, storage.ErrCodeWrongScope},
+			{"expired", f.code.Token, model.RoleAdmin, f.merchant.ID, t0.Add(ttl), storage.ErrCodeExpired},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := s.Activate(ctx, tc.token, tc.role, tc.scope, "oA", false, tc.now)
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("Activate = %v, want %v", err, tc.want)
+				}
+				if n := staffCount(t, s, "oA"); n != 0 {
+					t.Fatalf("failed activation changed roles: %d", n)
+				}
+			})
+		}
+		st, err := s.Activate(ctx, f.code.Token, model.RoleAdmin, f.merchant.ID, "oA", false, t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.OpenID != "oA" || st.ID != f.admin.ID {
+			t.Errorf("activated %+v", st)
+		}
+		if _, err := s.Activate(ctx, f.code.Token, model.RoleAdmin, f.merchant.ID, "oB", false, t0.Add(time.Hour)); !errors.Is(err, storage.ErrCodeUsed) {
+			t.Errorf("reuse: %v, want ErrCodeUsed", err)
+		}
+		if n := staffCount(t, s, "oB"); n != 0 {
+			t.Errorf("reuse granted a role")
+		}
+		if n := staffCount(t, s, "oA"); n != 1 {
+			t.Errorf("oA roles = %d, want 1", n)
+		}
+	})
+}
+
+func TestActivateClerkNotifyAndReissue(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		clerk, c1, err := s.AddStaff(ctx, storage.StaffInput{MerchantID: f.merchant.ID, StoreID: f.store.ID, Role: model.RoleClerk, Name: "小张", ClerkCode: true}, ttl, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if clerk.ClerkCodeToken == "" {
+			t.Error("clerk code not issued")
+		}
+		c2, err := s.NewActivationCode(ctx, clerk.ID, ttl, t0.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Activate(ctx, c1.Token, model.RoleClerk, f.store.ID, "oC", true, t0.Add(2*time.Minute)); !errors.Is(err, storage.ErrCodeExpired) {
+			t.Errorf("superseded code: %v, want ErrCodeExpired", err)
+		}
+		st, err := s.Activate(ctx, c2.Token, model.RoleClerk, f.store.ID, "oC", true, t0.Add(2*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.Notify {
+			t.Error("clerk opted in but Notify is false")
+		}
+		// A manager code presented as a clerk code in another store.
+		_, _, _, err = s.CreateStore(ctx, f.merchant.ID, storage.StoreInput{Name: "二号店"}, ttl, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.AddStaff(ctx, storage.StaffInput{MerchantID: f.merchant.ID, StoreID: "missing", Role: model.RoleClerk, Name: "x"}, ttl, t0); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("clerk in missing store: %v", err)
+		}
+	})
+}
+
+func TestRoleHeldTwice(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		_, c2, err := s.AddStaff(ctx, storage.StaffInput{MerchantID: f.merchant.ID, Role: model.RoleAdmin, Name: "二"}, ttl, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Activate(ctx, f.code.Token, model.RoleAdmin, f.merchant.ID, "oA", false, t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Activate(ctx, c2.Token, model.RoleAdmin, f.merchant.ID, "oA", false, t0); !errors.Is(err, storage.ErrRoleHeld) {
+			t.Errorf("second admin role for one openid: %v, want ErrRoleHeld", err)
+		}
+		if _, err := s.Activate(ctx, c2.Token, model.RoleAdmin, f.merchant.ID, "oB", false, t0); err != nil {
+			t.Errorf("code must still work for another user after ErrRoleHeld: %v", err)
+		}
+	})
+}
+
+func TestLastRefundAdmin(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		if err := s.RemoveStaff(ctx, f.admin.ID, t0); !errors.Is(err, storage.ErrLastRefundAdmin) {
+			t.Fatalf("remove last refund admin: %v", err)
+		}
+		if err := s.SetRefund(ctx, f.admin.ID, false); !errors.Is(err, storage.ErrLastRefundAdmin) {
+			t.Fatalf("revoke last refund admin: %v", err)
+		}
+		second, _, err := s.AddStaff(ctx, storage.StaffInput{MerchantID: f.merchant.ID, Role: model.RoleAdmin, Name: "二"}, ttl, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RemoveStaff(ctx, f.admin.ID, t0); !errors.Is(err, storage.ErrLastRefundAdmin) {
+			t.Fatalf("a second admin without refund does not free the first: %v", err)
+		}
+		if err := s.SetRefund(ctx, second.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RemoveStaff(ctx, f.admin.ID, t0); err != nil {
+			t.Fatalf("remove with another refund admin left: %v", err)
+		}
+		if err := s.RemoveStaff(ctx, second.ID, t0); !errors.Is(err, storage.ErrLastRefundAdmin) {
+			t.Fatalf("remove the new last one: %v", err)
+		}
+		if _, err := s.Activate(ctx, f.code.Token, model.RoleAdmin, f.merchant.ID, "oA", false, t0); err == nil {
+			t.Fatal("removed admin's code still activates")
+		}
+		admins, _ := s.StaffByScope(ctx, f.merchant.ID, "")
+		if len(admins) != 1 || admins[0].ID != second.ID {
+			t.Errorf("admins = %+v", admins)
+		}
+	})
+}
+
+func TestShiftRule(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		clerk := func(name, openid string) model.Staff {
+			st, c, err := s.AddStaff(ctx, storage.StaffInput{MerchantID: f.merchant.ID, StoreID: f.store.ID, Role: model.RoleClerk, Name: name}, ttl, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Activate(ctx, c.Token, model.RoleClerk, f.store.ID, openid, true, t0); err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		a, b := clerk("A", "oA"), clerk("B", "oB")
+		at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+
+		// A: 9:00 in, 13:00 out.
+		s1, ended, err := s.ClockIn(ctx, f.store.ID, a.ID, at(9))
+		if err != nil || ended != nil {
+			t.Fatalf("first clock-in: %v %v", ended, err)
+		}
+		if !s1.StartsAt.Equal(at(9)) {
+			t.Errorf("first shift starts %v, want its clock-in", s1.StartsAt)
+		}
+		if _, err := s.ClockOut(ctx, f.store.ID, b.ID, at(12)); !errors.Is(err, storage.ErrNotOnShift) {
+			t.Errorf("B clocks out A's shift: %v", err)
+		}
+		out1, err := s.ClockOut(ctx, f.store.ID, a.ID, at(13))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// B: clocks in at 13:30; the shift starts at A's clock-out (13:00).
+		s2, ended, err := s.ClockIn(ctx, f.store.ID, b.ID, at(13.5))
+		if err != nil || ended != nil {
+			t.Fatalf("B clock-in: %v %v", ended, err)
+		}
+		if !s2.StartsAt.Equal(out1.EndsAt) {
+			t.Errorf("B's shift starts %v, want A's clock-out %v", s2.StartsAt, out1.EndsAt)
+		}
+		// B forgets to clock out; A clocks in next morning: B's shift ends then.
+		s3, ended, err := s.ClockIn(ctx, f.store.ID, a.ID, at(33))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ended == nil || ended.ID != s2.ID || ended.EndedBy != model.EndedByNextClockIn || !ended.EndsAt.Equal(at(33)) {
+			t.Fatalf("forgotten clock-out not ended by next clock-in: %+v", ended)
+		}
+		if !s3.StartsAt.Equal(at(33)) {
+			t.Errorf("shift after a forgotten clock-out starts %v, want %v", s3.StartsAt, at(33))
+		}
+		open, err := s.OpenShift(ctx, f.store.ID)
+		if err != nil || open.ID != s3.ID {
+			t.Errorf("open shift = %+v, %v", open, err)
+		}
+		// Same clerk clocks in again without clocking out: own shift ended.
+		s4, ended, err := s.ClockIn(ctx, f.store.ID, a.ID, at(40))
+		if err != nil || ended == nil || ended.ID != s3.ID {
+			t.Fatalf("re-clock-in: %+v %v", ended, err)
+		}
+		got, err := s.Shifts(ctx, f.store.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type row struct {
+			Staff      string
+			Start, End time.Time
+			By         string
+		}
+		var rows []row
+		for _, sh := range got {
+			rows = append(rows, row{sh.StaffID, sh.StartsAt, sh.EndsAt, sh.EndedBy})
+		}
+		want := []row{
+			{a.ID, at(40), time.Time{}, ""},
+			{a.ID, at(33), at(40), model.EndedByNextClockIn},
+			{b.ID, at(13), at(33), model.EndedByNextClockIn},
+			{a.ID, at(9), at(13), model.EndedByClockOut},
+		}
+		if diff := cmp.Diff(rows, want); diff != "" {
+			t.Errorf("shifts (-got +want):\n%s", diff)
+		}
+		_ = s4
+		// A manager is not a clerk and cannot clock in.
+		if _, _, err := s.ClockIn(ctx, f.store.ID, f.admin.ID, at(41)); !errors.Is(err, storage.ErrNotClerk) {
+			t.Errorf("admin clock-in: %v", err)
+		}
+	})
+}
+
+func TestNotifyRecipients(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		mk := func(name, openid string, notify bool) model.Staff {
+			st, c, err := s.AddStaff(ctx, storage.StaffInput{MerchantID: f.merchant.ID, StoreID: f.store.ID, Role: model.RoleClerk, Name: name, ClerkCode: true}, ttl, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Activate(ctx, c.Token, model.RoleClerk, f.store.ID, openid, notify, t0); err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		a, b, _ := mk("A", "oA", true), mk("B", "oB", true), mk("C", "oC", false)
+		ids := func(clerkID string) []string {
+			got, err := s.NotifyRecipients(ctx, f.store.ID, clerkID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, g := range got {
+				out = append(out, g.Name)
+			}
+			return out
+		}
+		if got := ids(""); len(got) != 0 {
+			t.Errorf("nobody on shift: %v", got)
+		}
+		if _, _, err := s.ClockIn(ctx, f.store.ID, a.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(ids(""), []string{"A"}); diff != "" {
+			t.Errorf("on shift (-got +want):\n%s", diff)
+		}
+		if got := ids(b.ID); len(got) != 0 {
+			t.Errorf("clerk code of off-shift B: %v", got)
+		}
+		st := f.store
+		st.NotifyOffShift = true
+		if err := s.UpdateStoreSettings(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(ids(""), []string{"A", "B"}); diff != "" {
+			t.Errorf("notify off-shift (-got +want):\n%s", diff)
+		}
+		if diff := cmp.Diff(ids(b.ID), []string{"B"}); diff != "" {
+			t.Errorf("clerk code (-got +want):\n%s", diff)
+		}
+		if err := s.SetNotify(ctx, b.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(ids(""), []string{"A"}); diff != "" {
+			t.Errorf("B opted out (-got +want):\n%s", diff)
+		}
+	})
+}
+
+func TestPlates(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		plates, err := s.CreatePlates(ctx, f.prov.ID, 2, t0)
+		if err != nil || len(plates) != 2 {
+			t.Fatal(plates, err)
+		}
+		other, _ := s.CreateProvider(ctx, "Other", "2", "wx2", model.ProviderSecrets{}, t0)
+		om, _, _, _ := s.CreateMerchant(ctx, other.ID, storage.MerchantInput{Name: "o", SubMchID: "9", AdminName: "o"}, ttl, t0)
+		ostore, _, _, _ := s.CreateStore(ctx, om.ID, storage.StoreInput{Name: "o"}, ttl, t0)
+		if err := s.BindPlate(ctx, plates[0].Token, ostore.ID, t0); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("bind to another provider's store: %v", err)
+		}
+		if err := s.BindPlate(ctx, plates[0].Token, f.store.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.BindPlate(ctx, plates[0].Token, f.store.ID, t0); !errors.Is(err, storage.ErrPlateBound) {
+			t.Errorf("second bind: %v", err)
+		}
+		p, _ := s.Plate(ctx, plates[0].Token)
+		if p.StoreID != f.store.ID || !p.BoundAt.Equal(t0) {
+			t.Errorf("plate = %+v", p)
+		}
+	})
+}
+
+func TestStandPairing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		if _, err := s.RegisterStand(ctx, "qrs-0001", "s3cret", t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RegisterStand(ctx, "qrs-0001", "x", t0); !errors.Is(err, storage.ErrConflict) {
+			t.Errorf("re-register: %v", err)
+		}
+		if ok, _ := s.VerifyStandSecret(ctx, "qrs-0001", "s3cret"); !ok {
+			t.Error("right secret refused")
+		}
+		if ok, _ := s.VerifyStandSecret(ctx, "qrs-0001", "wrong"); ok {
+			t.Error("wrong secret accepted")
+		}
+		if _, err := s.PairStand(ctx, "qrs-0001", "123456", f.store.ID, t0); !errors.Is(err, storage.ErrPairCode) {
+			t.Errorf("pair without a code: %v", err)
+		}
+		if err := s.SetPairCode(ctx, "qrs-0001", "123456", t0.Add(10*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PairStand(ctx, "qrs-0001", "654321", f.store.ID, t0); !errors.Is(err, storage.ErrPairCode) {
+			t.Errorf("wrong code: %v", err)
+		}
+		if _, err := s.PairStand(ctx, "qrs-0001", "123456", f.store.ID, t0.Add(10*time.Minute)); !errors.Is(err, storage.ErrPairCode) {
+			t.Errorf("expired code: %v", err)
+		}
+		st, err := s.PairStand(ctx, "qrs-0001", "123456", f.store.ID, t0.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.StoreID != f.store.ID {
+			t.Errorf("stand = %+v", st)
+		}
+		if _, err := s.PairStand(ctx, "qrs-0001", "123456", f.store.ID, t0.Add(time.Minute)); !errors.Is(err, storage.ErrPairCode) {
+			t.Errorf("code reused: %v", err)
+		}
+		list, _ := s.StandsByStore(ctx, f.store.ID)
+		if len(list) != 1 {
+			t.Errorf("stands = %+v", list)
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		ctx := context.Background()
+		tok, err := s.CreateSession(ctx, storage.SessionWeChat, "oA", time.Hour, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sub, err := s.SessionSubject(ctx, storage.SessionWeChat, tok, t0.Add(59*time.Minute)); err != nil || sub != "oA" {
+			t.Errorf("live session = %q, %v", sub, err)
+		}
+		if _, err := s.SessionSubject(ctx, storage.SessionConsole, tok, t0); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("wrong kind: %v", err)
+		}
+		if _, err := s.SessionSubject(ctx, storage.SessionWeChat, tok, t0.Add(time.Hour)); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("expired: %v", err)
+		}
+		if n, _ := s.DeleteExpiredSessions(ctx, t0.Add(2*time.Hour)); n != 1 {
+			t.Errorf("expired sessions deleted = %d", n)
+		}
+	})
+}

@@ -1,0 +1,9 @@
+// Package ui serves the cloud's pages: the provider console (password
+// login) and the phone pages staff and customers open from QR codes in
+// WeChat (OAuth openid). One handler per file, named noun_verb; templates
+// are embedded and all parsed by New, so a broken view fails at start-up.
+//
+// Every handler loads its target and checks the caller's roles (package
+// authz); a denial is the same 404 page as a missing target, so it reveals
+// nothing. Pages never show internal error text; the log gets it.
+package ui

@@ -1,0 +1,111 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/qrstand/qrstand/cloud/internal/authz"
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
+)
+
+const (
+	consoleCookie = "qrs_console"
+	wechatCookie  = "qrs_wx"
+)
+
+func (h *Handler) setSession(w http.ResponseWriter, name, token string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: token, Path: "/", HttpOnly: true, Secure: h.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(h.cfg.SessionTTL.Seconds())})
+}
+
+func (h *Handler) clearSession(w http.ResponseWriter, r *http.Request, name string) {
+	if c, err := r.Cookie(name); err == nil {
+		if err := h.st.DeleteSession(r.Context(), c.Value); err != nil {
+			h.log.Error("ui: delete session", "err", err)
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// consoleUser returns the logged-in console user, if any.
+func (h *Handler) consoleUser(r *http.Request) (model.ConsoleUser, bool) {
+	c, err := r.Cookie(consoleCookie)
+	if err != nil {
+		return model.ConsoleUser{}, false
+	}
+	id, err := h.st.SessionSubject(r.Context(), storage.SessionConsole, c.Value, h.now())
+	if err != nil {
+		if !errors.Is(err, storage.ErrNotFound) {
+			h.log.Error("ui: console session", "err", err)
+		}
+		return model.ConsoleUser{}, false
+	}
+	u, err := h.st.ConsoleUser(r.Context(), id)
+	if err != nil {
+		return model.ConsoleUser{}, false
+	}
+	return u, true
+}
+
+// requireConsole returns the console user or sends the browser to log in.
+func (h *Handler) requireConsole(w http.ResponseWriter, r *http.Request) (model.ConsoleUser, bool) {
+	u, ok := h.consoleUser(r)
+	if !ok {
+		http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+	}
+	return u, ok
+}
+
+// requireProvider is requireConsole for provider-only pages; others get 404.
+func (h *Handler) requireProvider(w http.ResponseWriter, r *http.Request) (model.ConsoleUser, bool) {
+	u, ok := h.requireConsole(w, r)
+	if ok && (u.Role != model.ConsoleProvider || u.ProviderID == "") {
+		h.notFound(w, r)
+		return u, false
+	}
+	return u, ok
+}
+
+// openID returns the WeChat user of this browser, if known.
+func (h *Handler) openID(r *http.Request) (string, bool) {
+	c, err := r.Cookie(wechatCookie)
+	if err != nil {
+		return "", false
+	}
+	openid, err := h.st.SessionSubject(r.Context(), storage.SessionWeChat, c.Value, h.now())
+	if err != nil {
+		return "", false
+	}
+	return openid, true
+}
+
+// requireWeChat returns the caller's openid and roles, or starts OAuth and
+// comes back to this page (GET) or the referring page.
+func (h *Handler) requireWeChat(w http.ResponseWriter, r *http.Request) (string, authz.Roles, bool) {
+	openid, ok := h.openID(r)
+	if !ok {
+		next := r.URL.RequestURI()
+		if r.Method != http.MethodGet {
+			next = "/"
+		}
+		http.Redirect(w, r, "/auth/wechat?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return "", nil, false
+	}
+	roles, err := h.st.StaffByOpenID(r.Context(), openid)
+	if err != nil {
+		h.internal(w, r, err)
+		return "", nil, false
+	}
+	return openid, authz.Roles(roles), true
+}
+
+// safeNext keeps redirects on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/cloud/internal/wxauth"
+)
+
+// Config configures the pages.
+type Config struct {
+	// BaseURL is the external URL QR codes point at, e.g.
+	// "https://pay.example.com". Required.
+	BaseURL string
+	// CodeTTL is how long an activation code works. Default 7 days.
+	CodeTTL time.Duration
+	// SessionTTL is how long a login lasts. Default 12 hours.
+	SessionTTL time.Duration
+	// PairCodeTTL is how long a stand's pairing code works. Default 15 min.
+	PairCodeTTL time.Duration
+	// LoginAttempts failed console logins per LoginWindow per user and
+	// address before further attempts are refused. Default 5 per 15 min.
+	LoginAttempts int
+	LoginWindow   time.Duration
+}
+
+func (c *Config) defaults() error {
+	if c.BaseURL == "" {
+		return errors.New("ui: BaseURL required")
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("ui: BaseURL must be an absolute http(s) URL")
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.CodeTTL == 0 {
+		c.CodeTTL = 7 * 24 * time.Hour
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = 12 * time.Hour
+	}
+	if c.PairCodeTTL == 0 {
+		c.PairCodeTTL = 15 * time.Minute
+	}
+	if c.LoginAttempts == 0 {
+		c.LoginAttempts = 5
+	}
+	if c.LoginWindow == 0 {
+		c.LoginWindow = 15 * time.Minute
+	}
+	return nil
+}
+
+// StandNotifier is told about changes stands must show; the broker wiring
+// republishes store.config. Calls must not block for long.
+type StandNotifier interface {
+	// StoreChanged: a store's name, QR URL or announce/print settings changed.
+	StoreChanged(ctx context.Context, storeID string)
+	// StandPaired: a stand was bound to a store.
+	StandPaired(ctx context.Context, standID string)
+}
+
+type noNotifier struct{}
+
+func (noNotifier) StoreChanged(context.Context, string) {}
+func (noNotifier) StandPaired(context.Context, string)  {}
+
+// Handler serves the pages.
+type Handler struct {
+	cfg     Config
+	st      *storage.Storage
+	oauth   *wxauth.OAuth
+	log     *slog.Logger
+	now     func() time.Time
+	views   *engine
+	limiter *limiter
+	stands  StandNotifier
+	secure  bool
+}
+
+// Options are New's optional collaborators.
+type Options struct {
+	Log    *slog.Logger
+	Now    func() time.Time
+	Stands StandNotifier
+}
+
+// New parses every template and returns the handler.
+func New(cfg Config, st *storage.Storage, oauth *wxauth.OAuth, opts Options) (*Handler, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	views, err := newEngine()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{cfg: cfg, st: st, oauth: oauth, log: opts.Log, now: opts.Now, views: views, stands: opts.Stands,
+		secure: strings.HasPrefix(cfg.BaseURL, "https://")}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.stands == nil {
+		h.stands = noNotifier{}
+	}
+	h.limiter = newLimiter(cfg.LoginAttempts, cfg.LoginWindow)
+	return h, nil
+}
+
+// SetStandNotifier replaces the stand notifier (before serving).
+func (h *Handler) SetStandNotifier(n StandNotifier) { h.stands = n }
+
+// Handler returns the pages with CSRF protection.
+func (h *Handler) Handler() http.Handler {
+	mux := http.NewServeMux()
+	h.routes(mux)
+	return h.csrf(mux)
+}
+
+func (h *Handler) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", h.homeShow)
+	// Console.
+	mux.HandleFunc("GET /console/login", h.consoleLoginShow)
+	mux.HandleFunc("POST /console/login", h.consoleLoginSubmit)
+	mux.HandleFunc("POST /console/logout", h.consoleLogout)
+	mux.HandleFunc("GET /console", h.consoleHome)
+	mux.HandleFunc("POST /console/providers", h.providerCreate)
+	mux.HandleFunc("GET /console/settings", h.providerSettingsShow)
+	mux.HandleFunc("POST /console/settings", h.providerSettingsSave)
+	mux.HandleFunc("POST /console/merchants", h.merchantCreate)
+	mux.HandleFunc("GET /console/merchants/{id}", h.consoleMerchantShow)
+	mux.HandleFunc("POST /console/merchants/{id}/admins", h.consoleAdminCreate)
+	mux.HandleFunc("POST /console/staff/{id}/code", h.consoleCodeRenew)
+	mux.HandleFunc("GET /console/plates", h.plateList)
+	mux.HandleFunc("POST /console/plates", h.plateCreate)
+	// QR images and printable cards (only for URLs of this service).
+	mux.HandleFunc("GET /qr.png", h.qrPNG)
+	mux.HandleFunc("GET /card", h.cardShow)
+	// WeChat identity.
+	mux.HandleFunc("GET /auth/wechat", h.wechatLogin)
+	mux.HandleFunc("GET /auth/wechat/callback", h.wechatCallback)
+	mux.HandleFunc("POST /auth/logout", h.wechatLogout)
+	// Activation and management.
+	mux.HandleFunc("GET /activate/{role}/{scope}/{token}", h.activationShow)
+	mux.HandleFunc("POST /activate/{role}/{scope}/{token}", h.activationSubmit)
+	mux.HandleFunc("GET /m/{token}", h.manageCodeLanding)
+	mux.HandleFunc("GET /merchant/{id}", h.merchantShow)
+	mux.HandleFunc("POST /merchant/{id}/stores", h.storeCreate)
+	mux.HandleFunc("POST /merchant/{id}/admins", h.merchantAdminCreate)
+	mux.HandleFunc("GET /store/{id}", h.storeShow)
+	mux.HandleFunc("POST /store/{id}/staff", h.staffCreate)
+	mux.HandleFunc("POST /store/{id}/settings", h.storeSettingsSave)
+	mux.HandleFunc("GET /staff/{id}/code", h.staffCodeShow)
+	mux.HandleFunc("POST /staff/{id}/code", h.staffCodeRenew)
+	mux.HandleFunc("POST /staff/{id}/remove", h.staffRemove)
+	mux.HandleFunc("POST /staff/{id}/refund", h.staffRefundSet)
+	mux.HandleFunc("GET /pair", h.pairShow)
+	mux.HandleFunc("POST /pair", h.pairSubmit)
+	mux.HandleFunc("GET /clerk/{id}", h.clerkShow)
+	mux.HandleFunc("POST /clerk/{id}/clockin", h.clockIn)
+	mux.HandleFunc("POST /clerk/{id}/clockout", h.clockOut)
+	mux.HandleFunc("POST /clerk/{id}/notify", h.notifySet)
+	// Codes customers and staff scan.
+	mux.HandleFunc("GET /s/{token}", h.storeLanding)
+	mux.HandleFunc("GET /c/{token}", h.clerkCodeLanding)
+	mux.HandleFunc("GET /p/{token}", h.plateLanding)
+	mux.HandleFunc("POST /p/{token}", h.plateBind)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
+}
+
+// URL builders for what QR codes hold.
+func (h *Handler) storeURL(token string) string  { return h.cfg.BaseURL + "/s/" + token }
+func (h *Handler) manageURL(token string) string { return h.cfg.BaseURL + "/m/" + token }
+func (h *Handler) clerkURL(token string) string  { return h.cfg.BaseURL + "/c/" + token }
+func (h *Handler) plateURL(token string) string  { return h.cfg.BaseURL + "/p/" + token }
+
+// ActivationURL is what an activation QR holds.
+func (h *Handler) activationURL(role, scope, token string) string {
+	return h.cfg.BaseURL + "/activate/" + role + "/" + scope + "/" + token
+}
+
+// StoreURL is the URL a store's QR code holds (for store.config).
+func (h *Handler) StoreURL(token string) string { return h.storeURL(token) }
+
+// PairURL is the URL a stand's pairing QR holds.
+func PairURL(base, standID, code string) string {
+	return strings.TrimRight(base, "/") + "/pair?" + url.Values{"stand": {standID}, "code": {code}}.Encode()
+}
