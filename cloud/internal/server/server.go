@@ -22,6 +22,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/oauthsim"
 	"github.com/qrstand/qrstand/cloud/internal/secretbox"
+	"github.com/qrstand/qrstand/cloud/internal/standlink"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/cloud/internal/wxauth"
@@ -48,6 +49,9 @@ type Server struct {
 	reg     *prometheus.Registry
 	handler http.Handler
 	closeMu sync.Once
+
+	serviceSecret string          // the cloud's MQTT identity, fresh per process
+	link          *standlink.Link // nil without a broker
 }
 
 // New opens storage, migrates, seeds dev data and builds the handler.
@@ -88,6 +92,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
+	if cfg.MQTTAddr != "" {
+		s.serviceSecret = mqtt.NewSecret()
+		link, err := standlink.New(standlink.Config{
+			User: ServiceUser, Secret: s.serviceSecret,
+			PairURL:  func(id, code string) string { return ui.PairURL(cfg.BaseURL, id, code) },
+			StoreURL: pages.StoreURL,
+			Log:      log.With("component", "standlink"),
+		}, s.st)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.link = link
+		pages.SetStandNotifier(link)
+	}
 	if err := s.seed(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -205,6 +224,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 				errc <- fmt.Errorf("server: broker: %w", err)
 			}
 		}()
+		select {
+		case <-b.Ready():
+		case err := <-errc:
+			ln.Close()
+			return err
+		case <-ctx.Done():
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.link.Run(ctx, "tcp://"+dialAddr(b.Addr().String())); err != nil {
+				errc <- err
+			}
+		}()
 	}
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
@@ -249,7 +282,20 @@ func (s *Server) newBroker() (*broker.Broker, error) {
 			return h, err
 		}),
 		ServiceUser:       ServiceUser,
-		ServiceSecretHash: mqtt.HashSecret(mqtt.NewSecret()), // TODO(pairing): the cloud's own client uses this identity.
+		ServiceSecretHash: mqtt.HashSecret(s.serviceSecret),
 		Logger:            s.log,
 	})
+}
+
+// dialAddr turns a listen address into one to dial (0.0.0.0 and :: mean
+// this machine).
+func dialAddr(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -1,0 +1,10 @@
+// Package standlink is the cloud's MQTT side of the stand contract
+// (package mqtt, DESIGN.md §4 and §7) for tenancy: it answers an unpaired
+// stand's pair.request with a pair.code (a one-time code and the pairing
+// URL the stand shows as a QR), and publishes store.config retained on a
+// stand's config topic when it is paired and whenever anything it shows
+// changes (store name, QR URL, announce and print settings).
+//
+// It connects as the cloud's service identity with paho; the broker may be
+// the embedded one or an external cluster.
+package standlink
