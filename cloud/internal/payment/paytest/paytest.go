@@ -96,7 +96,7 @@ func New(t testing.TB, opts Options) *World {
 	mk, pk := Keys()
 	w := &World{St: dbtest.Open(t, opts.Dialect), Log: &LogCapture{}, Now: opts.Now}
 	w.Sim = &wechatsim.Server{
-		Merchants: []wechatsim.Merchant{{MchID: SpMchID, Name: "QR Stand 服务商", SerialNo: Serial, PublicKey: &mk.PublicKey, APIv3Key: APIv3Key}},
+		Merchants:   []wechatsim.Merchant{{MchID: SpMchID, Name: "QR Stand 服务商", SerialNo: Serial, PublicKey: &mk.PublicKey, APIv3Key: APIv3Key}},
 		PlatformKey: pk, Speedup: 1000, RefundDelay: 500 * time.Millisecond, Retry: opts.Retry,
 	}
 	simSrv := httptest.NewServer(w.Sim)
@@ -266,6 +266,8 @@ func (l *LogCapture) String() string {
 	return string(l.buf)
 }
 
-type tee struct{ a, b interface{ Write([]byte) (int, error) } }
+type tee struct {
+	a, b interface{ Write([]byte) (int, error) }
+}
 
 func (t *tee) Write(p []byte) (int, error) { t.a.Write(p); return t.b.Write(p) }
