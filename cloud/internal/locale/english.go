@@ -169,5 +169,6 @@ var english = map[string]string{
 	"需要微信授权才能继续":     "WeChat authorization is needed to continue.",
 	"页面不存在或你没有权限":    "Not found, or you do not have access.",
 	"页面已过期，请返回刷新后重试": "This page has expired. Go back, reload and try again.",
-	"首页": "Home",
+	"首页":   "Home",
+	"解除绑定": "Unpair",
 }

@@ -109,4 +109,13 @@ func TestPairingOverMQTT(t *testing.T) {
 	if got := again.config(cfg2.Version); got.StoreName != "一号店（新）" {
 		t.Fatalf("retained store.config = %+v", got)
 	}
+	// Unpairing sends the stand back to its pairing screen.
+	resp, err = mgr.PostForm(ts.base+"/stand/"+stand.id+"/unpair", url.Values{"csrf": {csrfOf(t, mgr, ts.base)}})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("unpair: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	if got := again.config(cfg2.Version + 1); got.Bound || got.StoreID != "" {
+		t.Fatalf("store.config after unpair = %+v", got)
+	}
 }

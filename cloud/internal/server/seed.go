@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -70,9 +73,17 @@ func (s *Server) seed(ctx context.Context) error {
 	// A simulated stand, registered and showing a fresh pairing code, until
 	// the stand simulator sends its own pair.request over MQTT.
 	if _, err := s.st.Stand(ctx, DemoStandID); errors.Is(err, storage.ErrNotFound) {
-		if _, err := s.st.RegisterStand(ctx, DemoStandID, mqtt.NewSecret(), now); err != nil {
+		secret := mqtt.NewSecret()
+		if _, err := s.st.RegisterStand(ctx, DemoStandID, secret, now); err != nil {
 			return err
 		}
+		// The stand simulator reads its credentials from here.
+		creds, _ := json.MarshalIndent(map[string]string{"id": DemoStandID, "secret": secret, "mqtt": s.cfg.MQTTAddr, "cloud": s.cfg.BaseURL}, "", "  ")
+		path := filepath.Join(s.cfg.DataDir, "demo-stand.json")
+		if err := os.WriteFile(path, append(creds, '\n'), 0o600); err != nil {
+			return fmt.Errorf("server: write demo stand credentials: %w", err)
+		}
+		fmt.Printf("  demo stand credentials: %s\n", path)
 	}
 	if st, err := s.st.Stand(ctx, DemoStandID); err == nil && st.StoreID == "" {
 		code := randomPassword()[:8]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
@@ -71,6 +72,24 @@ func (s *Storage) activeClerk(ctx context.Context, tx *sql.Tx, storeID, staffID 
 // another clerk forgot to clock out) it is ended now, by this clock-in, and
 // returned as ended.
 func (s *Storage) ClockIn(ctx context.Context, storeID, staffID string, now time.Time) (started model.Shift, ended *model.Shift, err error) {
+	// Two clock-ins racing on PostgreSQL can both see no open shift; the
+	// partial unique index refuses the second insert, which then retries
+	// and ends the winner's shift like any later clock-in.
+	for attempt := 0; ; attempt++ {
+		started, ended, err = s.clockIn(ctx, storeID, staffID, now)
+		if err == nil || attempt == 9 || !isUniqueViolation(err) {
+			return started, ended, err
+		}
+	}
+}
+
+// isUniqueViolation recognises both drivers' unique-constraint errors.
+func isUniqueViolation(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "unique constraint") || strings.Contains(msg, "duplicate key")
+}
+
+func (s *Storage) clockIn(ctx context.Context, storeID, staffID string, now time.Time) (started model.Shift, ended *model.Shift, err error) {
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.activeClerk(ctx, tx, storeID, staffID); err != nil {
 			return err

@@ -88,25 +88,27 @@ func (s *Storage) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		return conflict(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("storage: commit: %w", err)
+		return conflict(fmt.Errorf("storage: commit: %w", err))
 	}
 	return nil
+}
+
+// conflict marks a unique-constraint violation (a race the explicit checks
+// lost) as ErrConflict, keeping the driver's text for the log.
+func conflict(err error) error {
+	if isUniqueViolation(err) && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	return err
 }
 
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // ts formats a time for storage: UTC, fixed width so text order is time order.
 func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func nts(t time.Time) sql.NullString {
-	if t.IsZero() {
-		return sql.NullString{}
-	}
-	return sql.NullString{String: ts(t), Valid: true}
-}
 
 func parseTS(s string) time.Time {
 	t, err := time.Parse(timeLayout, s)

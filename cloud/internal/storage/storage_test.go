@@ -520,3 +520,80 @@ func TestSessions(t *testing.T) {
 		}
 	})
 }
+
+// Two scans of one code at the same moment: exactly one becomes the admin.
+func TestActivateRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		const n = 8
+		errs := make(chan error, n)
+		for i := 0; i < n; i++ {
+			go func(i int) {
+				_, err := s.Activate(ctx, f.code.Token, model.RoleAdmin, f.merchant.ID, "o"+strings.Repeat("x", i+1), false, t0)
+				errs <- err
+			}(i)
+		}
+		won := 0
+		for i := 0; i < n; i++ {
+			err := <-errs
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, storage.ErrCodeUsed):
+			default:
+				t.Errorf("racing activation: %v", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d activations won, want exactly 1", won)
+		}
+	})
+}
+
+// Clerks clocking in at the same moment: all succeed, one shift stays open.
+func TestClockInRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		f := setup(t, s)
+		ctx := context.Background()
+		const n = 4
+		var ids []string
+		for i := 0; i < n; i++ {
+			st, c, err := s.AddStaff(ctx, storage.StaffInput{MerchantID: f.merchant.ID, StoreID: f.store.ID, Role: model.RoleClerk, Name: "c"}, ttl, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Activate(ctx, c.Token, model.RoleClerk, f.store.ID, "o"+strings.Repeat("c", i+1), false, t0); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, st.ID)
+		}
+		errs := make(chan error, n)
+		for _, id := range ids {
+			go func(id string) {
+				_, _, err := s.ClockIn(ctx, f.store.ID, id, t0.Add(time.Hour))
+				errs <- err
+			}(id)
+		}
+		for i := 0; i < n; i++ {
+			if err := <-errs; err != nil {
+				t.Errorf("racing clock-in: %v", err)
+			}
+		}
+		shifts, err := s.Shifts(ctx, f.store.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := 0
+		for _, sh := range shifts {
+			if sh.Open() {
+				open++
+			} else if sh.EndedBy != model.EndedByNextClockIn {
+				t.Errorf("shift ended by %q", sh.EndedBy)
+			}
+		}
+		if len(shifts) != n || open != 1 {
+			t.Fatalf("%d shifts, %d open; want %d and 1", len(shifts), open, n)
+		}
+	})
+}

@@ -118,6 +118,24 @@ var actions = []action{
 			}
 			return url.Values{"stand": {id}, "code": {"123456"}, "store": {tg.store}}
 		}, allow: manages},
+	{name: "unpair stand", method: "POST",
+		path: func(e *env, tg target) string {
+			if tg.name == "missing" {
+				return "/stand/qrs-nosuch/unpair"
+			}
+			id := "qrs-" + strings.ToLower(storage.NewToken()[:8])
+			ctx := context.Background()
+			if _, err := e.st.RegisterStand(ctx, id, mqtt.NewSecret(), e.clock.Now()); err != nil {
+				e.t.Fatal(err)
+			}
+			if err := e.st.SetPairCode(ctx, id, "123456", e.clock.Now().Add(time.Hour)); err != nil {
+				e.t.Fatal(err)
+			}
+			if _, err := e.st.PairStand(ctx, id, "123456", tg.store, e.clock.Now()); err != nil {
+				e.t.Fatal(err)
+			}
+			return "/stand/" + id + "/unpair"
+		}, allow: manages},
 	{name: "bind blank plate", method: "POST",
 		path: func(e *env, tg target) string {
 			if tg.name == "missing" {

@@ -3,8 +3,6 @@ package ui
 import (
 	"net/http"
 	"strings"
-
-	"github.com/qrstand/qrstand/cloud/internal/model"
 )
 
 func (h *Handler) providerSettingsShow(w http.ResponseWriter, r *http.Request) {
@@ -62,5 +60,3 @@ func (h *Handler) providerSettingsSave(w http.ResponseWriter, r *http.Request) {
 	h.log.Info("ui: provider settings saved", "provider", p.ID)
 	http.Redirect(w, r, "/console/settings", http.StatusSeeOther)
 }
-
-var _ = model.ProviderSecrets{}

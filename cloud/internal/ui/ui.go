@@ -62,7 +62,7 @@ func (c *Config) defaults() error {
 type StandNotifier interface {
 	// StoreChanged: a store's name, QR URL or announce/print settings changed.
 	StoreChanged(ctx context.Context, storeID string)
-	// StandPaired: a stand was bound to a store.
+	// StandPaired: a stand was bound to a store or unbound from it.
 	StandPaired(ctx context.Context, standID string)
 }
 
@@ -164,6 +164,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /staff/{id}/refund", h.staffRefundSet)
 	mux.HandleFunc("GET /pair", h.pairShow)
 	mux.HandleFunc("POST /pair", h.pairSubmit)
+	mux.HandleFunc("POST /stand/{id}/unpair", h.standUnpair)
 	mux.HandleFunc("GET /clerk/{id}", h.clerkShow)
 	mux.HandleFunc("POST /clerk/{id}/clockin", h.clockIn)
 	mux.HandleFunc("POST /clerk/{id}/clockout", h.clockOut)

@@ -3,6 +3,7 @@ package wxauth
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,19 +16,30 @@ import (
 // everything else to real WeChat. Several sandboxed servers (tests) can so
 // share the process without seeing each other.
 
+type routeKey struct{ appID, prefix string }
+
 var (
 	installOnce sync.Once
 	routesMu    sync.RWMutex
-	routes      = map[string]*url.URL{} // appid -> simulator base
+	routes      = map[routeKey]*url.URL{} // (appid, path prefix) -> simulator base
 )
 
 type routingTransport struct{ base http.RoundTripper }
 
+func lookup(appID, path string) (*url.URL, bool) {
+	routesMu.RLock()
+	defer routesMu.RUnlock()
+	for k, v := range routes {
+		if k.appID == appID && strings.HasPrefix(path, k.prefix) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
 func (t routingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.URL.Host == "api.weixin.qq.com" || r.URL.Host == "open.weixin.qq.com" {
-		routesMu.RLock()
-		target, ok := routes[r.URL.Query().Get("appid")]
-		routesMu.RUnlock()
+		target, ok := lookup(r.URL.Query().Get("appid"), r.URL.Path)
 		if ok {
 			r = r.Clone(r.Context())
 			r.URL.Scheme, r.URL.Host = target.Scheme, target.Host
@@ -47,15 +59,21 @@ func install() {
 	})
 }
 
-func addRoute(appID string, target *url.URL) func() {
+// RouteSandbox sends silenceper/wechat requests for appID whose path starts
+// with prefix (e.g. "/cgi-bin/") to the simulator at target instead of
+// WeChat, until the returned func is called. NewSandbox routes the OAuth
+// paths ("/sns/"); other sandboxed WeChat APIs (template messages) add
+// their own prefix.
+func RouteSandbox(appID, prefix string, target *url.URL) (remove func()) {
 	install()
+	k := routeKey{appID, prefix}
 	routesMu.Lock()
-	routes[appID] = target
+	routes[k] = target
 	routesMu.Unlock()
 	return func() {
 		routesMu.Lock()
-		if routes[appID] == target {
-			delete(routes, appID)
+		if routes[k] == target {
+			delete(routes, k)
 		}
 		routesMu.Unlock()
 	}

@@ -40,7 +40,7 @@ func NewSandbox(appID, appSecret, simBase string) (*OAuth, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("wxauth: bad simulator URL %q", simBase)
 	}
-	remove := addRoute(appID, u)
+	remove := RouteSandbox(appID, "/sns/", u)
 	return &OAuth{oauth: newOauth(appID, appSecret), simBase: u.String(), close: remove}, nil
 }
 

@@ -1,0 +1,249 @@
+package server
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/ui"
+	"github.com/qrstand/qrstand/mqtt"
+)
+
+var screenshots = flag.Bool("screenshots", false, "write the README screenshots into cloud/docs")
+
+// chromium finds Debian's chromium; absent, the browser tests skip (fail
+// under CI=true).
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium not installed (apt-get install -y chromium); required under CI=true")
+	}
+	t.Skip("chromium not installed (apt-get install -y chromium); skipping the browser walk")
+	return ""
+}
+
+// TestBrowserWalk drives headless Chromium through the whole onboarding:
+// provider login → add merchant → admin activation QR → sandbox OAuth as
+// the admin → activate → add a store and a manager → the manager activates
+// → pairs a simulated stand (pair.request over MQTT) → a clerk activates
+// and clocks in.
+func TestBrowserWalk(t *testing.T) {
+	bin := chromium(t)
+	if testing.Short() {
+		t.Skip("browser walk skipped in -short mode")
+	}
+	ts := startServer(t)
+	ctx := context.Background()
+	hash, _ := ui.HashPassword("provider-pass-1")
+	p, err := ts.Storage().CreateProvider(ctx, "演示服务商", "1900000001", "wxsandbox", model.ProviderSecrets{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Storage().CreateConsoleUser(ctx, "demo", hash, model.ConsoleProvider, p.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"),
+	}
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer acancel()
+	bctx0, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+	bctx, tcancel := context.WithTimeout(bctx0, 120*time.Second)
+	defer tcancel()
+
+	shotDir := t.TempDir()
+	if *screenshots {
+		shotDir = filepath.Join("..", "..", "docs")
+	}
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shotDir, name), buf, 0o644)
+		})
+	}
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, actions...); err != nil {
+			loc, _ := chromedp.Run(bctx, chromedp.Location())
+			t.Fatalf("%s: %v (at %s)", step, err, loc)
+		}
+	}
+	desktop := chromedp.EmulateViewport(1200, 900)
+	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)
+	// wechatAs logs in through the sandbox OAuth page as nickname, starting
+	// from a URL that needs a WeChat identity.
+	wechatAs := func(step, startURL, nickname, waitFor string) {
+		run(step,
+			clearCookies,
+			chromedp.Navigate(startURL),
+			chromedp.WaitVisible(chromedp.CSS("#nickname")),
+			chromedp.SendKeys(chromedp.CSS("#nickname"), nickname),
+			chromedp.Click(chromedp.CSS("#authorize")),
+			chromedp.WaitVisible(chromedp.CSS(waitFor)),
+		)
+	}
+
+	// Start the browser on the parent context (a timeout there would stop it).
+	if err := chromedp.Do(bctx0); err != nil {
+		t.Fatal(err)
+	}
+
+	// 1. Provider login and a new merchant.
+	var adminURL string
+	run("provider login and add merchant",
+		desktop,
+		chromedp.Navigate(ts.base+"/console/login"),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), "demo"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "provider-pass-1"),
+		chromedp.Click(chromedp.CSS("#login")),
+		chromedp.WaitVisible(chromedp.CSS("#add-merchant")),
+		chromedp.SendKeys(chromedp.CSS("#m-name"), "老王面馆"),
+		chromedp.SendKeys(chromedp.CSS("#m-sub"), "1900000101"),
+		chromedp.SendKeys(chromedp.CSS("#m-admin"), "王老板"),
+		chromedp.Click(chromedp.CSS("#m-submit")),
+		chromedp.WaitVisible(chromedp.CSS(".admin-activation .code-url")),
+		textInto(".admin-activation .code-url", &adminURL),
+		shot("console-merchant.png"),
+	)
+	if !strings.HasPrefix(adminURL, ts.base+"/activate/admin/") {
+		t.Fatalf("admin activation URL = %q", adminURL)
+	}
+
+	// 2. The admin scans the activation QR in WeChat (sandbox OAuth).
+	var storePath string
+	wechatAs("admin oauth", adminURL, "王老板", "#activate")
+	run("admin activates and adds a store with a manager",
+		phone,
+		chromedp.Click(chromedp.CSS("#activate")),
+		chromedp.WaitVisible(chromedp.CSS("#activated")),
+		chromedp.Click(chromedp.CSS("#next")),
+		chromedp.WaitVisible(chromedp.CSS("#add-store")),
+		chromedp.SendKeys(chromedp.CSS("#s-name"), "一号店"),
+		chromedp.SendKeys(chromedp.CSS("#s-manager"), "李店长"),
+		chromedp.Click(chromedp.CSS("#s-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#store-name")),
+		locationInto(&storePath),
+	)
+	var mgrURL string
+	run("manager activation code",
+		chromedp.Click(chromedp.CSS(".code-link")),
+		chromedp.WaitVisible(chromedp.CSS("#activation .code-url")),
+		textInto("#activation .code-url", &mgrURL),
+	)
+	if !strings.HasPrefix(mgrURL, ts.base+"/activate/manager/") {
+		t.Fatalf("manager activation URL = %q", mgrURL)
+	}
+
+	// 3. The manager activates.
+	wechatAs("manager oauth", mgrURL, "李店长", "#activate")
+	run("manager activates",
+		chromedp.Click(chromedp.CSS("#activate")),
+		chromedp.WaitVisible(chromedp.CSS("#activated")),
+		chromedp.Click(chromedp.CSS("#next")),
+		chromedp.WaitVisible(chromedp.CSS("#store-name")),
+	)
+
+	// 4. A simulated stand asks to pair over MQTT; the manager scans its QR.
+	stand := newStandSim(t, ts)
+	stand.send(&mqtt.PairRequest{Firmware: "sim-1.0"})
+	pc := stand.pairCode()
+	run("manager pairs the stand",
+		chromedp.Navigate(pc.URL),
+		chromedp.WaitVisible(chromedp.CSS("#pair-submit")),
+		chromedp.Click(chromedp.CSS("#pair-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#paired")),
+	)
+	cfg := stand.config(1)
+	if !cfg.Bound || cfg.StoreName != "一号店" || !strings.HasPrefix(cfg.QRURL, ts.base+"/s/") {
+		t.Fatalf("stand store.config = %+v", cfg)
+	}
+
+	// 5. The manager adds a clerk, who activates and clocks in.
+	var clerkURL string
+	run("manager adds a clerk",
+		chromedp.Navigate(storePath),
+		chromedp.WaitVisible(chromedp.CSS("#add-clerk")),
+		chromedp.SendKeys(chromedp.CSS("#clerk-name"), "小张"),
+		chromedp.Click(chromedp.CSS("#clerk-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#activation .code-url")),
+		textInto("#activation .code-url", &clerkURL),
+		chromedp.Navigate(storePath),
+		chromedp.WaitVisible(chromedp.CSS("#stands code")),
+		shot("phone-store.png"),
+	)
+	wechatAs("clerk oauth", clerkURL, "小张", "#activate")
+	var status string
+	run("clerk activates and clocks in",
+		chromedp.WaitVisible(chromedp.CSS("#notify")),
+		chromedp.Click(chromedp.CSS("#activate")),
+		chromedp.WaitVisible(chromedp.CSS("#activated")),
+		chromedp.Click(chromedp.CSS("#next")),
+		chromedp.WaitVisible(chromedp.CSS("#clock-in")),
+		chromedp.Click(chromedp.CSS("#clock-in")),
+		chromedp.WaitVisible(chromedp.CSS("#clock-out")),
+		textInto("#shift-status", &status),
+		shot("phone-clerk.png"),
+	)
+	if !strings.Contains(status, "上班中") {
+		t.Fatalf("clerk status = %q", status)
+	}
+	// The database agrees: the store has an open shift of a clerk who opted in.
+	st, err := ts.Storage().Store(ctx, cfg.StoreID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := ts.Storage().OpenShift(ctx, st.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recipients, err := ts.Storage().NotifyRecipients(ctx, st.ID, "")
+	if err != nil || len(recipients) != 1 || recipients[0].ID != open.StaffID || recipients[0].Name != "小张" {
+		t.Fatalf("notify recipients = %+v, %v (open shift %+v)", recipients, err, open)
+	}
+}
+
+var clearCookies = chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+	_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+	return err
+})
+
+func textInto(sel string, dst *string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		v, err := chromedp.Text(chromedp.CSS(sel))(ctx, tg)
+		*dst = strings.TrimSpace(v)
+		return err
+	})
+}
+
+func locationInto(dst *string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		v, err := chromedp.Location()(ctx, tg)
+		*dst = v
+		return err
+	})
+}
