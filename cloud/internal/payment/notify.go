@@ -93,6 +93,7 @@ func (s *Service) markPaid(ctx context.Context, o model.Order, tx wxpay.Transact
 		return false, err
 	}
 	if changed {
+		s.cfg.AfterCommit()
 		s.paid.WithLabelValues(via).Inc()
 		s.cfg.Log.Info("payment: paid", "order", o.OutTradeNo, "via", via, "fen", o.AmountFen, "transaction_id", tx.TransactionID)
 	}

@@ -144,3 +144,25 @@ func (s *Service) RunReconciler(ctx context.Context, interval, queryAfter time.D
 		}
 	}
 }
+
+// Sync asks WeChat about one unpaid order now (the result page, when the
+// pay sheet said ok before the notify arrived) and returns the order as it
+// then stands.
+func (s *Service) Sync(ctx context.Context, outTradeNo string) (model.Order, error) {
+	o, err := s.st.Order(ctx, outTradeNo)
+	if err != nil || o.State != model.OrderNotPay {
+		return o, err
+	}
+	acct, err := s.cfg.Accounts(ctx, o.ProviderID)
+	if err != nil {
+		return o, err
+	}
+	tx, err := acct.Client.QueryByOutTradeNo(ctx, o.SubMchID, o.OutTradeNo)
+	if err != nil {
+		return o, err
+	}
+	if _, err := s.ApplyTransaction(ctx, tx, "query"); err != nil {
+		return o, err
+	}
+	return s.st.Order(ctx, outTradeNo)
+}

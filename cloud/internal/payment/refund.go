@@ -114,6 +114,7 @@ func (s *Service) applyRefundResult(ctx context.Context, r model.Refund, status,
 			return r, err
 		}
 		if changed {
+			s.cfg.AfterCommit()
 			s.refunds.WithLabelValues("success").Inc()
 			s.cfg.Log.Info("payment: refunded", "refund", r.OutRefundNo, "fen", r.AmountFen)
 		}

@@ -43,6 +43,9 @@ type Config struct {
 	// TemplatePaid is the official-account template id of the staff payment
 	// message. Default "qrstand-payment" (the simulator takes any id).
 	TemplatePaid string
+	// AfterCommit, when set, is called after a transaction wrote outbox
+	// rows (e.g. to wake the dispatcher). It must not block.
+	AfterCommit func()
 	// Log receives logs; mismatched notifies are logged at Error level.
 	Log *slog.Logger
 	// Now is the clock. Default time.Now.
@@ -75,6 +78,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.AfterCommit == nil {
+		c.AfterCommit = func() {}
 	}
 }
 

@@ -31,6 +31,8 @@ var shanghai = func() *time.Location {
 }()
 
 var funcs = template.FuncMap{
+	"keys":  func() []string { return keypadKeys },
+	"keyid": keypadID,
 	"qrsrc": func(u string) string { return "/qr.png?size=320&u=" + template.URLQueryEscaper(u) },
 	"qrdl": func(u, name string) string {
 		return "/qr.png?size=1024&download=" + template.URLQueryEscaper(name) + "&u=" + template.URLQueryEscaper(u)
