@@ -2,6 +2,11 @@ package locale
 
 // English for the pay page, result page and reports.
 func init() {
+	for k, zh := range map[string]string{
+		"report.day": "按日", "report.shift": "按班次", "report.clerk": "按店员", "report.code": "按收款码", "report.stand": "按收款台",
+	} {
+		zhKeys[k] = zh
+	}
 	for zh, en := range map[string]string{
 		"微信支付认证商户":    "Verified WeChat Pay merchant",
 		"付款金额（元）":     "Amount (yuan)",

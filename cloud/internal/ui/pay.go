@@ -32,6 +32,8 @@ func (h *Handler) payRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /pay/{store}", h.paySubmit)
 	mux.HandleFunc("GET /o/{no}", h.orderShow)
 	mux.HandleFunc("POST /o/{no}/refund", h.orderRefund)
+	mux.HandleFunc("GET /store/{id}/report", h.storeReport)
+	mux.HandleFunc("GET /console/stores/{id}/report", h.consoleStoreReport)
 }
 
 // payView adds what the pay form needs to a pay page view.
