@@ -49,7 +49,10 @@ func paidStore(t *testing.T, s *storage.Storage, n int) model.Store {
 		}
 		// A second MarkPaid of the same order writes nothing.
 		if _, changed, err := s.MarkPaid(ctx, storage.Paid{OutTradeNo: no, PaidAt: now, Via: "query"}, now,
-			func(model.Order) (storage.Envelopes, error) { t.Fatal("build called for a repeat"); return storage.Envelopes{}, nil }); err != nil || changed {
+			func(model.Order) (storage.Envelopes, error) {
+				t.Fatal("build called for a repeat")
+				return storage.Envelopes{}, nil
+			}); err != nil || changed {
 			t.Fatalf("repeat MarkPaid %s: %v %v", no, changed, err)
 		}
 	}
