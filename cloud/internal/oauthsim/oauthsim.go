@@ -106,6 +106,11 @@ func (s *Sim) authorizePost(w http.ResponseWriter, r *http.Request) {
 	u := User{Nickname: nick, OpenID: s.OpenID(nick), Snapshot: r.FormValue("snapshot") == "1"}
 	code := randHex(16)
 	s.mu.Lock()
+	for c, g := range s.codes { // forget codes nobody exchanged
+		if !s.Now().Before(g.expires) {
+			delete(s.codes, c)
+		}
+	}
 	s.users[nick] = u
 	s.codes[code] = grant{openid: u.OpenID, snapshot: u.Snapshot, expires: s.Now().Add(5 * time.Minute)}
 	s.mu.Unlock()

@@ -74,7 +74,7 @@ func (l *Link) Run(ctx context.Context, broker string) error {
 		// Resubscribe on every connect; the session may be new.
 		tok := c.Subscribe(upFilter, 1, func(_ paho.Client, m paho.Message) { l.handleUp(m.Topic(), m.Payload()) })
 		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
-			l.cfg.Log.Error("standlink: subscribe", "err", tok.Error())
+			l.cfg.Log.Warn("standlink: subscribe", "err", tok.Error())
 		}
 		l.cfg.Log.Info("standlink: connected", "broker", broker)
 	})
