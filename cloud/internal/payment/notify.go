@@ -73,6 +73,13 @@ func (s *Service) markPaid(ctx context.Context, o model.Order, tx wxpay.Transact
 	if o.Paid() {
 		return false, nil // the common duplicate: no write at all
 	}
+	if o.State == model.OrderClosed {
+		// We only close after WeChat closed it (or never knew it), so
+		// this should not happen; if it does, money was taken for an
+		// order we will not announce: a person must look.
+		s.alert("WeChat reports a closed order as paid", "order", o.OutTradeNo, "via", via, "transaction_id", tx.TransactionID)
+		return false, nil
+	}
 	now := s.cfg.Now().UTC()
 	paidAt := tx.SuccessTime
 	if paidAt.IsZero() {
