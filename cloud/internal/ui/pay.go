@@ -33,6 +33,8 @@ func (h *Handler) payRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /o/{no}", h.orderShow)
 	mux.HandleFunc("POST /o/{no}/refund", h.orderRefund)
 	mux.HandleFunc("GET /store/{id}/report", h.storeReport)
+	mux.HandleFunc("GET /store/{id}/pay-settings", h.paySettingsShow)
+	mux.HandleFunc("POST /store/{id}/pay-settings", h.paySettingsSave)
 	mux.HandleFunc("GET /console/stores/{id}/report", h.consoleStoreReport)
 }
 
