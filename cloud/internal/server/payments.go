@@ -44,34 +44,61 @@ func (s *Server) WeChatPaySim() *wechatsim.Server { return s.pay.wxsim }
 // simulator runs in-process at the root paths /v3/, /cgi-bin/ and /sim/ of
 // this server and the wxpay client talks to BaseURL; its keys live in
 // DataDir/wechatsim (in memory without a data dir). Outside sandbox mode
-// no WeChat Pay account is configured yet (see cloud/README.md).
+// the account comes from Config.WeChatPay; without one the pay page is off.
 func (s *Server) setupPayments(appID, appSecret string) error {
-	if !s.cfg.Sandbox {
-		s.log.Warn("payments: no WeChat Pay account outside sandbox mode yet; the pay page is disabled")
+	var wcfg wxpay.Config
+	switch {
+	case s.cfg.Sandbox:
+		mk, pk, err := sandboxKeys(s.cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		s.pay.wxsim = &wechatsim.Server{
+			Merchants: []wechatsim.Merchant{{MchID: SandboxSpMchID, Name: "QR Stand 沙箱服务商", SerialNo: sandboxSerial,
+				PublicKey: &mk.PublicKey, APIv3Key: sandboxAPIv3Key}},
+			PlatformKey: pk, Speedup: 60, Log: s.log.With("component", "wechatsim"),
+		}
+		wcfg = wxpay.Config{
+			SpAppID: appID, SpMchID: SandboxSpMchID, MerchantSerial: sandboxSerial, PrivateKey: mk, APIv3Key: sandboxAPIv3Key,
+			PlatformPublicKey: s.pay.wxsim.PlatformPublicKey(), PlatformPublicKeyID: s.pay.wxsim.PlatformPublicKeyID(),
+			NotifyURL: s.cfg.BaseURL + "/wxpay/notify", SandboxBaseURL: s.cfg.BaseURL,
+		}
+		s.pay.templates = &outbox.OfficialAccount{BaseURL: s.cfg.BaseURL, AppID: appID, Secret: appSecret}
+	case s.cfg.WeChatPay != nil:
+		var err error
+		if wcfg, err = s.cfg.WeChatPay.wxpayConfig(appID, s.cfg.BaseURL); err != nil {
+			return err
+		}
+		s.pay.templates = &outbox.OfficialAccount{BaseURL: "https://api.weixin.qq.com", AppID: appID, Secret: appSecret}
+	default:
+		s.log.Warn("payments: no wechat_pay account configured; the pay page is disabled")
 		return nil
 	}
-	mk, pk, err := sandboxKeys(s.cfg.DataDir)
-	if err != nil {
-		return err
-	}
-	s.pay.wxsim = &wechatsim.Server{
-		Merchants: []wechatsim.Merchant{{MchID: SandboxSpMchID, Name: "QR Stand 沙箱服务商", SerialNo: sandboxSerial,
-			PublicKey: &mk.PublicKey, APIv3Key: sandboxAPIv3Key}},
-		PlatformKey: pk, Speedup: 60, Log: s.log.With("component", "wechatsim"),
-	}
-	client, err := wxpay.New(wxpay.Config{
-		SpAppID: appID, SpMchID: SandboxSpMchID, MerchantSerial: sandboxSerial, PrivateKey: mk, APIv3Key: sandboxAPIv3Key,
-		PlatformPublicKey: s.pay.wxsim.PlatformPublicKey(), PlatformPublicKeyID: s.pay.wxsim.PlatformPublicKeyID(),
-		NotifyURL: s.cfg.BaseURL + "/wxpay/notify", SandboxBaseURL: s.cfg.BaseURL, Log: s.log.With("component", "wxpay"),
-	})
+	wcfg.Log = s.log.With("component", "wxpay")
+	client, err := wxpay.New(wcfg)
 	if err != nil {
 		return err
 	}
 	s.pay.client = client
-	acct := payment.Account{Client: client, SpMchID: SandboxSpMchID, SpAppID: appID}
+	acct := payment.Account{Client: client, SpMchID: wcfg.SpMchID, SpAppID: wcfg.SpAppID}
+	sandbox := s.cfg.Sandbox
 	s.pay.svc, err = payment.New(payment.Config{
-		Accounts: func(context.Context, string) (payment.Account, error) { return acct, nil },
-		BaseURL:  s.cfg.BaseURL, Log: s.log.With("component", "payment"),
+		// One service provider per deployment: providers recorded with
+		// another sp_mchid have no account here (in sandbox every provider
+		// pays through the simulator's).
+		Accounts: func(ctx context.Context, providerID string) (payment.Account, error) {
+			if !sandbox {
+				p, err := s.st.Provider(ctx, providerID)
+				if err != nil {
+					return payment.Account{}, err
+				}
+				if p.SPMchID != "" && p.SPMchID != acct.SpMchID {
+					return payment.Account{}, fmt.Errorf("provider %s has sp_mchid %s, this deployment %s", providerID, p.SPMchID, acct.SpMchID)
+				}
+			}
+			return acct, nil
+		},
+		BaseURL: s.cfg.BaseURL, Log: s.log.With("component", "payment"),
 		AfterCommit: func() {
 			if d := s.pay.dispatcher; d != nil {
 				d.Kick()
@@ -81,8 +108,11 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 	if err != nil {
 		return err
 	}
-	s.pay.templates = &outbox.OfficialAccount{BaseURL: s.cfg.BaseURL, AppID: appID, Secret: appSecret}
-	s.pages.SetPayments(ui.PayOptions{Service: s.pay.svc, SimBaseURL: s.cfg.BaseURL})
+	simBase := ""
+	if sandbox {
+		simBase = s.cfg.BaseURL
+	}
+	s.pages.SetPayments(ui.PayOptions{Service: s.pay.svc, SimBaseURL: simBase})
 	return nil
 }
 
