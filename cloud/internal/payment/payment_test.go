@@ -448,3 +448,54 @@ func TestExpiredOrderClosed(t *testing.T) {
 		t.Errorf("simulator state %s", so.State)
 	}
 }
+
+// Refunds the answers and notifies did not settle are settled by the
+// reconciler: a refund whose request failed with an unknown outcome (5xx)
+// stays PENDING and is sent again with the same out_refund_no; a PROCESSING
+// refund without a notify is queried.
+func TestReconcileRefunds(t *testing.T) {
+	each(t, func(t *testing.T, d database.Dialect) {
+		w := paytest.New(t, paytest.Options{Dialect: d})
+		o := paidOrder(t, w, "50.00")
+		ctx := context.Background()
+		w.Sim.SetFaults(wechatsim.Faults{SuppressNotify: true, APIErrors: 1})
+		lost := payment.NewOutRefundNo()
+		r, err := w.Svc.Refund(ctx, w.AdminRoles(), payment.RefundInput{OutTradeNo: o.OutTradeNo, OutRefundNo: lost, AmountFen: 1000})
+		if err != nil || r.State != model.RefundPending {
+			t.Fatalf("refund with a 5xx: %+v %v", r, err)
+		}
+		quiet := payment.NewOutRefundNo()
+		r, err = w.Svc.Refund(ctx, w.AdminRoles(), payment.RefundInput{OutTradeNo: o.OutTradeNo, OutRefundNo: quiet, AmountFen: 500})
+		if err != nil || r.State != model.RefundProcessing {
+			t.Fatalf("refund: %+v %v", r, err)
+		}
+		if n := len(w.Sim.Refunds()); n != 1 {
+			t.Fatalf("simulator holds %d refunds before reconciling, want 1", n)
+		}
+		// Refunds settle after RefundDelay (0.5 ms here); poll until both are SUCCESS.
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			if _, err := w.Svc.Reconcile(ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			a, _ := w.St.Refund(ctx, lost)
+			b, _ := w.St.Refund(ctx, quiet)
+			if a.State == model.RefundSucceeded && b.State == model.RefundSucceeded {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("refunds not settled: %+v %+v", a, b)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := len(w.Sim.Refunds()); n != 2 {
+			t.Errorf("simulator holds %d refunds, want 2", n)
+		}
+		if got := order(t, w, o.OutTradeNo); got.RefundedFen != 1500 {
+			t.Errorf("refunded %d fen, want 1500", got.RefundedFen)
+		}
+		if n := len(rows(t, w, lost)) + len(rows(t, w, quiet)); n != 4 {
+			t.Errorf("%d payment.refunded rows, want 4 (2 refunds × 2 stands)", n)
+		}
+	})
+}
