@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -96,8 +97,16 @@ func (s *Storage) writeEnvelopes(ctx context.Context, tx *sql.Tx, storeID, ref s
 // until then. PostgreSQL claims with FOR UPDATE SKIP LOCKED; SQLite's write
 // transaction is exclusive.
 func (s *Storage) ClaimOutbox(ctx context.Context, now time.Time, limit int, retry func(attempts int) time.Duration) ([]model.OutboxRow, error) {
+	// Most passes find nothing due: look without taking a write lock.
+	var any string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id FROM outbox WHERE state = ? AND next_at <= ? LIMIT 1`), model.OutboxPending, ts(now)).Scan(&any)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("storage: claim outbox: %w", err)
+	}
 	var out []model.OutboxRow
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		q := `SELECT ` + outboxCols + ` FROM outbox WHERE state = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?`
 		if s.dialect == database.Postgres {
 			q += ` FOR UPDATE SKIP LOCKED`
