@@ -56,7 +56,7 @@ func TestBrowserPayment(t *testing.T) {
 		t.Fatal(err)
 	}
 	paid := make(chan mqtt.Message, 10)
-	sc, err := standclient.New(standclient.Config{Broker: "tcp://" + ts.mqttAddr, DeviceID: standID, Secret: secret,
+	sc, err := standclient.New(standclient.Config{Broker: "tcp://" + ts.mqttAddr, DeviceID: standID, Secret: secret, StoreDir: t.TempDir(),
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
