@@ -20,6 +20,11 @@ type Config struct {
 	// UpFilter is the uplink subscription. Default "qrs/v1/d/+/up"; with
 	// several cloud nodes use "$share/outbox/qrs/v1/d/+/up".
 	UpFilter string
+	// StoreDir keeps the MQTT client's in-flight messages (paho's file
+	// store). Empty means memory; prefer a directory: with the memory store
+	// paho v1.5.1's resume after a reconnect marks the very packet object
+	// its writer may be sending (a data race the race detector reports).
+	StoreDir string
 	// Interval is how often due rows are looked for. Default 500 ms.
 	Interval time.Duration
 	// Batch bounds the rows claimed per pass. Default 100.

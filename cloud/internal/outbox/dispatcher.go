@@ -55,6 +55,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
 		SetOrderMatters(false)
+	if d.cfg.StoreDir != "" {
+		opts.SetStore(paho.NewFileStore(d.cfg.StoreDir))
+	}
 	opts.SetOnConnectHandler(func(c paho.Client) {
 		tok := c.Subscribe(d.cfg.UpFilter, 1, d.onUp)
 		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {

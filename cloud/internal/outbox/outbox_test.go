@@ -113,7 +113,7 @@ type cloud struct {
 func startDispatcher(t *testing.T, w *paytest.World, b *mqtttest.Broker, tpl outbox.TemplateSender) *cloud {
 	t.Helper()
 	d, err := outbox.New(outbox.Config{Broker: b.URL, User: mqtttest.ServiceUser, Secret: b.ServiceSecret,
-		Interval: 50 * time.Millisecond, MinBackoff: 300 * time.Millisecond, MaxBackoff: time.Second, Templates: tpl}, w.St)
+		StoreDir: t.TempDir(), Interval: 50 * time.Millisecond, MinBackoff: 300 * time.Millisecond, MaxBackoff: time.Second, Templates: tpl}, w.St)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,7 +138,11 @@ func (s *Server) runPayments(ctx context.Context, wg *sync.WaitGroup, brokerURL 
 		return nil
 	}
 	if brokerURL != "" {
-		d, err := outbox.New(outbox.Config{Broker: brokerURL, User: ServiceUser, Secret: s.serviceSecret,
+		storeDir := ""
+		if s.cfg.DataDir != "" {
+			storeDir = filepath.Join(s.cfg.DataDir, "outbox-mqtt")
+		}
+		d, err := outbox.New(outbox.Config{Broker: brokerURL, User: ServiceUser, Secret: s.serviceSecret, StoreDir: storeDir,
 			Templates: s.pay.templates, Log: s.log.With("component", "outbox")}, s.st)
 		if err != nil {
 			return err
