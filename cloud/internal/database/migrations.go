@@ -109,6 +109,84 @@ CREATE TABLE shifts (
 CREATE INDEX shifts_store ON shifts(store_id, clock_in_at);
 CREATE UNIQUE INDEX shifts_one_open ON shifts(store_id) WHERE ends_at IS NULL;
 `,
+	// 2: payments: orders, refunds, the transactional outbox, per-stand seq.
+	`
+CREATE TABLE orders (
+	out_trade_no TEXT PRIMARY KEY,
+	store_id TEXT NOT NULL REFERENCES stores(id),
+	merchant_id TEXT NOT NULL,
+	provider_id TEXT NOT NULL,
+	sp_mchid TEXT NOT NULL,
+	sub_mchid TEXT NOT NULL,
+	clerk_id TEXT NOT NULL DEFAULT '',
+	shift_id TEXT NOT NULL DEFAULT '',
+	on_duty_id TEXT NOT NULL DEFAULT '',
+	amount_fen BIGINT NOT NULL CHECK (amount_fen > 0),
+	refunded_fen BIGINT NOT NULL DEFAULT 0,
+	remark TEXT NOT NULL DEFAULT '',
+	payer_openid TEXT NOT NULL DEFAULT '',
+	state TEXT NOT NULL,
+	prepay_id TEXT NOT NULL DEFAULT '',
+	transaction_id TEXT NOT NULL DEFAULT '',
+	paid_via TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	time_expire TEXT NOT NULL,
+	paid_at TEXT,
+	closed_at TEXT
+);
+CREATE INDEX orders_state ON orders(state, created_at);
+CREATE INDEX orders_store_paid ON orders(store_id, paid_at);
+CREATE TABLE refunds (
+	out_refund_no TEXT PRIMARY KEY,
+	out_trade_no TEXT NOT NULL REFERENCES orders(out_trade_no),
+	store_id TEXT NOT NULL,
+	amount_fen BIGINT NOT NULL CHECK (amount_fen > 0),
+	state TEXT NOT NULL,
+	refund_id TEXT NOT NULL DEFAULT '',
+	operator_id TEXT NOT NULL DEFAULT '',
+	reason TEXT NOT NULL DEFAULT '',
+	last_error TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	succeeded_at TEXT
+);
+CREATE INDEX refunds_order ON refunds(out_trade_no);
+CREATE INDEX refunds_state ON refunds(state, created_at);
+CREATE INDEX refunds_store_succeeded ON refunds(store_id, succeeded_at);
+CREATE TABLE stand_seq (
+	stand_id TEXT PRIMARY KEY,
+	last_seq BIGINT NOT NULL
+);
+CREATE TABLE outbox (
+	id TEXT PRIMARY KEY,
+	kind TEXT NOT NULL,
+	stand_id TEXT,
+	seq BIGINT,
+	to_openid TEXT NOT NULL DEFAULT '',
+	type TEXT NOT NULL,
+	payload TEXT NOT NULL,
+	ref TEXT NOT NULL,
+	state TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_at TEXT NOT NULL,
+	created_at TEXT NOT NULL,
+	delivered_at TEXT,
+	last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX outbox_stand_seq ON outbox(stand_id, seq);
+CREATE INDEX outbox_due ON outbox(state, next_at);
+CREATE INDEX outbox_ref ON outbox(ref);
+CREATE TABLE store_pay_settings (
+	store_id TEXT PRIMARY KEY REFERENCES stores(id),
+	limit_fen BIGINT NOT NULL
+);
+CREATE TABLE merchant_marketing (
+	merchant_id TEXT PRIMARY KEY REFERENCES merchants(id),
+	ad_image_url TEXT NOT NULL DEFAULT '',
+	ad_link_url TEXT NOT NULL DEFAULT '',
+	review_url TEXT NOT NULL DEFAULT '',
+	coupon_text TEXT NOT NULL DEFAULT ''
+);
+`,
 }
 
 // SchemaVersion is the version Migrate brings a database to.

@@ -49,6 +49,9 @@ type Config struct {
 	// empty database (optional; Dev seeds one).
 	OperatorUser     string `json:"operator_user"`
 	OperatorPassword string `json:"operator_password"`
+	// WeChatPay is the service provider's WeChat Pay account; outside
+	// sandbox mode the pay page works only with it (see WeChatPayConfig).
+	WeChatPay *WeChatPayConfig `json:"wechat_pay,omitempty"`
 }
 
 // ApplyDefaults fills documented defaults.

@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 	if s.sim != nil {
 		inner.Handle(SimPath+"/", http.StripPrefix(SimPath, s.sim.Handler()))
 	}
+	s.mountPayments(inner)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))

@@ -52,6 +52,7 @@ type Server struct {
 
 	serviceSecret string          // the cloud's MQTT identity, fresh per process
 	link          *standlink.Link // nil without a broker
+	pay           payments
 }
 
 // New opens storage, migrates, seeds dev data and builds the handler.
@@ -106,6 +107,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		s.link = link
 		pages.SetStandNotifier(link)
+	}
+	if err := s.setupPayments(appID, appSecret); err != nil {
+		s.Close()
+		return nil, err
 	}
 	if err := s.seed(ctx); err != nil {
 		s.Close()
@@ -184,6 +189,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Close() error {
 	var err error
 	s.closeMu.Do(func() {
+		s.closePayments()
 		if s.oauth != nil {
 			s.oauth.Close()
 		}
@@ -211,6 +217,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
+	brokerURL := ""
 	if s.cfg.MQTTAddr != "" {
 		b, err := s.newBroker()
 		if err != nil {
@@ -238,6 +245,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 				errc <- err
 			}
 		}()
+		brokerURL = "tcp://" + dialAddr(b.Addr().String())
+	}
+	if err := s.runPayments(ctx, &wg, brokerURL); err != nil {
+		ln.Close()
+		return err
 	}
 	wg.Add(1)
 	go func() {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/locale"
+	"github.com/qrstand/qrstand/cloud/internal/money"
 )
 
 //go:embed templates/*.html
@@ -31,6 +32,9 @@ var shanghai = func() *time.Location {
 }()
 
 var funcs = template.FuncMap{
+	"keys":  func() []string { return keypadKeys },
+	"keyid": keypadID,
+	"yuan":  money.FormatYuan,
 	"qrsrc": func(u string) string { return "/qr.png?size=320&u=" + template.URLQueryEscaper(u) },
 	"qrdl": func(u, name string) string {
 		return "/qr.png?size=1024&download=" + template.URLQueryEscaper(name) + "&u=" + template.URLQueryEscaper(u)

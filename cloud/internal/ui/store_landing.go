@@ -25,15 +25,7 @@ func (h *Handler) storeLanding(w http.ResponseWriter, r *http.Request) {
 
 // payPage renders the pay page for a store, with staff links for staff.
 func (h *Handler) payPage(w http.ResponseWriter, r *http.Request, st model.Store, roles authz.Roles, clerk model.Staff) {
-	v := view{"Store": st, "Clerk": clerk}
-	if roles.CanManageStore(st) {
-		v["ManageHref"] = "/store/" + st.ID
-	}
-	if me, ok := roles.ClerkOf(st.ID); ok {
-		v["ClerkHref"] = "/clerk/" + st.ID
-		v["Me"] = me
-	}
-	h.render(w, r, http.StatusOK, "pay", v)
+	h.payPageView(w, r, st, roles, clerk, view{}, http.StatusOK)
 }
 
 // clerkCodeLanding: a clerk's personal code: a pay page whose payments

@@ -82,6 +82,7 @@ type Handler struct {
 	limiter *limiter
 	stands  StandNotifier
 	secure  bool
+	pay     PayOptions
 }
 
 // Options are New's optional collaborators.
@@ -174,6 +175,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{token}", h.clerkCodeLanding)
 	mux.HandleFunc("GET /p/{token}", h.plateLanding)
 	mux.HandleFunc("POST /p/{token}", h.plateBind)
+	h.payRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 }
 

@@ -1,0 +1,187 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/mqtt"
+)
+
+// Dispatcher delivers outbox rows. Run it once per cloud node.
+type Dispatcher struct {
+	cfg  Config
+	st   *storage.Storage
+	wake chan struct{}
+
+	mu     sync.RWMutex
+	client paho.Client
+}
+
+// New returns a dispatcher; Run starts it.
+func New(cfg Config, st *storage.Storage) (*Dispatcher, error) {
+	cfg.applyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1)}, nil
+}
+
+// Kick makes the dispatcher look for due rows now (e.g. after a payment
+// committed) instead of at its next interval.
+func (d *Dispatcher) Kick() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Connected reports whether the MQTT connection is up.
+func (d *Dispatcher) Connected() bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.client != nil && d.client.IsConnectionOpen()
+}
+
+// Run connects to the broker and delivers until ctx is done.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	opts := paho.NewClientOptions().AddBroker(d.cfg.Broker).
+		SetClientID(d.cfg.ClientID).SetUsername(d.cfg.User).SetPassword(d.cfg.Secret).
+		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
+		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
+		SetOrderMatters(false)
+	if d.cfg.StoreDir != "" {
+		opts.SetStore(paho.NewFileStore(d.cfg.StoreDir))
+	}
+	opts.SetOnConnectHandler(func(c paho.Client) {
+		tok := c.Subscribe(d.cfg.UpFilter, 1, d.onUp)
+		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
+			d.cfg.Log.Error("outbox: subscribe", "filter", d.cfg.UpFilter, "err", tok.Error())
+		}
+		d.cfg.Log.Info("outbox: connected", "broker", d.cfg.Broker, "client", d.cfg.ClientID)
+		d.Kick()
+	})
+	// Uplinks a persistent session delivers before the SUBACK.
+	opts.SetDefaultPublishHandler(d.onUp)
+	c := paho.NewClient(opts)
+	d.mu.Lock()
+	d.client = c
+	d.mu.Unlock()
+	c.Connect() // retries in the background until ctx ends
+	defer c.Disconnect(250)
+
+	t := time.NewTicker(d.cfg.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-d.wake:
+		}
+		if err := d.Pass(ctx); err != nil && ctx.Err() == nil {
+			d.cfg.Log.Error("outbox: pass", "err", err)
+		}
+	}
+}
+
+// Pass claims and sends the rows due now; it returns after one batch.
+func (d *Dispatcher) Pass(ctx context.Context) error {
+	rows, err := d.st.ClaimOutbox(ctx, d.cfg.Now(), d.cfg.Batch, d.cfg.backoff)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		switch r.Kind {
+		case model.OutboxStand:
+			d.publishRow(r)
+		case model.OutboxTemplate:
+			d.sendTemplate(ctx, r)
+		}
+	}
+	if len(rows) == d.cfg.Batch {
+		d.Kick() // more may be due
+	}
+	return nil
+}
+
+// publishRow puts a stand row on the wire. Nothing waits for the PUBACK:
+// only the stand's ack marks the row delivered; until then the claim's
+// backoff brings it back.
+func (d *Dispatcher) publishRow(r model.OutboxRow) {
+	d.publish(mqtt.DownTopic(r.StandID), r.Payload, r.ID)
+}
+
+func (d *Dispatcher) publish(topic string, payload []byte, id string) {
+	d.mu.RLock()
+	c := d.client
+	d.mu.RUnlock()
+	if c == nil || !c.IsConnectionOpen() {
+		return
+	}
+	tok := c.Publish(topic, 1, false, payload)
+	go func() {
+		if tok.WaitTimeout(30*time.Second) && tok.Error() != nil {
+			d.cfg.Log.Warn("outbox: publish", "topic", topic, "id", id, "err", tok.Error())
+		}
+	}()
+}
+
+// onUp handles acks and hellos from stands.
+func (d *Dispatcher) onUp(_ paho.Client, pm paho.Message) {
+	id, ch, ok := mqtt.ParseTopic(pm.Topic())
+	if !ok || ch != mqtt.ChannelUp {
+		return
+	}
+	m, err := mqtt.Unmarshal(pm.Payload())
+	if err != nil {
+		return // standlink logs bad uplinks
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	switch b := m.Body.(type) {
+	case *mqtt.Ack:
+		ok, err := d.st.OutboxAcked(ctx, id, b.Ref, d.cfg.Now())
+		if err != nil {
+			d.cfg.Log.Error("outbox: ack", "stand", id, "ref", b.Ref, "err", err)
+			return
+		}
+		if ok {
+			d.cfg.Log.Info("outbox: delivered", "stand", id, "ref", b.Ref, "result", b.Result)
+		}
+	case *mqtt.Hello:
+		if err := d.flush(ctx, id, b.LastSeq); err != nil {
+			d.cfg.Log.Error("outbox: flush on hello", "stand", id, "err", err)
+		}
+	}
+}
+
+// flush answers a hello: a sync naming how many events follow, then every
+// pending row of the stand in seq order.
+func (d *Dispatcher) flush(ctx context.Context, standID string, lastSeq int64) error {
+	now := d.cfg.Now()
+	rows, err := d.st.StandPending(ctx, standID, now.Add(d.cfg.backoff(1)))
+	if err != nil {
+		return err
+	}
+	var through int64
+	for _, r := range rows {
+		through = max(through, r.Seq)
+	}
+	sync := mqtt.New(&mqtt.Sync{Pending: int64(len(rows)), ThroughSeq: through}, now)
+	b, err := sync.Marshal()
+	if err != nil {
+		return fmt.Errorf("outbox: sync: %w", err)
+	}
+	d.publish(mqtt.DownTopic(standID), b, sync.ID)
+	for _, r := range rows {
+		d.publishRow(r)
+	}
+	d.cfg.Log.Info("outbox: hello answered", "stand", standID, "pending", len(rows), "through_seq", through, "stand_last_seq", lastSeq)
+	return nil
+}

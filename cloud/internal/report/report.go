@@ -1,0 +1,173 @@
+package report
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/money"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
+)
+
+// Shanghai is the time zone reports are shown in.
+var Shanghai = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
+// Grouping names.
+const (
+	ByDay   = "day"
+	ByShift = "shift"
+	ByClerk = "clerk"
+	ByCode  = "code"
+	ByStand = "stand"
+)
+
+// ErrBy is returned for an unknown grouping.
+var ErrBy = errors.New("report: unknown grouping")
+
+// Row is one group's sums. NetFen = TotalFen − RefundFen.
+type Row struct {
+	Key         string // the group's id (date, shift id, staff id, "store", stand id)
+	Label       string // what people read
+	Count       int64
+	TotalFen    int64
+	RefundCount int64
+	RefundFen   int64
+	NetFen      int64
+}
+
+func (r *Row) add(f storage.Fact) {
+	if f.Refund {
+		r.RefundCount++
+		r.RefundFen += f.AmountFen
+	} else {
+		r.Count++
+		r.TotalFen += f.AmountFen
+	}
+	r.NetFen = r.TotalFen - r.RefundFen
+}
+
+// Report is a store's sums over [From, To).
+type Report struct {
+	Store    model.Store
+	By       string
+	From, To time.Time
+	Rows     []Row
+	Total    Row
+}
+
+// Build sums a store's facts over [from, to) grouped by by.
+func Build(ctx context.Context, st *storage.Storage, store model.Store, by string, from, to time.Time) (Report, error) {
+	rep := Report{Store: store, By: by, From: from, To: to, Total: Row{Key: "total", Label: "合计"}}
+	var facts []storage.Fact
+	var err error
+	switch by {
+	case ByDay, ByShift, ByClerk, ByCode:
+		facts, err = st.Facts(ctx, store.ID, from, to)
+	case ByStand:
+		facts, err = st.StandFacts(ctx, store.ID, from, to)
+	default:
+		return rep, fmt.Errorf("%w %q", ErrBy, by)
+	}
+	if err != nil {
+		return rep, err
+	}
+	names := map[string]string{}
+	name := func(staffID string) string {
+		if staffID == "" {
+			return ""
+		}
+		if n, ok := names[staffID]; ok {
+			return n
+		}
+		n := staffID
+		if s, err := st.Staff(ctx, staffID); err == nil {
+			n = s.Name
+		}
+		names[staffID] = n
+		return n
+	}
+	groups := map[string]*Row{}
+	for _, f := range facts {
+		var key, label string
+		switch by {
+		case ByDay:
+			key = f.At.In(Shanghai).Format("2006-01-02")
+			label = key
+		case ByShift:
+			key, label = f.ShiftID, "—"
+			if f.ShiftID != "" {
+				label = name(f.OnDutyID)
+			}
+		case ByClerk:
+			id := f.ClerkID
+			if id == "" {
+				id = f.OnDutyID
+			}
+			key, label = id, name(id)
+			if id == "" {
+				label = "—"
+			}
+		case ByCode:
+			key, label = "store", "门店码"
+			if f.ClerkID != "" {
+				key, label = f.ClerkID, "店员码 "+name(f.ClerkID)
+			}
+		case ByStand:
+			key, label = f.StandID, f.StandID
+		}
+		g, ok := groups[key]
+		if !ok {
+			g = &Row{Key: key, Label: label}
+			groups[key] = g
+		}
+		g.add(f)
+		if by != ByStand {
+			rep.Total.add(f)
+		}
+	}
+	for _, g := range groups {
+		rep.Rows = append(rep.Rows, *g)
+		if by == ByStand {
+			rep.Total.Count += g.Count
+			rep.Total.TotalFen += g.TotalFen
+			rep.Total.RefundCount += g.RefundCount
+			rep.Total.RefundFen += g.RefundFen
+			rep.Total.NetFen = rep.Total.TotalFen - rep.Total.RefundFen
+		}
+	}
+	sort.Slice(rep.Rows, func(i, j int) bool { return rep.Rows[i].Key < rep.Rows[j].Key })
+	return rep, nil
+}
+
+// WriteCSV writes the report with a header row and a total row; amounts in
+// yuan with two decimals.
+func (r Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	rows := [][]string{{r.By, "笔数", "交易(元)", "退款笔数", "退款(元)", "实收(元)"}}
+	for _, x := range append(append([]Row(nil), r.Rows...), r.Total) {
+		rows = append(rows, []string{csvSafe(x.Label), fmt.Sprint(x.Count), money.FormatYuan(x.TotalFen), fmt.Sprint(x.RefundCount),
+			money.FormatYuan(x.RefundFen), money.FormatYuan(x.NetFen)})
+	}
+	if err := cw.WriteAll(rows); err != nil {
+		return fmt.Errorf("report: csv: %w", err)
+	}
+	return nil
+}
+
+// csvSafe keeps a spreadsheet from reading a name as a formula.
+func csvSafe(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/payment"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
+)
+
+// waitOrder polls until cond holds for the order.
+func waitOrder(t *testing.T, st *storage.Storage, no string, cond func(model.Order) bool) model.Order {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		o, err := st.Order(context.Background(), no)
+		if err == nil && cond(o) {
+			return o
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s: %+v %v", no, o, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Over the wire of a running server: the simulator's notify reaches
+// /wxpay/notify; an admin with the refund permission refunds through the
+// order page's form, and the same form submitted twice is one refund; a
+// manager without the permission gets 404 and changes nothing; an
+// over-refund is refused with a message.
+func TestRefundThroughOrderPage(t *testing.T) {
+	ts := startServer(t)
+	st := ts.Storage()
+	ctx := context.Background()
+	now := time.Now()
+	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
+	m, _, acode, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _, mcode, _ := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
+	admin := wechatClient(t, ts, "王老板")
+	if _, err := st.Activate(ctx, acode.Token, model.RoleAdmin, m.ID, ts.Sim().OpenID("王老板"), false, now); err != nil {
+		t.Fatal(err)
+	}
+	mgr := wechatClient(t, ts, "李店长")
+	if _, err := st.Activate(ctx, mcode.Token, model.RoleManager, store.ID, ts.Sim().OpenID("李店长"), false, now); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ts.Payments().Create(ctx, payment.CreateInput{Store: store, Amount: "50.00", PayerOpenID: "o-payer-000000000000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.WeChatPaySim().Pay(c.Prepay.PrepayID); err != nil {
+		t.Fatal(err)
+	}
+	no := c.Order.OutTradeNo
+	waitOrder(t, st, no, model.Order.Paid)
+
+	refundForm := func(client *http.Client, amount, refundNo string) (int, string) {
+		t.Helper()
+		resp, err := client.Get(ts.base + "/o/" + no) // sets the CSRF cookie
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		resp, err = client.PostForm(ts.base+"/o/"+no+"/refund", url.Values{"csrf": {csrfOf(t, client, ts.base)}, "amount": {amount}, "refund_no": {refundNo}, "reason": {"退一碗"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := refundForm(mgr, "10.00", payment.NewOutRefundNo()); code != http.StatusNotFound {
+		t.Errorf("manager without refund permission: %d, want 404", code)
+	}
+	rno := payment.NewOutRefundNo()
+	for i := range 2 {
+		if code, body := refundForm(admin, "20.00", rno); code != http.StatusOK || !strings.Contains(body, rno) {
+			t.Fatalf("refund submit %d: %d", i, code)
+		}
+	}
+	if code, body := refundForm(admin, "30.01", payment.NewOutRefundNo()); code != http.StatusBadRequest || !strings.Contains(body, "退款金额超过了可退金额") {
+		t.Errorf("over-refund: %d", code)
+	}
+	o := waitOrder(t, st, no, func(o model.Order) bool { return o.RefundedFen == 2000 })
+	if o.State != model.OrderRefund {
+		t.Errorf("state %s", o.State)
+	}
+	if n := len(ts.WeChatPaySim().Refunds()); n != 1 {
+		t.Errorf("simulator holds %d refunds, want 1", n)
+	}
+	if rs, _ := st.RefundsOf(ctx, no); len(rs) != 1 {
+		t.Errorf("%d refunds stored, want 1", len(rs))
+	}
+}

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
+)
+
+// Outside sandbox mode the pay page runs on the configured account: no
+// simulator is mounted, the notify endpoint is, and an incomplete account
+// is a startup error.
+func TestProductionWeChatPayConfig(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "apiclient_key.pem")
+	if _, err := wechatsim.LoadOrCreatePrivateKey(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	platform, err := wechatsim.LoadOrCreatePrivateKey(filepath.Join(dir, "platform.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubFile := filepath.Join(dir, "pub_key.pem")
+	if err := os.WriteFile(pubFile, wechatsim.PublicKeyPEM(&platform.PublicKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jsonCfg := `{"http_addr":"127.0.0.1:0","base_url":"https://pay.example.com","data_dir":"` + filepath.Join(dir, "data") + `",
+		"secret_key":"` + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)) + `","wechat_app_id":"wx1234567890abcdef","wechat_app_secret":"s",
+		"wechat_pay":{"sp_mchid":"1900000100","merchant_serial":"3775B6A45ACD588826D15E583A95F5DD2A1B0F5A","private_key_file":"` + keyFile + `",
+		"apiv3_key":"0123456789abcdefghijklmnopqrstuv","platform_public_key_file":"` + pubFile + `","platform_public_key_id":"PUB_KEY_ID_0114232134912410000000000000"}}`
+	var cfg Config
+	if err := ParseConfigJSON([]byte(jsonCfg), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Payments() == nil || s.WeChatPaySim() != nil || s.pay.client.Sandbox() {
+		t.Fatalf("payments %v, simulator %v", s.Payments() != nil, s.WeChatPaySim() != nil)
+	}
+	for _, tc := range []struct {
+		method, path string
+		want         int
+	}{
+		{http.MethodPost, "/wxpay/notify", http.StatusUnauthorized}, // mounted, and unsigned is refused
+		{http.MethodGet, "/sim/", http.StatusNotFound},
+		{http.MethodGet, "/v3/pay/partner/transactions/out-trade-no/Q1?sp_mchid=1&sub_mchid=2", http.StatusNotFound},
+	} {
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, strings.NewReader("{}")))
+		if w.Code != tc.want {
+			t.Errorf("%s %s = %d, want %d", tc.method, tc.path, w.Code, tc.want)
+		}
+	}
+
+	cfg.WeChatPay.PlatformPublicKeyID = ""
+	cfg.DataDir = filepath.Join(dir, "data2")
+	if s, err := New(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), "wechat_pay") {
+		if s != nil {
+			s.Close()
+		}
+		t.Errorf("incomplete account: %v", err)
+	}
+}

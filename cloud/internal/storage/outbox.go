@@ -1,0 +1,247 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/qrstand/qrstand/cloud/internal/database"
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/mqtt"
+)
+
+// The outbox (DESIGN §5): rows written in the transaction of the state
+// change they announce, delivered by cloud/internal/outbox until a stand's
+// ack (stand rows) or WeChat's answer (template rows) marks them delivered.
+
+const outboxCols = `id, kind, stand_id, seq, to_openid, type, payload, ref, state, attempts, next_at, created_at, delivered_at, last_error`
+
+func scanOutbox(row interface{ Scan(...any) error }) (model.OutboxRow, error) {
+	var r model.OutboxRow
+	var stand sql.NullString
+	var seq sql.NullInt64
+	var payload, next, created string
+	var delivered sql.NullString
+	if err := row.Scan(&r.ID, &r.Kind, &stand, &seq, &r.ToOpenID, &r.Type, &payload, &r.Ref, &r.State, &r.Attempts, &next, &created, &delivered, &r.LastError); err != nil {
+		return r, notFound(err)
+	}
+	r.StandID, r.Seq, r.Payload = stand.String, seq.Int64, []byte(payload)
+	r.NextAt, r.CreatedAt, r.DeliveredAt = parseTS(next), parseTS(created), parseNTS(delivered)
+	return r, nil
+}
+
+// nextSeq allocates the stand's next outbox sequence number inside tx.
+func (s *Storage) nextSeq(ctx context.Context, tx *sql.Tx, standID string) (int64, error) {
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO stand_seq (stand_id, last_seq) VALUES (?, 0) ON CONFLICT (stand_id) DO NOTHING`), standID); err != nil {
+		return 0, err
+	}
+	var seq int64
+	err := tx.QueryRowContext(ctx, s.q(`UPDATE stand_seq SET last_seq = last_seq + 1 WHERE stand_id = ? RETURNING last_seq`), standID).Scan(&seq)
+	return seq, err
+}
+
+// writeEnvelopes inserts env's rows inside tx: one stand row per stand bound
+// to storeID, one template row per template.
+func (s *Storage) writeEnvelopes(ctx context.Context, tx *sql.Tx, storeID, ref string, now time.Time, env Envelopes) error {
+	const ins = `INSERT INTO outbox (id, kind, stand_id, seq, to_openid, type, payload, ref, state, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	if env.Stand != nil {
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM stands WHERE store_id = ? ORDER BY id`), storeID)
+		if err != nil {
+			return err
+		}
+		var stands []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			stands = append(stands, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, stand := range stands {
+			seq, err := s.nextSeq(ctx, tx, stand)
+			if err != nil {
+				return fmt.Errorf("seq: %w", err)
+			}
+			m := mqtt.New(env.Stand, now)
+			m.Seq = seq
+			payload, err := m.Marshal()
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, s.q(ins), m.ID, model.OutboxStand, stand, seq, "", string(m.Type), string(payload), ref,
+				model.OutboxPending, ts(now), ts(now)); err != nil {
+				return fmt.Errorf("outbox insert: %w", err)
+			}
+		}
+	}
+	for _, t := range env.Templates {
+		if _, err := tx.ExecContext(ctx, s.q(ins), t.ID, model.OutboxTemplate, nil, nil, t.ToOpenID, "template", string(t.Payload), ref,
+			model.OutboxPending, ts(now), ts(now)); err != nil {
+			return fmt.Errorf("outbox insert: %w", err)
+		}
+	}
+	return nil
+}
+
+// ClaimOutbox takes up to limit pending rows that are due at now and moves
+// each one's next attempt to retry(attempts) from now, so another claimer
+// (another node, or this one on its next tick) does not take it again
+// until then. PostgreSQL claims with FOR UPDATE SKIP LOCKED; SQLite's write
+// transaction is exclusive.
+func (s *Storage) ClaimOutbox(ctx context.Context, now time.Time, limit int, retry func(attempts int) time.Duration) ([]model.OutboxRow, error) {
+	// Most passes find nothing due: look without taking a write lock.
+	var any string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id FROM outbox WHERE state = ? AND next_at <= ? LIMIT 1`), model.OutboxPending, ts(now)).Scan(&any)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("storage: claim outbox: %w", err)
+	}
+	var out []model.OutboxRow
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		q := `SELECT ` + outboxCols + ` FROM outbox WHERE state = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?`
+		if s.dialect == database.Postgres {
+			q += ` FOR UPDATE SKIP LOCKED`
+		}
+		rows, err := tx.QueryContext(ctx, s.q(q), model.OutboxPending, ts(now), limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			r, err := scanOutbox(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i := range out {
+			out[i].Attempts++
+			out[i].NextAt = now.Add(retry(out[i].Attempts)).UTC()
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = ?, next_at = ? WHERE id = ?`), out[i].Attempts, ts(out[i].NextAt), out[i].ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: claim outbox: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxAcked marks a stand row delivered on the stand's ack. It reports
+// false for an unknown id, another stand's row, or a row already delivered.
+func (s *Storage) OutboxAcked(ctx context.Context, standID, id string, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE outbox SET state = ?, delivered_at = ? WHERE id = ? AND stand_id = ? AND state = ?`),
+		model.OutboxDelivered, ts(now), id, standID, model.OutboxPending)
+	if err != nil {
+		return false, fmt.Errorf("storage: outbox ack: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// OutboxDone marks a template row delivered (errText empty) or failed for
+// good.
+func (s *Storage) OutboxDone(ctx context.Context, id string, now time.Time, errText string) error {
+	state := model.OutboxDelivered
+	if errText != "" {
+		state = model.OutboxFailed
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE outbox SET state = ?, delivered_at = ?, last_error = ? WHERE id = ? AND state = ?`),
+		state, ts(now), errText, id, model.OutboxPending)
+	if err != nil {
+		return fmt.Errorf("storage: outbox done: %w", err)
+	}
+	return nil
+}
+
+// OutboxNote records the last error of an attempt.
+func (s *Storage) OutboxNote(ctx context.Context, id, errText string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE outbox SET last_error = ? WHERE id = ?`), errText, id)
+	if err != nil {
+		return fmt.Errorf("storage: outbox note: %w", err)
+	}
+	return nil
+}
+
+// StandPending returns a stand's pending rows in seq order and moves their
+// next attempt to next (the caller is about to publish them all).
+func (s *Storage) StandPending(ctx context.Context, standID string, next time.Time) ([]model.OutboxRow, error) {
+	var out []model.OutboxRow
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox WHERE stand_id = ? AND state = ? ORDER BY seq`), standID, model.OutboxPending)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			r, err := scanOutbox(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ? WHERE stand_id = ? AND state = ?`), ts(next), standID, model.OutboxPending)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: stand pending: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxByRef lists the rows written for an order or refund number, by
+// kind, stand and seq (tests, the order page).
+func (s *Storage) OutboxByRef(ctx context.Context, ref string) ([]model.OutboxRow, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox WHERE ref = ? ORDER BY kind, stand_id, seq, id`), ref)
+	if err != nil {
+		return nil, fmt.Errorf("storage: outbox by ref: %w", err)
+	}
+	defer rows.Close()
+	var out []model.OutboxRow
+	for rows.Next() {
+		r, err := scanOutbox(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: outbox by ref: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// OutboxCounts counts rows by state (metrics, tests).
+func (s *Storage) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: outbox counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[strings.TrimSpace(st)] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,216 @@
+package ui
+
+import (
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/qrstand/qrstand/cloud/internal/authz"
+	"github.com/qrstand/qrstand/cloud/internal/locale"
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/money"
+	"github.com/qrstand/qrstand/cloud/internal/payment"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
+)
+
+// PayOptions connect the pay page to the payment service.
+type PayOptions struct {
+	Service *payment.Service
+	// SimBaseURL, in sandbox mode, is where the WeChat Pay simulator's
+	// confirm page lives (the pay sheet stand-in); empty outside sandbox.
+	SimBaseURL string
+}
+
+// SetPayments enables the pay page (before serving).
+func (h *Handler) SetPayments(o PayOptions) { h.pay = o }
+
+func (h *Handler) payRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /pay/{store}", h.paySubmit)
+	mux.HandleFunc("GET /o/{no}", h.orderShow)
+	mux.HandleFunc("POST /o/{no}/refund", h.orderRefund)
+	mux.HandleFunc("GET /store/{id}/report", h.storeReport)
+	mux.HandleFunc("GET /store/{id}/pay-settings", h.paySettingsShow)
+	mux.HandleFunc("POST /store/{id}/pay-settings", h.paySettingsSave)
+	mux.HandleFunc("GET /console/stores/{id}/report", h.consoleStoreReport)
+}
+
+// payView adds what the pay form needs to a pay page view.
+func (h *Handler) payView(r *http.Request, v view, st model.Store) {
+	v["PayEnabled"] = h.pay.Service != nil
+	v["Verified"] = true // every store belongs to a sub-merchant the provider onboarded with WeChat Pay
+	if h.pay.Service != nil {
+		if limit, err := h.pay.Service.Limit(r.Context(), st.ID); err == nil {
+			v["Limit"] = money.FormatYuan(limit)
+		}
+	}
+}
+
+// paySubmit places the order: the amount is checked by money.ParseYuan
+// (its message shown on the page), then the payer goes to WeChat's pay
+// sheet — getBrandWCPayRequest inside WeChat, the simulator's confirm page
+// in sandbox mode.
+func (h *Handler) paySubmit(w http.ResponseWriter, r *http.Request) {
+	openid, roles, ok := h.requireWeChat(w, r)
+	if !ok {
+		return
+	}
+	if h.pay.Service == nil {
+		h.notFound(w, r)
+		return
+	}
+	st, err := h.st.Store(r.Context(), r.PathValue("store"))
+	if err != nil {
+		h.notFound(w, r)
+		return
+	}
+	var clerk model.Staff
+	if id := r.PostFormValue("clerk"); id != "" {
+		c, err := h.st.Staff(r.Context(), id)
+		if err != nil || c.StoreID != st.ID || c.Role != model.RoleClerk {
+			h.notFound(w, r)
+			return
+		}
+		clerk = c
+	}
+	c, err := h.pay.Service.Create(r.Context(), payment.CreateInput{Store: st, Clerk: clerk, Amount: r.PostFormValue("amount"),
+		Remark: r.PostFormValue("remark"), PayerOpenID: openid})
+	var ie *money.InputError
+	switch {
+	case errors.As(err, &ie):
+		v := view{"Store": st, "Clerk": clerk, "Amount": r.PostFormValue("amount"), "Remark": r.PostFormValue("remark"),
+			"AmountError": ie.Message(string(locale.FromRequest(r)))}
+		h.payPageView(w, r, st, roles, clerk, v, http.StatusUnprocessableEntity)
+		return
+	case err != nil:
+		h.log.Error("ui: place order", "store", st.ID, "err", err)
+		h.fail(w, r, http.StatusBadGateway, "微信支付暂时不可用，请稍后再试")
+		return
+	}
+	result := h.cfg.BaseURL + "/o/" + c.Order.OutTradeNo
+	if h.pay.SimBaseURL != "" && !strings.Contains(r.UserAgent(), "MicroMessenger") {
+		http.Redirect(w, r, wechatsim.ConfirmURL(h.pay.SimBaseURL, c.Prepay.PrepayID, result), http.StatusSeeOther)
+		return
+	}
+	params, err := json.Marshal(c.Prepay.JSAPI)
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "paying", view{"Store": st, "Order": c.Order, "Yuan": money.FormatYuan(c.Order.AmountFen),
+		"Params": template.JS(params), "Result": result})
+}
+
+// orderShow is the result page (payer, or staff of the store). An unpaid
+// order coming back from the pay sheet with ok is queried at once, so the
+// page does not wait for the notify.
+func (h *Handler) orderShow(w http.ResponseWriter, r *http.Request) {
+	openid, roles, ok := h.requireWeChat(w, r)
+	if !ok {
+		return
+	}
+	if h.pay.Service == nil {
+		h.notFound(w, r)
+		return
+	}
+	o, err := h.st.Order(r.Context(), r.PathValue("no"))
+	if err != nil {
+		h.notFound(w, r)
+		return
+	}
+	st, err := h.st.Store(r.Context(), o.StoreID)
+	if err != nil {
+		h.notFound(w, r)
+		return
+	}
+	staff := roles.IsStaffOf(st)
+	if o.PayerOpenID != openid && !staff {
+		h.notFound(w, r)
+		return
+	}
+	if o.State == model.OrderNotPay && strings.HasSuffix(r.URL.Query().Get("err_msg"), ":ok") {
+		if synced, err := h.pay.Service.Sync(r.Context(), o.OutTradeNo); err == nil {
+			o = synced
+		} else {
+			h.log.Warn("ui: query after pay sheet", "order", o.OutTradeNo, "err", err)
+		}
+	}
+	v := view{"Store": st, "Order": o, "Yuan": money.FormatYuan(o.AmountFen), "Paid": o.Paid(), "Staff": staff,
+		"Cancelled": strings.HasSuffix(r.URL.Query().Get("err_msg"), ":cancel")}
+	if o.Paid() {
+		if mk, err := h.st.Marketing(r.Context(), st.MerchantID); err == nil {
+			v["Marketing"] = mk
+		}
+	}
+	if staff {
+		refunds, _ := h.st.RefundsOf(r.Context(), o.OutTradeNo)
+		v["Refunds"] = refunds
+		v["Refunded"] = money.FormatYuan(o.RefundedFen)
+		if _, can := payment.Refunder(roles, st); can && o.Paid() && o.RefundedFen < o.AmountFen {
+			v["CanRefund"] = true
+			v["RefundNo"] = payment.NewOutRefundNo()
+			v["Left"] = money.FormatYuan(o.AmountFen - o.RefundedFen)
+		}
+	}
+	h.render(w, r, http.StatusOK, "result", v)
+}
+
+// orderRefund: staff with the refund permission refund part or all of an
+// order; the form carries its out_refund_no, so a double submit is one
+// refund.
+func (h *Handler) orderRefund(w http.ResponseWriter, r *http.Request) {
+	_, roles, ok := h.requireWeChat(w, r)
+	if !ok {
+		return
+	}
+	if h.pay.Service == nil {
+		h.notFound(w, r)
+		return
+	}
+	o, err := h.st.Order(r.Context(), r.PathValue("no"))
+	if err != nil {
+		h.notFound(w, r)
+		return
+	}
+	fen, err := money.ParseYuan(r.PostFormValue("amount"), o.AmountFen)
+	var ie *money.InputError
+	if errors.As(err, &ie) {
+		h.badInput(w, r, ie.ZH)
+		return
+	}
+	_, err = h.pay.Service.Refund(r.Context(), roles, payment.RefundInput{OutTradeNo: o.OutTradeNo, OutRefundNo: r.PostFormValue("refund_no"),
+		AmountFen: fen, Reason: r.PostFormValue("reason")})
+	switch {
+	case errors.Is(err, payment.ErrForbidden):
+		h.notFound(w, r)
+		return
+	case errors.Is(err, storage.ErrOverRefund):
+		h.badInput(w, r, "退款金额超过了可退金额")
+		return
+	case errors.Is(err, storage.ErrRefundDiffer):
+		h.badInput(w, r, "页面已过期，请返回刷新后重试")
+		return
+	case err != nil:
+		h.log.Error("ui: refund", "order", o.OutTradeNo, "err", err)
+		h.fail(w, r, http.StatusBadGateway, "微信支付暂时不可用，请稍后再试")
+		return
+	}
+	http.Redirect(w, r, "/o/"+url.PathEscape(o.OutTradeNo), http.StatusSeeOther)
+}
+
+// payPageView renders the pay page with v.
+func (h *Handler) payPageView(w http.ResponseWriter, r *http.Request, st model.Store, roles authz.Roles, clerk model.Staff, v view, status int) {
+	v["Store"], v["Clerk"] = st, clerk
+	if roles.CanManageStore(st) {
+		v["ManageHref"] = "/store/" + st.ID
+	}
+	if me, ok := roles.ClerkOf(st.ID); ok {
+		v["ClerkHref"] = "/clerk/" + st.ID
+		v["Me"] = me
+	}
+	h.payView(r, v, st)
+	h.render(w, r, status, "pay", v)
+}
