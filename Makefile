@@ -17,10 +17,11 @@ HTTP_ADDR   ?= 127.0.0.1:8080
 MQTT_ADDR   ?= 127.0.0.1:1884
 STAND_ADDR  ?= 127.0.0.1:8090
 
-.PHONY: help run test test-short lint bench build build-pi fuzz clean
+.PHONY: help run run-stand run-check test test-short lint bench build build-pi fuzz clean
 
 help:
 	@echo "make run        the whole system locally (cloud + embedded broker + WeChat simulator + one simulated stand)"
+	@echo "make run-stand  only the simulated stand (e.g. after stopping it with pkill -INT -f 'qrstand -sim')"
 	@echo "make test       the full test suite (services it finds on 127.0.0.1 are used; CI=true makes them required)"
 	@echo "make lint       go vet, gofmt, staticcheck"
 	@echo "make bench      benchmarks (BENCHTIME=$(BENCHTIME), e.g. BENCHTIME=2s)"
@@ -30,20 +31,30 @@ help:
 
 # Two processes: the cloud in dev mode (SQLite, embedded broker, WeChat
 # simulators, seeded logins) and one simulated stand provisioned from the
-# credentials file the cloud writes. Ctrl-C stops both; if either exits, the
-# other is stopped too.
-run:
+# credentials file the cloud writes. Ctrl-C stops both. The stand may be
+# stopped alone (pkill -INT -f 'qrstand -sim') and started again with
+# `make run-stand` while the cloud keeps running.
+STAND_CMD = $(BUILD)/qrstand -sim $(RUN_DIR)/stand -provision $(RUN_DIR)/demo-stand.json -http $(STAND_ADDR)
+
+run: run-check
+	@trap 'kill -INT $$cloud $$stand 2>/dev/null; wait; exit 0' INT TERM; \
+	$(BUILD)/qrstand-cloud -dev -data $(RUN_DIR) -http $(HTTP_ADDR) -mqtt $(MQTT_ADDR) & cloud=$$!; \
+	$(STAND_CMD) & stand=$$!; \
+	echo "make run: cloud http://$(HTTP_ADDR)  stand simulator http://$(STAND_ADDR)  (Ctrl-C stops both)"; \
+	wait $$cloud; status=$$?; kill -INT $$stand 2>/dev/null; wait; exit $$status
+
+# The simulated stand alone, against a cloud started by `make run`.
+run-stand:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/ ./firmware/cmd/qrstand
+	$(STAND_CMD)
+
+run-check:
 	@mkdir -p $(RUN_DIR) $(BUILD)
 	@for v in HTTP_ADDR=$(HTTP_ADDR) MQTT_ADDR=$(MQTT_ADDR) STAND_ADDR=$(STAND_ADDR); do \
 	  a=$${v#*=}; if (exec 3<>/dev/tcp/$${a%:*}/$${a##*:}) 2>/dev/null; then \
 	    echo "make run: $$a is already in use; pick another port, e.g. make run $${v%%=*}=$${a%:*}:$$(( $${a##*:} + 1 ))"; exit 1; fi; \
 	done
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/ ./cloud/cmd/qrstand-cloud ./firmware/cmd/qrstand
-	@trap 'kill -INT $$cloud $$stand 2>/dev/null; wait; exit 0' INT TERM; \
-	$(BUILD)/qrstand-cloud -dev -data $(RUN_DIR) -http $(HTTP_ADDR) -mqtt $(MQTT_ADDR) & cloud=$$!; \
-	$(BUILD)/qrstand -sim $(RUN_DIR)/stand -provision $(RUN_DIR)/demo-stand.json -http $(STAND_ADDR) & stand=$$!; \
-	echo "make run: cloud http://$(HTTP_ADDR)  stand simulator http://$(STAND_ADDR)  (Ctrl-C stops both)"; \
-	wait -n; status=$$?; kill -INT $$cloud $$stand 2>/dev/null; wait; exit $$status
 
 test:
 	$(GO) test -race -count=1 ./...
