@@ -28,10 +28,19 @@ func randomPassword() string {
 }
 
 // seed creates the operator (when configured or in dev) and, in dev, a
-// demo provider and a demo stand with a live pairing code, printing the
-// logins once.
-func (s *Server) seed(ctx context.Context) error {
+// demo provider and a demo stand with a live pairing code. Outside dev the
+// generated operator password is printed once; in dev the logins are also
+// kept in <data>/dev-logins.txt and printed on every start, so a newcomer
+// who restarts `make run` is not locked out.
+func (s *Server) seed(ctx context.Context) (err error) {
 	now := time.Now()
+	if s.cfg.Dev {
+		defer func() {
+			if err == nil {
+				err = s.showDevLogins()
+			}
+		}()
+	}
 	user, pw := s.cfg.OperatorUser, s.cfg.OperatorPassword
 	if user == "" && s.cfg.Dev {
 		user = "operator"
@@ -49,7 +58,7 @@ func (s *Server) seed(ctx context.Context) error {
 				return err
 			}
 			s.log.Info("seeded operator login", "username", user)
-			fmt.Printf("\n  operator console login: %s/console/login  user %q  password %q\n", s.cfg.BaseURL, user, pw)
+			s.printLogin(fmt.Sprintf("operator console login: %s/console/login  user %q  password %q", s.cfg.BaseURL, user, pw))
 		}
 	}
 	if !s.cfg.Dev {
@@ -68,7 +77,7 @@ func (s *Server) seed(ctx context.Context) error {
 		if _, err := s.st.CreateConsoleUser(ctx, "demo", hash, model.ConsoleProvider, p.ID, now); err != nil {
 			return err
 		}
-		fmt.Printf("  provider console login: %s/console/login  user %q  password %q\n", s.cfg.BaseURL, "demo", pw)
+		s.printLogin(fmt.Sprintf("provider console login: %s/console/login  user %q  password %q", s.cfg.BaseURL, "demo", pw))
 	}
 	// A simulated stand, registered and showing a fresh pairing code, until
 	// the stand simulator sends its own pair.request over MQTT.
@@ -95,7 +104,41 @@ func (s *Server) seed(ctx context.Context) error {
 		if err := s.st.SetPairCode(ctx, DemoStandID, code, now.Add(24*time.Hour)); err != nil {
 			return err
 		}
-		fmt.Printf("  demo stand pairing URL (open as a manager): %s\n\n", ui.PairURL(s.cfg.BaseURL, DemoStandID, code))
+		fmt.Printf("  demo stand pairing URL (open as a manager; the stand simulator shows a fresh one under its screen): %s\n\n", ui.PairURL(s.cfg.BaseURL, DemoStandID, code))
 	}
+	return nil
+}
+
+// devLoginsFile keeps dev mode's seeded logins.
+const devLoginsFile = "dev-logins.txt"
+
+// printLogin shows a freshly seeded login: printed outside dev, kept in
+// the dev logins file in dev (which showDevLogins prints).
+func (s *Server) printLogin(line string) {
+	if !s.cfg.Dev {
+		fmt.Printf("\n  %s\n\n", line)
+		return
+	}
+	path := filepath.Join(s.cfg.DataDir, devLoginsFile)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		s.log.Error("dev logins file", "err", err)
+		fmt.Printf("\n  %s\n", line)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "  %s\n", line)
+}
+
+// showDevLogins prints the dev logins on every dev start.
+func (s *Server) showDevLogins() error {
+	b, err := os.ReadFile(filepath.Join(s.cfg.DataDir, devLoginsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("server: dev logins: %w", err)
+	}
+	fmt.Printf("\n%s  (kept in %s; delete %s to start over)\n\n", b, filepath.Join(s.cfg.DataDir, devLoginsFile), s.cfg.DataDir)
 	return nil
 }
