@@ -133,12 +133,17 @@ func (d *Dispatcher) publish(topic string, payload []byte, id string) {
 }
 
 // onUp handles acks and hellos from stands.
-func (d *Dispatcher) onUp(_ paho.Client, pm paho.Message) {
-	id, ch, ok := mqtt.ParseTopic(pm.Topic())
+func (d *Dispatcher) onUp(_ paho.Client, pm paho.Message) { d.handleUp(pm.Topic(), pm.Payload()) }
+
+// handleUp acts on one uplink: an ack marks that stand's row delivered, a
+// hello is answered with sync and the stand's pending rows. Anything else,
+// or anything malformed, is ignored.
+func (d *Dispatcher) handleUp(topic string, payload []byte) {
+	id, ch, ok := mqtt.ParseTopic(topic)
 	if !ok || ch != mqtt.ChannelUp {
 		return
 	}
-	m, err := mqtt.Unmarshal(pm.Payload())
+	m, err := mqtt.Unmarshal(payload)
 	if err != nil {
 		return // standlink logs bad uplinks
 	}

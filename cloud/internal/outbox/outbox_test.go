@@ -32,9 +32,9 @@ type stand struct {
 
 // startStand connects a stand; prev, when given, is the same stand before a
 // reboot, whose journal it keeps.
-func startStand(t *testing.T, b *mqtttest.Broker, id, secret string, prev ...*stand) *stand {
+func startStand(t testing.TB, b *mqtttest.Broker, id, secret string, prev ...*stand) *stand {
 	t.Helper()
-	s := &stand{id: id, seen: map[string]bool{}, events: make(chan mqtt.Message, 100), done: make(chan struct{})}
+	s := &stand{id: id, seen: map[string]bool{}, events: make(chan mqtt.Message, 100000), done: make(chan struct{})}
 	for _, p := range prev {
 		p.mu.Lock()
 		s.seen, s.got = p.seen, p.got
@@ -110,7 +110,11 @@ type cloud struct {
 	done   chan struct{}
 }
 
-func startDispatcher(t *testing.T, w *paytest.World, b *mqtttest.Broker, tpl outbox.TemplateSender) *cloud {
+func startDispatcherTB(t testing.TB, w *paytest.World, b *mqtttest.Broker) *outbox.Dispatcher {
+	return startDispatcher(t, w, b, nil).d
+}
+
+func startDispatcher(t testing.TB, w *paytest.World, b *mqtttest.Broker, tpl outbox.TemplateSender) *cloud {
 	t.Helper()
 	d, err := outbox.New(outbox.Config{Broker: b.URL, User: mqtttest.ServiceUser, Secret: b.ServiceSecret,
 		StoreDir: t.TempDir(), Interval: 50 * time.Millisecond, MinBackoff: 300 * time.Millisecond, MaxBackoff: time.Second, Templates: tpl}, w.St)

@@ -5,9 +5,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-type dtoMetric struct{}
-
-func (dtoMetric) counter(c prometheus.Counter) float64 {
+// counterValue reads a counter (-1 if it cannot be read).
+func counterValue(c prometheus.Counter) float64 {
 	var m dto.Metric
 	if err := c.Write(&m); err != nil {
 		return -1

@@ -119,11 +119,9 @@ func (s *Service) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{s.paid, s.mismatch, s.notifyDur, s.refunds}
 }
 
-// MismatchCount is how many notifies were rejected as mismatched (tests).
-func (s *Service) MismatchCount() float64 {
-	var m = &dtoMetric{}
-	return m.counter(s.mismatch)
-}
+// MismatchCount is how many notifies were rejected as mismatched (the
+// alert metric qrstand_payment_notify_mismatch_total).
+func (s *Service) MismatchCount() float64 { return counterValue(s.mismatch) }
 
 // Storage is the storage the service works on.
 func (s *Service) Storage() *storage.Storage { return s.st }

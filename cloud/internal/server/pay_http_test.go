@@ -102,3 +102,43 @@ func TestRefundThroughOrderPage(t *testing.T) {
 		t.Errorf("%d refunds stored, want 1", len(rs))
 	}
 }
+
+// The pay page refuses a bad amount with the parser's message in the
+// payer's language, keeps what was typed, and places no order.
+func TestPayPageAmountMessages(t *testing.T) {
+	ts := startServer(t)
+	st := ts.Storage()
+	ctx := context.Background()
+	now := time.Now()
+	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
+	m, _, _, _ := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
+	store, _, _, _ := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店"}, time.Hour, now)
+	payer := wechatClient(t, ts, "顾客乙")
+	for _, tc := range []struct {
+		lang, amount, want string
+	}{
+		{"zh-CN", "0.001", "金额最多保留两位小数（精确到分）"},
+		{"en", "0.001", "Amounts can have at most two decimal places."},
+		{"en", "abc", "Amount"},
+	} {
+		resp, err := payer.Get(ts.base + "/s/" + store.CodeToken + "?lang=" + tc.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		resp, err = payer.PostForm(ts.base+"/pay/"+store.ID, url.Values{"csrf": {csrfOf(t, payer, ts.base)}, "amount": {tc.amount}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body := string(b)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="amount-error"`) || !strings.Contains(body, tc.want) ||
+			!strings.Contains(body, `value="`+tc.amount+`"`) {
+			t.Errorf("%s %q: %d, want 422 with %q", tc.lang, tc.amount, resp.StatusCode, tc.want)
+		}
+	}
+	if n := len(ts.WeChatPaySim().Orders()); n != 0 {
+		t.Errorf("simulator got %d orders", n)
+	}
+}
