@@ -20,6 +20,9 @@ type Config struct {
 	// UpFilter is the uplink subscription. Default "qrs/v1/d/+/up"; with
 	// several cloud nodes use "$share/outbox/qrs/v1/d/+/up".
 	UpFilter string
+	// StateFilter is the presence subscription. Default "qrs/v1/d/+/state".
+	// Every node needs every stand's presence, so never share it.
+	StateFilter string
 	// StoreDir keeps the MQTT client's in-flight messages (paho's file
 	// store). Empty means memory; prefer a directory: with the memory store
 	// paho v1.5.1's resume after a reconnect marks the very packet object
@@ -46,6 +49,9 @@ type Config struct {
 func (c *Config) applyDefaults() {
 	if c.ClientID == "" {
 		c.ClientID = c.User + "-outbox"
+	}
+	if c.StateFilter == "" {
+		c.StateFilter = mqtt.TopicPrefix + "+/" + string(mqtt.ChannelState)
 	}
 	if c.UpFilter == "" {
 		c.UpFilter = mqtt.TopicPrefix + "+/" + string(mqtt.ChannelUp)

@@ -19,8 +19,10 @@ type Dispatcher struct {
 	st   *storage.Storage
 	wake chan struct{}
 
-	mu     sync.RWMutex
-	client paho.Client
+	mu      sync.RWMutex
+	client  paho.Client
+	offline map[string]bool // stand id → its retained presence says offline
+	skipped int64           // rows not published because their stand was offline
 }
 
 // New returns a dispatcher; Run starts it.
@@ -29,7 +31,7 @@ func New(cfg Config, st *storage.Storage) (*Dispatcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1)}, nil
+	return &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1), offline: map[string]bool{}}, nil
 }
 
 // Kick makes the dispatcher look for due rows now (e.g. after a payment
@@ -59,9 +61,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		opts.SetStore(paho.NewFileStore(d.cfg.StoreDir))
 	}
 	opts.SetOnConnectHandler(func(c paho.Client) {
-		tok := c.Subscribe(d.cfg.UpFilter, 1, d.onUp)
+		tok := c.SubscribeMultiple(map[string]byte{d.cfg.UpFilter: 1, d.cfg.StateFilter: 1}, d.onUp)
 		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
-			d.cfg.Log.Error("outbox: subscribe", "filter", d.cfg.UpFilter, "err", tok.Error())
+			d.cfg.Log.Error("outbox: subscribe", "filters", []string{d.cfg.UpFilter, d.cfg.StateFilter}, "err", tok.Error())
 		}
 		d.cfg.Log.Info("outbox: connected", "broker", d.cfg.Broker, "client", d.cfg.ClientID)
 		d.Kick()
@@ -112,9 +114,40 @@ func (d *Dispatcher) Pass(ctx context.Context) error {
 
 // publishRow puts a stand row on the wire. Nothing waits for the PUBACK:
 // only the stand's ack marks the row delivered; until then the claim's
-// backoff brings it back.
+// backoff brings it back. A stand whose presence says offline gets nothing:
+// every retry would queue one more copy in its broker session (thousands
+// for a battery stand that is off for a day), and its hello on return
+// flushes every pending row anyway.
 func (d *Dispatcher) publishRow(r model.OutboxRow) {
+	d.mu.Lock()
+	off := d.offline[r.StandID]
+	if off {
+		d.skipped++
+	}
+	d.mu.Unlock()
+	if off {
+		return
+	}
 	d.publish(mqtt.DownTopic(r.StandID), r.Payload, r.ID)
+}
+
+// Skipped counts the row publications held back because the stand was
+// offline (for tests and metrics).
+func (d *Dispatcher) Skipped() int64 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.skipped
+}
+
+// setOnline records a stand's presence.
+func (d *Dispatcher) setOnline(id string, online bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if online {
+		delete(d.offline, id)
+	} else {
+		d.offline[id] = true
+	}
 }
 
 func (d *Dispatcher) publish(topic string, payload []byte, id string) {
@@ -140,12 +173,25 @@ func (d *Dispatcher) onUp(_ paho.Client, pm paho.Message) { d.handleUp(pm.Topic(
 // or anything malformed, is ignored.
 func (d *Dispatcher) handleUp(topic string, payload []byte) {
 	id, ch, ok := mqtt.ParseTopic(topic)
-	if !ok || ch != mqtt.ChannelUp {
+	if !ok || (ch != mqtt.ChannelUp && ch != mqtt.ChannelState) {
+		return
+	}
+	if ch == mqtt.ChannelState && len(payload) == 0 {
+		d.setOnline(id, true) // retained presence cleared: no longer known offline
 		return
 	}
 	m, err := mqtt.Unmarshal(payload)
 	if err != nil {
 		return // standlink logs bad uplinks
+	}
+	if p, ok := m.Body.(*mqtt.Presence); ok {
+		if ch == mqtt.ChannelState {
+			d.setOnline(id, p.Online)
+		}
+		return
+	}
+	if ch != mqtt.ChannelUp {
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -160,6 +206,8 @@ func (d *Dispatcher) handleUp(topic string, payload []byte) {
 			d.cfg.Log.Info("outbox: delivered", "stand", id, "ref", b.Ref, "result", b.Result)
 		}
 	case *mqtt.Hello:
+		// A hello can overtake the stand's online presence (another topic).
+		d.setOnline(id, true)
 		if err := d.flush(ctx, id, b.LastSeq); err != nil {
 			d.cfg.Log.Error("outbox: flush on hello", "stand", id, "err", err)
 		}

@@ -222,6 +222,45 @@ func TestOfflineStandGetsSyncThenFlush(t *testing.T) {
 	}
 }
 
+// A stand that said goodbye (presence offline) gets no copies queued while
+// it is away — the retries are held back — and exactly one of each event,
+// from the flush, when it returns.
+func TestOfflineStandIsNotFlooded(t *testing.T) {
+	w := paytest.New(t, paytest.Options{})
+	b := mqtttest.Start(t, mqtttest.Options{Persistent: true})
+	secret := b.AddStand(paytest.StandA)
+	c := startDispatcher(t, w, b, nil)
+	s := startStand(t, b, paytest.StandA, secret)
+	s.next(t, mqtt.KindSync)
+	s.stop() // a clean shutdown: presence offline
+	no := pay(t, w, "6.00")
+	// MinBackoff 300 ms, MaxBackoff 1 s: several retries fall due meanwhile.
+	deadline := time.Now().Add(wait)
+	for c.d.Skipped() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("retries held back: %d, want >= 3", c.d.Skipped())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s2 := startStand(t, b, paytest.StandA, secret, s)
+	rowState(t, w, no, paytest.StandA, model.OutboxDelivered)
+	time.Sleep(300 * time.Millisecond) // anything queued would have arrived by now
+	s2.mu.Lock()
+	defer s2.mu.Unlock()
+	if s2.dups != 0 {
+		t.Errorf("the stand received %d duplicate copies; the offline retries were queued", s2.dups)
+	}
+	var paid int
+	for _, m := range s2.got {
+		if m.Type == mqtt.KindPaymentPaid {
+			paid++
+		}
+	}
+	if paid != 1 {
+		t.Errorf("stand handled %d payments, want 1", paid)
+	}
+}
+
 // The cloud (dispatcher) stops after publishing and before the ack; the
 // stand is away too. A new dispatcher and the stand's return deliver every
 // row exactly once to the stand's journal.
