@@ -26,18 +26,12 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "stands" {
+		return runStands(args[1:])
+	}
 	var cfg server.Config
 	fs := flag.NewFlagSet("qrstand-cloud", flag.ContinueOnError)
-	configFile := fs.String("config", os.Getenv("QRSTAND_CONFIG"), "optional JSON config file (env QRSTAND_CONFIG)")
-	fs.BoolVar(&cfg.Dev, "dev", envBool("QRSTAND_DEV"), "development mode: SQLite in -data, sandbox WeChat, seeded logins")
-	fs.StringVar(&cfg.DataDir, "data", os.Getenv("QRSTAND_DATA_DIR"), "data directory (SQLite, broker state)")
-	fs.StringVar(&cfg.HTTPAddr, "http", os.Getenv("QRSTAND_HTTP_ADDR"), "HTTP listen address (default 127.0.0.1:8080)")
-	fs.StringVar(&cfg.MQTTAddr, "mqtt", os.Getenv("QRSTAND_MQTT_ADDR"), "embedded MQTT broker listen address (empty: no embedded broker)")
-	fs.StringVar(&cfg.BaseURL, "base-url", os.Getenv("QRSTAND_BASE_URL"), "external base URL QR codes hold (default http://<http>)")
-	fs.StringVar(&cfg.Database, "db", os.Getenv("QRSTAND_DATABASE"), "sqlite or postgres")
-	fs.StringVar(&cfg.PostgresDSN, "pg", os.Getenv("QRSTAND_POSTGRES_DSN"), "PostgreSQL DSN")
-	fs.BoolVar(&cfg.Sandbox, "sandbox", envBool("QRSTAND_SANDBOX"), "serve WeChat OAuth from the built-in simulator")
-	fs.StringVar(&cfg.WeChatAppID, "wechat-appid", os.Getenv("QRSTAND_WECHAT_APP_ID"), "official account AppID")
+	load := bindConfig(fs, &cfg)
 	logLevel := fs.String("log-level", envOr("QRSTAND_LOG_LEVEL", "info"), "debug, info, warn, error")
 	showVersion := fs.Bool("version", false, "print version")
 	if err := fs.Parse(args); err != nil {
@@ -47,15 +41,8 @@ func run(args []string) error {
 		fmt.Println(version)
 		return nil
 	}
-	// Secrets only from the environment or the file, never flags (ps shows flags).
-	cfg.WeChatAppSecret = os.Getenv("QRSTAND_WECHAT_APP_SECRET")
-	cfg.SecretKey = os.Getenv("QRSTAND_SECRET_KEY")
-	cfg.OperatorUser = os.Getenv("QRSTAND_OPERATOR_USER")
-	cfg.OperatorPassword = os.Getenv("QRSTAND_OPERATOR_PASSWORD")
-	if *configFile != "" {
-		if err := cfg.LoadFile(*configFile); err != nil {
-			return err
-		}
+	if err := load(); err != nil {
+		return err
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -72,6 +59,35 @@ func run(args []string) error {
 	}
 	log.Info("qrstand-cloud starting", "version", version)
 	return srv.Run(ctx)
+}
+
+// bindConfig defines the configuration flags on fs; the returned function,
+// called after fs.Parse, adds the secrets (environment or file only: flags
+// show in ps) and the optional JSON file.
+func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
+	configFile := fs.String("config", os.Getenv("QRSTAND_CONFIG"), "optional JSON config file (env QRSTAND_CONFIG)")
+	fs.BoolVar(&cfg.Dev, "dev", envBool("QRSTAND_DEV"), "development mode: SQLite in -data, sandbox WeChat, seeded logins")
+	fs.StringVar(&cfg.DataDir, "data", os.Getenv("QRSTAND_DATA_DIR"), "data directory (SQLite, broker state)")
+	fs.StringVar(&cfg.HTTPAddr, "http", os.Getenv("QRSTAND_HTTP_ADDR"), "HTTP listen address (default 127.0.0.1:8080)")
+	fs.StringVar(&cfg.MQTTAddr, "mqtt", os.Getenv("QRSTAND_MQTT_ADDR"), "embedded MQTT broker listen address (empty: no embedded broker)")
+	fs.StringVar(&cfg.BaseURL, "base-url", os.Getenv("QRSTAND_BASE_URL"), "external base URL QR codes hold (default http://<http>)")
+	fs.StringVar(&cfg.Database, "db", os.Getenv("QRSTAND_DATABASE"), "sqlite or postgres")
+	fs.StringVar(&cfg.PostgresDSN, "pg", os.Getenv("QRSTAND_POSTGRES_DSN"), "PostgreSQL DSN")
+	fs.BoolVar(&cfg.Sandbox, "sandbox", envBool("QRSTAND_SANDBOX"), "serve WeChat OAuth from the built-in simulator")
+	fs.StringVar(&cfg.WeChatAppID, "wechat-appid", os.Getenv("QRSTAND_WECHAT_APP_ID"), "official account AppID")
+	return func() error {
+		// Secrets only from the environment or the file, never flags (ps shows flags).
+		cfg.WeChatAppSecret = os.Getenv("QRSTAND_WECHAT_APP_SECRET")
+		cfg.SecretKey = os.Getenv("QRSTAND_SECRET_KEY")
+		cfg.OperatorUser = os.Getenv("QRSTAND_OPERATOR_USER")
+		cfg.OperatorPassword = os.Getenv("QRSTAND_OPERATOR_PASSWORD")
+		if *configFile != "" {
+			if err := cfg.LoadFile(*configFile); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 func envBool(k string) bool {

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/qrstand/qrstand/mqtt"
+)
+
+// Provision is one stand's credentials, in the stand's provisioning file
+// format (qrstand -provision FILE).
+type Provision struct {
+	DeviceID string `json:"device_id"`
+	Secret   string `json:"secret"`
+	Broker   string `json:"broker"`
+}
+
+// ProvisionStands registers n new stands in the database cfg names and
+// returns their credentials. Only the secret's hash is stored; the returned
+// secrets are the one chance to hand them to the stands. brokerURL is what
+// the stands will dial (e.g. ssl://mqtt.example.com:8883).
+func ProvisionStands(ctx context.Context, cfg Config, n int, brokerURL string) ([]Provision, error) {
+	if n < 1 || n > 10000 {
+		return nil, fmt.Errorf("server: provision %d stands: want 1..10000", n)
+	}
+	if !strings.Contains(brokerURL, "://") {
+		return nil, errors.New("server: broker URL must look like tcp://host:1883 or ssl://host:8883")
+	}
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: slog.New(slog.DiscardHandler)}
+	if err := s.openStorage(ctx); err != nil {
+		return nil, err
+	}
+	defer s.db.Close()
+	out := make([]Provision, 0, n)
+	for len(out) < n {
+		p := Provision{DeviceID: newStandID(), Secret: mqtt.NewSecret(), Broker: brokerURL}
+		if _, err := s.st.RegisterStand(ctx, p.DeviceID, p.Secret, time.Now()); err != nil {
+			return out, fmt.Errorf("server: register stand %s: %w", p.DeviceID, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// newStandID returns "qrs-" and 10 random base32 characters (50 bits):
+// short enough to read off a label, valid as an MQTT device id.
+func newStandID() string {
+	var b [7]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("server: crypto/rand: " + err.Error())
+	}
+	s := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	return "qrs-" + s[:10]
+}
