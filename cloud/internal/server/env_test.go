@@ -105,7 +105,7 @@ func newStandSim(t testing.TB, ts *testServer) *standSim {
 func connectStandSim(t testing.TB, ts *testServer, id, secret string) *standSim {
 	t.Helper()
 	s := &standSim{t: t, id: id, secret: secret, signal: make(chan struct{}, 100)}
-	opts := paho.NewClientOptions().AddBroker("tcp://" + ts.mqttAddr).SetClientID(id).SetUsername(id).SetPassword(secret).SetCleanSession(true)
+	opts := paho.NewClientOptions().AddBroker("tcp://" + ts.mqttAddr).SetClientID(id).SetUsername(id).SetPassword(secret).SetCleanSession(false) // persistent, as real stands: mochi v2.7.9 can drop a clean session's fresh subscriptions when it reconnects at once with the same id
 	s.client = paho.NewClient(opts)
 	if tok := s.client.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("stand connect: %v", tok.Error())
