@@ -98,12 +98,32 @@ func (d *Dispatcher) Pass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A stand gets its rows in seq order: a row due now may be newer than
+	// one still backing off, so a due row sends all of its stand's pending
+	// rows, oldest first (the stand acks repeats as duplicates).
+	attempts := map[string]int{}
+	var stands []string
 	for _, r := range rows {
 		switch r.Kind {
 		case model.OutboxStand:
-			d.publishRow(r)
+			if _, ok := attempts[r.StandID]; !ok {
+				stands = append(stands, r.StandID)
+			}
+			attempts[r.StandID] = max(attempts[r.StandID], r.Attempts)
 		case model.OutboxTemplate:
 			d.sendTemplate(ctx, r)
+		}
+	}
+	for _, id := range stands {
+		if d.heldBack(id) {
+			continue
+		}
+		pending, err := d.st.StandPending(ctx, id, d.cfg.Now().Add(d.cfg.backoff(attempts[id])))
+		if err != nil {
+			return err
+		}
+		for _, r := range pending {
+			d.publishRow(r)
 		}
 	}
 	if len(rows) == d.cfg.Batch {
@@ -114,21 +134,23 @@ func (d *Dispatcher) Pass(ctx context.Context) error {
 
 // publishRow puts a stand row on the wire. Nothing waits for the PUBACK:
 // only the stand's ack marks the row delivered; until then the claim's
-// backoff brings it back. A stand whose presence says offline gets nothing:
+// backoff brings it back. Pass skips a stand whose presence says offline:
 // every retry would queue one more copy in its broker session (thousands
 // for a battery stand that is off for a day), and its hello on return
 // flushes every pending row anyway.
 func (d *Dispatcher) publishRow(r model.OutboxRow) {
-	d.mu.Lock()
-	off := d.offline[r.StandID]
-	if off {
-		d.skipped++
-	}
-	d.mu.Unlock()
-	if off {
-		return
-	}
 	d.publish(mqtt.DownTopic(r.StandID), r.Payload, r.ID)
+}
+
+// heldBack reports (and counts) whether stand id's presence says offline.
+func (d *Dispatcher) heldBack(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.offline[id] {
+		d.skipped++
+		return true
+	}
+	return false
 }
 
 // Skipped counts the row publications held back because the stand was
