@@ -19,6 +19,20 @@ import (
 
 const outboxCols = `id, kind, stand_id, seq, to_openid, type, payload, ref, state, attempts, next_at, created_at, delivered_at, last_error`
 
+// scanOutboxRows reads every row of a query of outboxCols and closes it.
+func scanOutboxRows(rows *sql.Rows) ([]model.OutboxRow, error) {
+	defer rows.Close()
+	var out []model.OutboxRow
+	for rows.Next() {
+		r, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 func scanOutbox(row interface{ Scan(...any) error }) (model.OutboxRow, error) {
 	var r model.OutboxRow
 	var stand sql.NullString
@@ -115,16 +129,7 @@ func (s *Storage) ClaimOutbox(ctx context.Context, now time.Time, limit int, ret
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			r, err := scanOutbox(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if out, err = scanOutboxRows(rows); err != nil {
 			return err
 		}
 		for i := range out {
@@ -187,16 +192,7 @@ func (s *Storage) StandPending(ctx context.Context, standID string, next time.Ti
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			r, err := scanOutbox(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if out, err = scanOutboxRows(rows); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ? WHERE stand_id = ? AND state = ?`), ts(next), standID, model.OutboxPending)
@@ -215,16 +211,11 @@ func (s *Storage) OutboxByRef(ctx context.Context, ref string) ([]model.OutboxRo
 	if err != nil {
 		return nil, fmt.Errorf("storage: outbox by ref: %w", err)
 	}
-	defer rows.Close()
-	var out []model.OutboxRow
-	for rows.Next() {
-		r, err := scanOutbox(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: outbox by ref: %w", err)
-		}
-		out = append(out, r)
+	out, err := scanOutboxRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("storage: outbox by ref: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OutboxCounts counts rows by state (metrics, tests).
