@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/qrstand/qrstand/cloud/internal/storage"
@@ -172,4 +173,23 @@ func (s *standSim) config(minVersion int64) *mqtt.StoreConfig {
 		return ok && c.Version >= minVersion
 	})
 	return m.Body.(*mqtt.StoreConfig)
+}
+
+// headlessChromium starts Debian's Chromium headless with a fresh profile
+// and the flags a closed network needs (no background networking, no
+// component updates), in zh-CN; the browser ends with the test.
+func headlessChromium(t *testing.T, ctx context.Context, bin string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"),
+	}
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { bcancel(); acancel() })
+	return bctx
 }

@@ -67,18 +67,7 @@ func TestBrowserPayment(t *testing.T) {
 	go func() { defer close(sdone); sc.Run(sctx) }()
 	t.Cleanup(func() { scancel(); <-sdone })
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"),
-	}
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx0, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
+	bctx0 := headlessChromium(t, ctx, bin)
 	if err := chromedp.Do(bctx0); err != nil {
 		t.Fatal(err)
 	}
