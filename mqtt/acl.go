@@ -47,3 +47,19 @@ func ServiceMaySubscribe(filter string) bool {
 	}
 	return Channel(ch) == ChannelUp || Channel(ch) == ChannelState
 }
+
+// StandMayRetain reports whether stand id may publish topic with the retain
+// flag set (a retained PUBLISH or a retained will): only on its own state
+// topic, where its presence lives. A retained message anywhere else would be
+// replayed to every later subscriber, so a stand could plant one on its up
+// topic that the cloud re-reads after each reconnect.
+func StandMayRetain(id, topic string) bool {
+	return ValidDeviceID(id) && topic == StateTopic(id)
+}
+
+// ServiceMayRetain reports whether the cloud's service identity may publish
+// topic retained: only a stand's config topic (the latest store.config).
+func ServiceMayRetain(topic string) bool {
+	_, ch, ok := ParseTopic(topic)
+	return ok && ch == ChannelConfig
+}

@@ -83,6 +83,36 @@ func TestServiceACL(t *testing.T) {
 	}
 }
 
+func TestRetainACL(t *testing.T) {
+	const me, other = "stand-0001", "stand-0002"
+	for topic, ok := range map[string]bool{
+		StateTopic(me):    true, // presence, also the will
+		UpTopic(me):       false,
+		DownTopic(me):     false,
+		ConfigTopic(me):   false,
+		StateTopic(other): false,
+		"$SYS/x":          false,
+	} {
+		if got := StandMayRetain(me, topic); got != ok {
+			t.Errorf("StandMayRetain(%q) = %v, want %v", topic, got, ok)
+		}
+	}
+	if StandMayRetain("BAD/ID", StateTopic("BAD/ID")) {
+		t.Error("an invalid device id may retain")
+	}
+	for topic, ok := range map[string]bool{
+		ConfigTopic(me):     true,
+		DownTopic(me):       false, // events are queued, never retained
+		StateTopic(me):      false,
+		UpTopic(me):         false,
+		"qrs/v1/d/+/config": false,
+	} {
+		if got := ServiceMayRetain(topic); got != ok {
+			t.Errorf("ServiceMayRetain(%q) = %v, want %v", topic, got, ok)
+		}
+	}
+}
+
 func TestParseTopic(t *testing.T) {
 	id, ch, ok := ParseTopic("qrs/v1/d/stand-0001/down")
 	if !ok || id != "stand-0001" || ch != ChannelDown {

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,8 +23,10 @@ type Broker struct {
 	cfg   Config
 	ready chan struct{}
 
-	mu   sync.Mutex
-	addr net.Addr
+	mu      sync.Mutex
+	addr    net.Addr
+	tlsAddr net.Addr
+	srv     *mochi.Server
 }
 
 // New checks cfg and returns a broker ready to Run.
@@ -43,17 +46,28 @@ func New(cfg Config) (*Broker, error) {
 // Ready is closed once the broker accepts connections.
 func (b *Broker) Ready() <-chan struct{} { return b.ready }
 
-// Addr is the address the broker listens on; valid after Ready.
+// Addr is the address of the plain listener; valid after Ready, nil when
+// there is none.
 func (b *Broker) Addr() net.Addr {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.addr
 }
 
+// TLSAddr is the address of the TLS listener; valid after Ready, nil when
+// there is none.
+func (b *Broker) TLSAddr() net.Addr {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.tlsAddr
+}
+
 // Run serves until ctx is done, then closes every connection and the store.
 // It returns nil on a clean shutdown.
 func (b *Broker) Run(ctx context.Context) error {
-	log := b.cfg.Logger.With("component", "broker")
+	// mochi logs whole packets (payloads included) on some error paths;
+	// everything goes through safeHandler, ours too.
+	log := slog.New(newSafeHandler(b.cfg.Logger.Handler(), time.Now)).With("component", "broker")
 	srv := mochi.New(&mochi.Options{
 		Logger: log,
 		Capabilities: func() *mochi.Capabilities {
@@ -61,11 +75,19 @@ func (b *Broker) Run(ctx context.Context) error {
 			c.MaximumInflight = uint16(b.cfg.MaxQueuedPerStand)
 			c.MaximumMessageExpiryInterval = 0 // see the order hook
 			c.MaximumSessionExpiryInterval = uint32(b.cfg.SessionExpiry / time.Second)
+			// Checked on the fixed header, before the body is allocated.
+			c.MaximumPacketSize = uint32(b.cfg.MaxPacketSize)
+			// No topic aliases: mochi runs the write ACL on the topic as
+			// sent, before an alias is resolved. Our clients never use them.
+			c.TopicAliasMaximum = 0
 			return c
 		}(),
+		// No in-process publisher: every message comes from a client that
+		// passed the ACL (InlineClient stays off).
+		InlineClient: false,
 	})
 
-	if err := srv.AddHook(&authHook{cfg: &b.cfg, log: log}, nil); err != nil {
+	if err := srv.AddHook(&authHook{cfg: &b.cfg, srv: srv, log: log}, nil); err != nil {
 		return fmt.Errorf("broker: auth hook: %w", err)
 	}
 	order := &orderHook{srv: srv, log: log, last: map[string]int64{}}
@@ -86,42 +108,84 @@ func (b *Broker) Run(ctx context.Context) error {
 		}
 	}
 
-	ln := b.cfg.Listener
-	if ln == nil {
-		var err error
-		if ln, err = net.Listen("tcp", b.cfg.Addr); err != nil {
-			srv.Close() // closes the store
-			return fmt.Errorf("broker: listen: %w", err)
+	fail := func(err error, lns ...net.Listener) error {
+		for _, ln := range lns {
+			if ln != nil {
+				ln.Close()
+			}
+		}
+		srv.Close() // closes the store
+		return err
+	}
+	var plain, secure net.Listener
+	if ln, err := listen(b.cfg.Listener, b.cfg.Addr); err != nil {
+		return fail(fmt.Errorf("broker: listen: %w", err))
+	} else if ln != nil {
+		plain = ln
+		if err := srv.AddListener(&netListener{id: "tcp", ln: ln, connectTimeout: b.cfg.ConnectTimeout}); err != nil {
+			return fail(fmt.Errorf("broker: %w", err), plain)
 		}
 	}
-	if err := srv.AddListener(&netListener{id: "tcp", ln: ln}); err != nil {
-		ln.Close()
-		srv.Close()
-		return fmt.Errorf("broker: %w", err)
+	if b.cfg.TLSListener != nil || b.cfg.TLSAddr != "" {
+		certs, err := newCertReloader(b.cfg.TLSCertFile, b.cfg.TLSKeyFile, log)
+		if err != nil {
+			return fail(err, plain, b.cfg.TLSListener)
+		}
+		ln, err := listen(b.cfg.TLSListener, b.cfg.TLSAddr)
+		if err != nil {
+			return fail(fmt.Errorf("broker: listen TLS: %w", err), plain)
+		}
+		secure = ln
+		if err := srv.AddListener(&netListener{id: "tls", ln: ln, tls: certs.tlsConfig(), connectTimeout: b.cfg.ConnectTimeout}); err != nil {
+			return fail(fmt.Errorf("broker: %w", err), plain, secure)
+		}
 	}
 	if err := srv.Serve(); err != nil {
-		srv.Close()
-		return fmt.Errorf("broker: serve: %w", err)
+		return fail(fmt.Errorf("broker: serve: %w", err), plain, secure)
 	}
 	order.seed()
 
 	b.mu.Lock()
-	b.addr = ln.Addr()
+	if plain != nil {
+		b.addr = plain.Addr()
+		log.Info("mqtt broker listening", "addr", plain.Addr().String(), "tls", false, "persistent", b.cfg.DataDir != "")
+	}
+	if secure != nil {
+		b.tlsAddr = secure.Addr()
+		log.Info("mqtt broker listening", "addr", secure.Addr().String(), "tls", true, "persistent", b.cfg.DataDir != "")
+	}
+	b.srv = srv
 	b.mu.Unlock()
 	close(b.ready)
-	log.Info("mqtt broker listening", "addr", ln.Addr().String(), "persistent", b.cfg.DataDir != "")
 
 	<-ctx.Done()
 	log.Info("mqtt broker stopping")
 	return srv.Close()
 }
 
+// listen returns ln if set, else listens on addr if set, else nil.
+func listen(ln net.Listener, addr string) (net.Listener, error) {
+	switch {
+	case ln != nil:
+		return ln, nil
+	case addr != "":
+		return net.Listen("tcp", addr)
+	}
+	return nil, nil
+}
+
 // netListener serves mochi from a net.Listener we opened, so callers (and
 // tests on port 0) know the real address.
+// Each accepted connection gets a deadline of connectTimeout: mochi reads
+// the CONNECT without one (and a TLS handshake happens inside that read),
+// so a silent socket would otherwise stay open for ever. mochi replaces the
+// deadline with the client's keepalive once the CONNECT is read.
 type netListener struct {
-	id   string
-	ln   net.Listener
-	once sync.Once
+	id             string
+	ln             net.Listener
+	tls            *tls.Config // nil: plain TCP
+	connectTimeout time.Duration
+	once           sync.Once
 }
 
 func (l *netListener) ID() string              { return l.id }
@@ -137,6 +201,10 @@ func (l *netListener) Serve(establish listeners.EstablishFn) {
 				continue
 			}
 			return
+		}
+		_ = conn.SetDeadline(time.Now().Add(l.connectTimeout))
+		if l.tls != nil {
+			conn = tls.Server(conn, l.tls) // handshakes on the first read, under the deadline
 		}
 		go func() { _ = establish(l.id, conn) }()
 	}
