@@ -18,7 +18,9 @@ import (
 
 // Config is a stand client's configuration.
 type Config struct {
-	// Broker is the broker URL: tcp://host:1883, ssl://host:8883.
+	// Broker is the broker URL: mqtts://host:8883 (TLS; ssl:// and tls://
+	// mean the same) or tcp://host:1883 (plain, for a broker on this
+	// machine or a trusted network).
 	Broker string
 	// DeviceID and Secret are the stand's credentials.
 	DeviceID string
@@ -26,7 +28,11 @@ type Config struct {
 	// StoreDir keeps unacknowledged outgoing messages across restarts.
 	// Empty means in memory (tests).
 	StoreDir string
-	// TLS is used for ssl:// brokers.
+	// CA is the PEM certificate(s) the TLS broker's certificate must chain
+	// to (a pinned CA); empty means the system roots.
+	CA []byte
+	// TLS, if set, replaces the configuration built from CA for a TLS
+	// broker; it may not skip verification.
 	TLS *tls.Config
 
 	// KeepAlive is the MQTT keepalive (default 60 s; a battery stand may
@@ -77,7 +83,8 @@ func (c *Config) Validate() error {
 	case c.MinBackoff <= 0 || c.MaxBackoff < c.MinBackoff:
 		return errors.New("standclient: need 0 < MinBackoff <= MaxBackoff")
 	}
-	return nil
+	_, err := tlsFor(c)
+	return err
 }
 
 // HandlerFunc handles one message. Returning nil means the message is
@@ -147,8 +154,10 @@ func New(cfg Config) (*Client, error) {
 			default:
 			}
 		})
-	if cfg.TLS != nil {
-		opts.SetTLSConfig(cfg.TLS)
+	if tc, err := tlsFor(&cfg); err != nil {
+		return nil, err
+	} else if tc != nil {
+		opts.SetTLSConfig(tc)
 	}
 	c.pc = paho.NewClient(opts)
 	return c, nil
