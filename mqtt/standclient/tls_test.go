@@ -51,8 +51,8 @@ func tlsBroker(t *testing.T, ca *testcert.CA, stands map[string]string) string {
 type logTap chan string
 
 func (l logTap) Enabled(context.Context, slog.Level) bool { return true }
-func (l logTap) WithAttrs([]slog.Attr) slog.Handler      { return l }
-func (l logTap) WithGroup(string) slog.Handler           { return l }
+func (l logTap) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l logTap) WithGroup(string) slog.Handler            { return l }
 func (l logTap) Handle(_ context.Context, r slog.Record) error {
 	line := r.Message
 	r.Attrs(func(a slog.Attr) bool {
