@@ -140,7 +140,7 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 	}
 
 	cl, err := standclient.New(standclient.Config{
-		Broker: c.Broker, DeviceID: c.DeviceID, Secret: c.Secret,
+		Broker: c.Broker, CA: []byte(c.BrokerCA), DeviceID: c.DeviceID, Secret: c.Secret,
 		StoreDir: filepath.Join(c.DataDir, "mqtt"), KeepAlive: policy.KeepAlive, Logger: log, Now: now,
 	})
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/qrstand/qrstand/firmware/internal/speech"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/standclient"
 )
 
 // Config is the whole daemon configuration.
@@ -26,12 +29,24 @@ type Config struct {
 	DeviceID   string `toml:"device_id"`
 	Secret     string `toml:"secret"`
 	SecretFile string `toml:"secret_file"`
-	// Provision is a JSON file {"device_id", "secret", "broker"} written at
-	// provisioning (or by the cloud's dev mode); its fields fill the empty
-	// ones above.
+	// Provision is a JSON file {"device_id", "secret", "broker",
+	// "broker_ca"} written at provisioning (or by the cloud's dev mode); its
+	// fields fill the empty ones above and below.
 	Provision string `toml:"provision"`
-	// Broker is the MQTT broker URL. Default tcp://127.0.0.1:1883.
+	// Broker is the MQTT broker URL: mqtts://host:8883 (TLS) for a broker
+	// on another machine, tcp://host:port (plain) only for one on this
+	// machine unless AllowPlainBroker. Default tcp://127.0.0.1:1883.
 	Broker string `toml:"broker"`
+	// BrokerCAFile is a PEM file with the CA certificate(s) the broker's
+	// TLS certificate must chain to (a pinned, private CA). Empty: the
+	// provisioning file's broker_ca, else the system roots.
+	BrokerCAFile string `toml:"broker_ca_file"`
+	// BrokerCA is the pinned CA as PEM text, from the provisioning file's
+	// broker_ca or read from BrokerCAFile by ResolveSecrets.
+	BrokerCA string `toml:"-"`
+	// AllowPlainBroker permits a tcp:// broker on another machine (a
+	// trusted LAN): the secret and every payment then cross it in clear.
+	AllowPlainBroker bool `toml:"allow_plain_broker"`
 	// DataDir keeps the journal and the MQTT store. Default /var/lib/qrstand.
 	DataDir string `toml:"data_dir"`
 	// KeepAlive on mains and on battery. Defaults 60 s and 5 min.
@@ -195,11 +210,15 @@ type provisionFile struct {
 	DeviceID string `json:"device_id"`
 	Secret   string `json:"secret"`
 	Broker   string `json:"broker"`
+	// BrokerCA is the PEM CA certificate the broker's TLS certificate
+	// must chain to; empty means the system roots.
+	BrokerCA string `json:"broker_ca"`
 }
 
-// ResolveSecrets fills DeviceID, Secret and Broker from Provision,
-// SecretFile and the QRSTAND_SECRET environment variable, in that order,
-// leaving values already set alone.
+// ResolveSecrets fills DeviceID, Secret, Broker and BrokerCA from
+// Provision, SecretFile, BrokerCAFile and the QRSTAND_SECRET environment
+// variable, leaving values already set alone (BrokerCAFile wins over the
+// provisioning file's broker_ca).
 func (c *Config) ResolveSecrets(getenv func(string) string) error {
 	if c.Provision != "" {
 		b, err := os.ReadFile(c.Provision)
@@ -219,6 +238,16 @@ func (c *Config) ResolveSecrets(getenv func(string) string) error {
 		if p.Broker != "" && (c.Broker == "" || c.Broker == Default().Broker) {
 			c.Broker = p.Broker
 		}
+		if c.BrokerCAFile == "" && c.BrokerCA == "" {
+			c.BrokerCA = p.BrokerCA
+		}
+	}
+	if c.BrokerCA == "" && c.BrokerCAFile != "" {
+		b, err := os.ReadFile(c.BrokerCAFile)
+		if err != nil {
+			return fmt.Errorf("config: broker CA file: %w", err)
+		}
+		c.BrokerCA = string(b)
 	}
 	if c.Secret == "" && c.SecretFile != "" {
 		b, err := os.ReadFile(c.SecretFile)
@@ -233,6 +262,19 @@ func (c *Config) ResolveSecrets(getenv func(string) string) error {
 	return nil
 }
 
+// loopbackURL reports whether a broker URL names this machine.
+func loopbackURL(broker string) bool {
+	u, err := url.Parse(broker)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
+}
+
 // Validate reports every problem with c.
 func (c Config) Validate() error {
 	var errs []error
@@ -243,8 +285,17 @@ func (c Config) Validate() error {
 	if c.Secret == "" {
 		bad("no secret (secret, secret_file, provision or QRSTAND_SECRET)")
 	}
-	if !strings.HasPrefix(c.Broker, "tcp://") && !strings.HasPrefix(c.Broker, "ssl://") && !strings.HasPrefix(c.Broker, "tls://") {
-		bad("broker %q must be tcp://host:port or ssl://host:port", c.Broker)
+	if useTLS, err := standclient.BrokerUsesTLS(c.Broker); err != nil {
+		bad("broker %q must be mqtts://host:port (TLS) or tcp://host:port", c.Broker)
+	} else if !useTLS {
+		if c.BrokerCA != "" || c.BrokerCAFile != "" {
+			bad("a broker CA needs a TLS broker URL (mqtts://), not %q", c.Broker)
+		}
+		if !c.AllowPlainBroker && !loopbackURL(c.Broker) {
+			bad("broker %q is plain TCP to another machine: the secret and every payment would cross the network in clear; use mqtts:// (or allow_plain_broker = true on a trusted network)", c.Broker)
+		}
+	} else if _, err := standclient.TLSConfig([]byte(c.BrokerCA)); err != nil {
+		bad("broker CA: %v", err)
 	}
 	if c.DataDir == "" {
 		bad("data_dir is required")

@@ -1,12 +1,15 @@
 package config
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/qrstand/qrstand/mqtt/broker/testcert"
 )
 
 // TestShippedExampleIsTheDefaults keeps firmware/dist/qrstand.toml honest:
@@ -112,4 +115,74 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = c.Validate()
 	})
+}
+
+func TestBrokerTLSConfig(t *testing.T) {
+	ca := testcert.NewCA(t, "pinned")
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	os.WriteFile(caFile, ca.PEM, 0o600)
+	creds := "device_id = \"stand-0001\"\nsecret = \"x\"\n"
+	for _, tc := range []struct {
+		name, toml string
+		wantErr    string
+	}{
+		{"tls, system roots", `broker = "mqtts://mqtt.example.com:8883"`, ""},
+		{"tls, pinned CA file", `broker = "mqtts://mqtt.example.com:8883"
+broker_ca_file = "` + caFile + `"`, ""},
+		{"plain on loopback", `broker = "tcp://127.0.0.1:1884"`, ""},
+		{"plain on localhost", `broker = "tcp://localhost:1884"`, ""},
+		{"plain to another machine", `broker = "tcp://mqtt.example.com:1883"`, "in clear"},
+		{"plain to another machine, allowed", `broker = "tcp://192.168.1.10:1883"
+allow_plain_broker = true`, ""},
+		{"CA with a plain broker", `broker = "tcp://127.0.0.1:1884"
+broker_ca_file = "` + caFile + `"`, "needs a TLS broker URL"},
+		{"CA file that is not PEM", `broker = "mqtts://mqtt.example.com:8883"
+broker_ca_file = "` + filepath.Join(dir, "notpem") + `"`, "broker CA"},
+		{"no port", `broker = "mqtts://mqtt.example.com"`, "mqtts://host:port"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.WriteFile(filepath.Join(dir, "notpem"), []byte("hello"), 0o600)
+			c, err := Parse(creds + tc.toml)
+			if err == nil {
+				err = c.ResolveSecrets(nil)
+			}
+			if err == nil {
+				err = c.Validate()
+			}
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+
+	// The provisioning file carries the pinned CA inline; a configured
+	// broker_ca_file wins over it.
+	prov := filepath.Join(dir, "stand.json")
+	b, _ := json.Marshal(map[string]string{"device_id": "stand-0001", "secret": "x", "broker": "mqtts://mqtt.example.com:8883", "broker_ca": string(ca.PEM)})
+	os.WriteFile(prov, b, 0o600)
+	c := Default()
+	c.Provision = prov
+	if err := c.ResolveSecrets(nil); err != nil {
+		t.Fatal(err)
+	}
+	if c.BrokerCA != string(ca.PEM) || c.Broker != "mqtts://mqtt.example.com:8883" {
+		t.Fatalf("from the provisioning file: CA %q broker %q", c.BrokerCA, c.Broker)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	other := testcert.NewCA(t, "other")
+	os.WriteFile(caFile, other.PEM, 0o600)
+	c = Default()
+	c.Provision, c.BrokerCAFile = prov, caFile
+	if err := c.ResolveSecrets(nil); err != nil {
+		t.Fatal(err)
+	}
+	if c.BrokerCA != string(other.PEM) {
+		t.Error("broker_ca_file did not win over the provisioning file")
+	}
 }
