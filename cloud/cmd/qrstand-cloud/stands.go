@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/server"
+	"github.com/qrstand/qrstand/mqtt/standclient"
 )
 
 // runStands is `qrstand-cloud stands add`: register new stands and write
@@ -24,7 +25,8 @@ func runStands(args []string) error {
 	fs := flag.NewFlagSet("qrstand-cloud stands add", flag.ContinueOnError)
 	load := bindConfig(fs, &cfg)
 	n := fs.Int("n", 1, "how many stands to register")
-	broker := fs.String("broker", "", "the broker URL the stands dial, e.g. ssl://mqtt.example.com:8883 (required)")
+	broker := fs.String("broker", "", "the broker URL the stands dial, e.g. mqtts://mqtt.example.com:8883 (required)")
+	brokerCA := fs.String("broker-ca", "", "PEM file of a private CA the stands pin for the broker's certificate (default: the system roots)")
 	out := fs.String("out", "", "folder for the provisioning files, one <device id>.json each (required)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -35,6 +37,22 @@ func runStands(args []string) error {
 	if err := load(); err != nil {
 		return err
 	}
+	useTLS, err := standclient.BrokerUsesTLS(*broker)
+	if err != nil {
+		return fmt.Errorf("stands add: %w", err)
+	}
+	var caPEM []byte
+	if *brokerCA != "" {
+		if !useTLS {
+			return errors.New("stands add: -broker-ca needs a mqtts:// broker URL")
+		}
+		if caPEM, err = os.ReadFile(*brokerCA); err != nil {
+			return fmt.Errorf("stands add: %w", err)
+		}
+		if _, err := standclient.TLSConfig(caPEM); err != nil {
+			return fmt.Errorf("stands add: %s: %w", *brokerCA, err)
+		}
+	}
 	if err := os.MkdirAll(*out, 0o700); err != nil {
 		return err
 	}
@@ -44,6 +62,7 @@ func runStands(args []string) error {
 	// Write what was registered even if a later one failed: those secrets
 	// exist nowhere else.
 	for _, p := range ps {
+		p.BrokerCA = string(caPEM)
 		b, _ := json.MarshalIndent(p, "", "  ")
 		path := filepath.Join(*out, p.DeviceID+".json")
 		if werr := os.WriteFile(path, append(b, '\n'), 0o600); werr != nil {

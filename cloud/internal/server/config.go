@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/secretbox"
+	"github.com/qrstand/qrstand/mqtt/broker"
 )
 
 // Config is the service configuration. Zero optional fields mean their
@@ -21,9 +22,29 @@ type Config struct {
 	HTTPAddr string `json:"http_addr"`
 	// BaseURL is the external URL QR codes hold. Default "http://" + HTTPAddr.
 	BaseURL string `json:"base_url"`
-	// MQTTAddr is the embedded broker's listen address; empty disables the
-	// embedded broker (an external broker is then used). Default empty.
+	// MQTTAddr is the embedded broker's plain (unencrypted) listen
+	// address, which the cloud's own MQTT client dials too. It must be a
+	// loopback address unless MQTTPlainPublic. Empty disables the embedded
+	// broker, unless MQTTTLSAddr is set (then it is 127.0.0.1 on a free
+	// port). Default empty.
 	MQTTAddr string `json:"mqtt_addr"`
+	// MQTTPlainPublic allows MQTTAddr on a non-loopback address (a private
+	// network; stand secrets and payments then cross it in clear).
+	MQTTPlainPublic bool `json:"mqtt_plain_public"`
+	// MQTTTLSAddr is the embedded broker's TLS listen address (e.g.
+	// ":8883"), what stands on the internet dial as mqtts://host:8883;
+	// MQTTTLSCert and MQTTTLSKey are its PEM certificate chain and key
+	// files, re-read when they change (a renewal needs no restart).
+	MQTTTLSAddr string `json:"mqtt_tls_addr"`
+	MQTTTLSCert string `json:"mqtt_tls_cert"`
+	MQTTTLSKey  string `json:"mqtt_tls_key"`
+	// MQTTMaxPacketSize bounds one MQTT packet in bytes (default 16 KiB);
+	// MQTTMaxRetainedSize one retained message (default 8 KiB);
+	// MQTTConnectTimeout the time a new connection has to send CONNECT
+	// (default 10 s). See mqtt/broker.Config.
+	MQTTMaxPacketSize   int           `json:"mqtt_max_packet_size"`
+	MQTTMaxRetainedSize int           `json:"mqtt_max_retained_size"`
+	MQTTConnectTimeout  time.Duration `json:"mqtt_connect_timeout"`
 	// DataDir holds the SQLite database and broker state. Required for SQLite.
 	DataDir string `json:"data_dir"`
 	// Database is "sqlite" (default) or "postgres".
@@ -74,6 +95,9 @@ func (c *Config) ApplyDefaults() {
 	if c.Dev {
 		c.Sandbox = true
 	}
+	if c.MQTTAddr == "" && c.MQTTTLSAddr != "" {
+		c.MQTTAddr = "127.0.0.1:0" // for the cloud's own client only
+	}
 }
 
 // Validate reports the first problem with c (after ApplyDefaults).
@@ -81,10 +105,8 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return fmt.Errorf("server: http address %q: %w", c.HTTPAddr, err)
 	}
-	if c.MQTTAddr != "" {
-		if _, _, err := net.SplitHostPort(c.MQTTAddr); err != nil {
-			return fmt.Errorf("server: mqtt address %q: %w", c.MQTTAddr, err)
-		}
+	if err := c.validateMQTT(); err != nil {
+		return err
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
@@ -122,6 +144,33 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// validateMQTT checks the embedded broker's listeners and limits.
+func (c *Config) validateMQTT() error {
+	if c.MQTTAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MQTTAddr); err != nil {
+			return fmt.Errorf("server: mqtt address %q: %w", c.MQTTAddr, err)
+		}
+		if !c.MQTTPlainPublic && !broker.IsLoopback(c.MQTTAddr) {
+			return fmt.Errorf("server: mqtt address %q is not loopback: stand secrets and payments would cross the network in clear; "+
+				"give stands the TLS listener (-mqtt-tls, -mqtt-tls-cert, -mqtt-tls-key) and keep -mqtt on 127.0.0.1, or set -mqtt-plain-public", c.MQTTAddr)
+		}
+	}
+	if c.MQTTTLSAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MQTTTLSAddr); err != nil {
+			return fmt.Errorf("server: mqtt TLS address %q: %w", c.MQTTTLSAddr, err)
+		}
+		if c.MQTTTLSCert == "" || c.MQTTTLSKey == "" {
+			return errors.New("server: the mqtt TLS listener needs a certificate and a key file (-mqtt-tls-cert, -mqtt-tls-key)")
+		}
+	} else if c.MQTTTLSCert != "" || c.MQTTTLSKey != "" {
+		return errors.New("server: mqtt TLS certificate given without a TLS address (-mqtt-tls)")
+	}
+	if c.MQTTMaxPacketSize < 0 || c.MQTTMaxRetainedSize < 0 || c.MQTTConnectTimeout < 0 {
+		return errors.New("server: negative mqtt limit")
+	}
+	return nil
+}
+
 // LoadFile merges a JSON config file into c (fields present in the file
 // override c).
 func (c *Config) LoadFile(path string) error {
@@ -138,8 +187,9 @@ func ParseConfigJSON(b []byte, c *Config) error {
 	type alias Config
 	aux := struct {
 		*alias
-		ShutdownTimeout string `json:"shutdown_timeout"`
-		CodeTTL         string `json:"code_ttl"`
+		ShutdownTimeout    string `json:"shutdown_timeout"`
+		CodeTTL            string `json:"code_ttl"`
+		MQTTConnectTimeout string `json:"mqtt_connect_timeout"`
 	}{alias: (*alias)(c)}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
@@ -149,7 +199,7 @@ func ParseConfigJSON(b []byte, c *Config) error {
 	for _, d := range []struct {
 		s   string
 		dst *time.Duration
-	}{{aux.ShutdownTimeout, &c.ShutdownTimeout}, {aux.CodeTTL, &c.CodeTTL}} {
+	}{{aux.ShutdownTimeout, &c.ShutdownTimeout}, {aux.CodeTTL, &c.CodeTTL}, {aux.MQTTConnectTimeout, &c.MQTTConnectTimeout}} {
 		if d.s == "" {
 			continue
 		}

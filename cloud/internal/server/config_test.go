@@ -22,6 +22,11 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"bad http", func(c *Config) { c.HTTPAddr = "nope" }, "http address"},
 		{"bad mqtt", func(c *Config) { c.MQTTAddr = "nope" }, "mqtt address"},
+		{"plain mqtt on every interface", func(c *Config) { c.MQTTAddr = ":1883" }, "not loopback"},
+		{"plain mqtt on a public address", func(c *Config) { c.MQTTAddr = "203.0.113.7:1883" }, "not loopback"},
+		{"mqtt TLS without a key", func(c *Config) { c.MQTTTLSAddr, c.MQTTTLSCert = ":8883", "cert.pem" }, "key file"},
+		{"mqtt TLS files without an address", func(c *Config) { c.MQTTTLSCert, c.MQTTTLSKey = "cert.pem", "key.pem" }, "without a TLS address"},
+		{"bad mqtt TLS address", func(c *Config) { c.MQTTTLSAddr, c.MQTTTLSCert, c.MQTTTLSKey = "nope", "c", "k" }, "mqtt TLS address"},
 		{"bad base", func(c *Config) { c.BaseURL = "ftp://x" }, "base URL"},
 		{"base with path", func(c *Config) { c.BaseURL = "http://x/y" }, "base URL"},
 		{"no data dir", func(c *Config) { c.DataDir = "" }, "data dir"},
@@ -44,6 +49,40 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want an error about %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestConfigMQTTListeners(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cfg      Config
+		wantAddr string
+	}{
+		{"loopback", Config{MQTTAddr: "127.0.0.1:1884"}, "127.0.0.1:1884"},
+		{"localhost", Config{MQTTAddr: "localhost:1884"}, "localhost:1884"},
+		{"ipv6 loopback", Config{MQTTAddr: "[::1]:1884"}, "[::1]:1884"},
+		{"public, asked for", Config{MQTTAddr: "0.0.0.0:1883", MQTTPlainPublic: true}, "0.0.0.0:1883"},
+		{"TLS only: the cloud's own client gets a loopback port", Config{MQTTTLSAddr: ":8883", MQTTTLSCert: "c", MQTTTLSKey: "k"}, "127.0.0.1:0"},
+		{"no broker", Config{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.cfg
+			c.DataDir, c.Dev = "/tmp/x", true
+			c.ApplyDefaults()
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if c.MQTTAddr != tc.wantAddr {
+				t.Errorf("MQTTAddr = %q, want %q", c.MQTTAddr, tc.wantAddr)
+			}
+		})
+	}
+	var c Config
+	if err := ParseConfigJSON([]byte(`{"mqtt_tls_addr":":8883","mqtt_tls_cert":"/etc/c.pem","mqtt_tls_key":"/etc/k.pem","mqtt_connect_timeout":"5s","mqtt_max_packet_size":32768}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.MQTTTLSAddr != ":8883" || c.MQTTConnectTimeout != 5*time.Second || c.MQTTMaxPacketSize != 32768 || c.MQTTTLSKey != "/etc/k.pem" {
+		t.Errorf("parsed %+v", c)
 	}
 }
 

@@ -19,6 +19,9 @@ type Provision struct {
 	DeviceID string `json:"device_id"`
 	Secret   string `json:"secret"`
 	Broker   string `json:"broker"`
+	// BrokerCA is the PEM CA the stand pins for a mqtts:// broker whose
+	// certificate comes from a private CA; empty means the system roots.
+	BrokerCA string `json:"broker_ca,omitempty"`
 }
 
 // ProvisionStands registers n new stands in the database cfg names and
