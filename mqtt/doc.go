@@ -22,7 +22,10 @@
 // subscribes to qrs/v1/d/+/up and qrs/v1/d/+/state, optionally through a
 // shared subscription ($share/{group}/...) when several cloud nodes consume
 // uplinks, and publishes to any stand's down and config topics
-// (see [ServiceMaySubscribe], [ServiceMayPublish]).
+// (see [ServiceMaySubscribe], [ServiceMayPublish]). Only presence and
+// store.config are retained: a stand may set the retain flag only on its own
+// state topic, the cloud only on a stand's config topic ([StandMayRetain],
+// [ServiceMayRetain]); a will is held to the same rules as a publish.
 //
 // # Envelope
 //

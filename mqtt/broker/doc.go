@@ -13,6 +13,48 @@
 // Everything else is refused at CONNECT, and every refusal (connect, subscribe,
 // publish) is logged with the client, the topic and the reason.
 //
+// What a client can make the broker publish: every route passes one rule
+// (authHook.mayPublish): the topic is one the client may publish to
+// (mqtt.StandMayPublish, mqtt.ServiceMayPublish), QoS is at most 1, the
+// retain flag only where retaining is allowed (a stand's own state topic,
+// the cloud on a stand's config topic: mqtt.StandMayRetain,
+// mqtt.ServiceMayRetain), a retained payload at most
+// [Config].MaxRetainedSize, and an MQTT 5 response topic only one the
+// sender may read. The routes:
+//   - PUBLISH: mochi's write ACL sees the topic; the OnPublish hook then
+//     checks the whole packet. A refused QoS 0 message is dropped, a refused
+//     QoS 1 or 2 message disconnects the client.
+//   - The will: mochi publishes a will (retained or not) with no ACL check,
+//     and its OnWill hook cannot veto one, so the will is checked as a
+//     PUBLISH at CONNECT and a will that fails refuses the CONNECT.
+//   - Topic aliases are off (TopicAliasMaximum 0): mochi runs the write ACL
+//     on the topic as sent, before an alias would be resolved.
+//   - Subscriptions (with or without MQTT 5 subscription identifiers,
+//     $share, $SYS, wildcards) pass the read ACL, and every delivery does
+//     again, retained ones included.
+//   - mochi's in-process (inline) client, which bypasses the ACL, is off.
+//
+// Before authentication: a packet larger than [Config].MaxPacketSize
+// (default 16 KiB) closes the connection on its fixed header, before mochi
+// allocates the body (a CONNECT declaring 256 MB costs nothing), and a
+// connection has [Config].ConnectTimeout (default 10 s) to finish a TLS
+// handshake and send CONNECT; mochi reads CONNECT with no deadline of its
+// own. mochi still allocates about 64 KiB per accepted socket (its
+// outbound queue) before CONNECT, so the deadline is what bounds a flood.
+//
+// Logs: mochi logs whole packets on several error paths (a refused QoS 1
+// publish is logged with its payload as decimal bytes). Every line goes
+// through a handler that turns packets into a summary (type, topic, QoS,
+// retain, payload size), byte slices into their length, and cuts long
+// strings (client ids and topics are the client's choice); warnings per
+// client (or remote address) pass a token bucket of 10 lines, then one per
+// 6 s, and the next line written says how many were held back.
+//
+// TLS: [Config].TLSAddr (or TLSListener) serves MQTT over TLS 1.2+ with the
+// certificate in [Config].TLSCertFile and TLSKeyFile, re-read when either
+// file changes. The plain listener must be on loopback unless
+// [Config].PlainPublic: it carries stand secrets in clear.
+//
 // Persistence: with [Config].DataDir set, sessions, subscriptions, retained
 // messages and queued QoS 1 messages are kept in a pebble database written in
 // Sync mode, so a broker restart (or power cut) keeps what it had

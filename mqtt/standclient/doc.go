@@ -14,6 +14,9 @@
 //   - A kind without a handler is acked as "ignored" and logged; a payload
 //     that does not decode is acked as "rejected" when its id is readable and
 //     logged either way, so one bad message never blocks the queue.
+//   - A mqtts:// (ssl://, tls://) broker is verified: its certificate must
+//     chain to the pinned CA in [Config].CA, or to the system roots, and name
+//     the host dialled; skipping verification is refused. tcp:// is plain.
 //   - Reconnects use exponential backoff with full jitter, so a fleet that
 //     lost its broker does not come back in lockstep.
 //   - The last will marks the stand offline on its retained state topic; a
