@@ -23,10 +23,11 @@ type Config struct {
 	// StateFilter is the presence subscription. Default "qrs/v1/d/+/state".
 	// Every node needs every stand's presence, so never share it.
 	StateFilter string
-	// StoreDir keeps the MQTT client's in-flight messages (paho's file
-	// store). Empty means memory; prefer a directory: with the memory store
-	// paho v1.5.1's resume after a reconnect marks the very packet object
-	// its writer may be sending (a data race the race detector reports).
+	// StoreDir keeps the MQTT client's in-flight messages (mqtt/pahostore:
+	// memory mirrored to files, never a panic on a full disk). Empty means
+	// paho's memory store; prefer a directory: with the memory store paho
+	// v1.5.1's resume after a reconnect marks the very packet object its
+	// writer may be sending (a data race the race detector reports).
 	StoreDir string
 	// Interval is how often due rows are looked for. Default 500 ms.
 	Interval time.Duration

@@ -11,6 +11,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/pahostore"
 )
 
 // Dispatcher delivers outbox rows. Run it once per cloud node.
@@ -58,7 +59,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
 		SetOrderMatters(false)
 	if d.cfg.StoreDir != "" {
-		opts.SetStore(paho.NewFileStore(d.cfg.StoreDir))
+		// Not paho's FileStore: it panics when the disk is full.
+		opts.SetStore(pahostore.New(d.cfg.StoreDir, d.cfg.Log))
 	}
 	opts.SetOnConnectHandler(func(c paho.Client) {
 		tok := c.SubscribeMultiple(map[string]byte{d.cfg.UpFilter: 1, d.cfg.StateFilter: 1}, d.onUp)
