@@ -89,8 +89,8 @@ type HandlerFunc func(ctx context.Context, m mqtt.Message) error
 
 // Client is a stand's connection to the cloud.
 type Client struct {
-	cfg  Config
-	log  *slog.Logger
+	cfg   Config
+	log   *slog.Logger
 	pc    paho.Client
 	lost  chan error
 	store *pahostore.Store // nil: in memory
