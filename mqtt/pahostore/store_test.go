@@ -39,7 +39,7 @@ type faultyFS struct {
 
 func (f *faultyFS) setFull(v bool) { f.mu.Lock(); f.full = v; f.mu.Unlock() }
 
-func (f *faultyFS) WriteFileSync(path string, data []byte) error {
+func (f *faultyFS) WriteFile(path string, data []byte) error {
 	f.mu.Lock()
 	full := f.full
 	f.mu.Unlock()
@@ -48,7 +48,7 @@ func (f *faultyFS) WriteFileSync(path string, data []byte) error {
 		os.WriteFile(path, nil, 0o600)
 		return &fs.PathError{Op: "write", Path: path, Err: syscall.ENOSPC}
 	}
-	return f.osFS.WriteFileSync(path, data)
+	return f.osFS.WriteFile(path, data)
 }
 
 func files(t *testing.T, dir string) []string {

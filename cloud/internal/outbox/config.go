@@ -36,6 +36,10 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the wait before a row is sent again
 	// (doubling per attempt). Defaults 2 s and 2 min.
 	MinBackoff, MaxBackoff time.Duration
+	// ResendWindow bounds what a stand that lost events gets again: rows
+	// created within it. Older ones were announced and printed long ago;
+	// a 补打 list of them would be noise. Default 24 h.
+	ResendWindow time.Duration
 	// Templates sends staff template messages; nil leaves template rows
 	// pending.
 	Templates TemplateSender
@@ -69,6 +73,9 @@ func (c *Config) applyDefaults() {
 	if c.MaxBackoff == 0 {
 		c.MaxBackoff = 2 * time.Minute
 	}
+	if c.ResendWindow == 0 {
+		c.ResendWindow = 24 * time.Hour
+	}
 	if c.TemplateAttempts == 0 {
 		c.TemplateAttempts = 20
 	}
@@ -87,6 +94,8 @@ func (c *Config) Validate() error {
 		return errors.New("outbox: Broker, User and Secret are required")
 	case c.Interval <= 0 || c.Batch <= 0 || c.MinBackoff <= 0 || c.MaxBackoff < c.MinBackoff:
 		return errors.New("outbox: Interval, Batch and backoffs must be positive, MaxBackoff >= MinBackoff")
+	case c.ResendWindow < 0:
+		return errors.New("outbox: ResendWindow must be positive")
 	}
 	return nil
 }
