@@ -39,6 +39,14 @@
 // that must be delivered exactly once (payments, refunds, shift slips); the
 // stand reports the last seq it holds in hello. body is the kind's object.
 //
+// resent (optional, only with seq) marks an event the stand acknowledged
+// once and has since lost: when a hello's last_seq is below a seq the stand
+// acked (a journal that lost its tail, a damaged journal moved aside, a
+// replaced SD card), the cloud sends those events again with resent set
+// (see testdata/payment.paid.resent.json). The stand cannot know whether it
+// already announced them, so it prints them as a catch-up labelled 补打
+// with one spoken summary and never announces them one by one.
+//
 // # Delivery
 //
 // The cloud publishes events with QoS 1 and retries until the stand answers

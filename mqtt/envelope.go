@@ -21,7 +21,12 @@ type Message struct {
 	Type Kind      // the body's kind
 	TS   time.Time // creation time, UTC
 	Seq  int64     // optional outbox sequence (0 = none)
-	Body Body
+	// Resent marks an event the stand acknowledged once and has since lost
+	// (its hello reported a last_seq below it): it may already have been
+	// announced and printed, so the stand prints it labelled 补打 in a
+	// catch-up batch and never announces it on its own.
+	Resent bool
+	Body   Body
 }
 
 // New wraps body in a fresh envelope created at now.
@@ -31,12 +36,13 @@ func New(body Body, now time.Time) Message {
 
 // wireEnvelope is the JSON shape of an envelope.
 type wireEnvelope struct {
-	V    int             `json:"v"`
-	ID   string          `json:"id"`
-	Type Kind            `json:"type"`
-	TS   time.Time       `json:"ts"`
-	Seq  int64           `json:"seq,omitempty"`
-	Body json.RawMessage `json:"body"`
+	V      int             `json:"v"`
+	ID     string          `json:"id"`
+	Type   Kind            `json:"type"`
+	TS     time.Time       `json:"ts"`
+	Seq    int64           `json:"seq,omitempty"`
+	Resent bool            `json:"resent,omitempty"`
+	Body   json.RawMessage `json:"body"`
 }
 
 // Marshal validates m and encodes it. It refuses to put an invalid message
@@ -60,6 +66,9 @@ func (m Message) Marshal() ([]byte, error) {
 	if m.Seq < 0 {
 		return nil, fmt.Errorf("%w: negative seq", ErrInvalid)
 	}
+	if m.Resent && m.Seq == 0 {
+		return nil, fmt.Errorf("%w: resent without seq", ErrInvalid)
+	}
 	if err := m.Body.Validate(); err != nil {
 		return nil, err
 	}
@@ -67,7 +76,7 @@ func (m Message) Marshal() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mqtt: encode %s body: %w", m.Type, err)
 	}
-	return json.Marshal(wireEnvelope{V: m.V, ID: m.ID, Type: m.Type, TS: m.TS.UTC(), Seq: m.Seq, Body: body})
+	return json.Marshal(wireEnvelope{V: m.V, ID: m.ID, Type: m.Type, TS: m.TS.UTC(), Seq: m.Seq, Resent: m.Resent, Body: body})
 }
 
 // Unmarshal decodes and validates one payload. It never panics; every
@@ -99,6 +108,8 @@ func Unmarshal(data []byte) (Message, error) {
 		return derr(fmt.Errorf("%w: missing ts", ErrMalformed))
 	case w.Seq < 0:
 		return derr(fmt.Errorf("%w: negative seq", ErrMalformed))
+	case w.Resent && w.Seq == 0:
+		return derr(fmt.Errorf("%w: resent without seq", ErrMalformed))
 	case len(w.Body) == 0 || bytes.Equal(w.Body, []byte("null")):
 		return derr(fmt.Errorf("%w: missing body", ErrMalformed))
 	}
@@ -113,7 +124,7 @@ func Unmarshal(data []byte) (Message, error) {
 	if err := body.Validate(); err != nil {
 		return derr(err)
 	}
-	return Message{V: w.V, ID: w.ID, Type: w.Type, TS: w.TS.UTC(), Seq: w.Seq, Body: body}, nil
+	return Message{V: w.V, ID: w.ID, Type: w.Type, TS: w.TS.UTC(), Seq: w.Seq, Resent: w.Resent, Body: body}, nil
 }
 
 // truncate keeps hostile input out of log lines at a sane length.

@@ -14,6 +14,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/pahostore"
 )
 
 // Config is a stand client's configuration.
@@ -95,10 +96,11 @@ type HandlerFunc func(ctx context.Context, m mqtt.Message) error
 
 // Client is a stand's connection to the cloud.
 type Client struct {
-	cfg  Config
-	log  *slog.Logger
-	pc   paho.Client
-	lost chan error
+	cfg   Config
+	log   *slog.Logger
+	pc    paho.Client
+	lost  chan error
+	store *pahostore.Store // nil: in memory
 
 	mu        sync.Mutex
 	handlers  map[mqtt.Kind]HandlerFunc
@@ -128,7 +130,9 @@ func New(cfg Config) (*Client, error) {
 		if err := os.MkdirAll(cfg.StoreDir, 0o700); err != nil {
 			return nil, fmt.Errorf("standclient: store dir: %w", err)
 		}
-		store = paho.NewFileStore(cfg.StoreDir)
+		// Not paho's FileStore: it panics when the disk is full.
+		c.store = pahostore.New(cfg.StoreDir, c.log)
+		store = c.store
 	}
 	opts := paho.NewClientOptions().
 		AddBroker(cfg.Broker).
@@ -177,6 +181,16 @@ func (c *Client) OnConnect(f func(ctx context.Context)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.onConnect = append(c.onConnect, f)
+}
+
+// StoreErr reports why the store directory is behind (a full or failing
+// disk): the in-flight messages are then kept in memory only, and written
+// when the disk takes them again. nil when all is on disk.
+func (c *Client) StoreErr() error {
+	if c.store == nil {
+		return nil
+	}
+	return c.store.Err()
 }
 
 // Connected reports whether the client is connected now.

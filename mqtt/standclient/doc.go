@@ -4,7 +4,10 @@
 //
 //   - Fixed client id (= device id), clean session off, and a file store, so
 //     the broker keeps the stand's queue while it is away and the stand's own
-//     unacknowledged uplinks survive a reboot.
+//     unacknowledged uplinks survive a reboot. The store is mqtt/pahostore,
+//     not paho's FileStore (which panics on a full disk): a write it cannot
+//     make is logged and kept in memory until the disk takes it
+//     ([Client.StoreErr]).
 //   - Handlers are registered per message kind with [Client.Handle]. A
 //     message is acknowledged — the MQTT PUBACK and the application-level ack
 //     message on the up topic — only after its handler returned nil; the

@@ -23,10 +23,11 @@ type Config struct {
 	// StateFilter is the presence subscription. Default "qrs/v1/d/+/state".
 	// Every node needs every stand's presence, so never share it.
 	StateFilter string
-	// StoreDir keeps the MQTT client's in-flight messages (paho's file
-	// store). Empty means memory; prefer a directory: with the memory store
-	// paho v1.5.1's resume after a reconnect marks the very packet object
-	// its writer may be sending (a data race the race detector reports).
+	// StoreDir keeps the MQTT client's in-flight messages (mqtt/pahostore:
+	// memory mirrored to files, never a panic on a full disk). Empty means
+	// paho's memory store; prefer a directory: with the memory store paho
+	// v1.5.1's resume after a reconnect marks the very packet object its
+	// writer may be sending (a data race the race detector reports).
 	StoreDir string
 	// Interval is how often due rows are looked for. Default 500 ms.
 	Interval time.Duration
@@ -35,6 +36,10 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the wait before a row is sent again
 	// (doubling per attempt). Defaults 2 s and 2 min.
 	MinBackoff, MaxBackoff time.Duration
+	// ResendWindow bounds what a stand that lost events gets again: rows
+	// created within it. Older ones were announced and printed long ago;
+	// a 补打 list of them would be noise. Default 24 h.
+	ResendWindow time.Duration
 	// Templates sends staff template messages; nil leaves template rows
 	// pending.
 	Templates TemplateSender
@@ -68,6 +73,9 @@ func (c *Config) applyDefaults() {
 	if c.MaxBackoff == 0 {
 		c.MaxBackoff = 2 * time.Minute
 	}
+	if c.ResendWindow == 0 {
+		c.ResendWindow = 24 * time.Hour
+	}
 	if c.TemplateAttempts == 0 {
 		c.TemplateAttempts = 20
 	}
@@ -86,6 +94,8 @@ func (c *Config) Validate() error {
 		return errors.New("outbox: Broker, User and Secret are required")
 	case c.Interval <= 0 || c.Batch <= 0 || c.MinBackoff <= 0 || c.MaxBackoff < c.MinBackoff:
 		return errors.New("outbox: Interval, Batch and backoffs must be positive, MaxBackoff >= MinBackoff")
+	case c.ResendWindow < 0:
+		return errors.New("outbox: ResendWindow must be positive")
 	}
 	return nil
 }

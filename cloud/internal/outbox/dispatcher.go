@@ -7,10 +7,12 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/pahostore"
 )
 
 // Dispatcher delivers outbox rows. Run it once per cloud node.
@@ -23,7 +25,39 @@ type Dispatcher struct {
 	client  paho.Client
 	offline map[string]bool // stand id → its retained presence says offline
 	skipped int64           // rows not published because their stand was offline
+
+	ackMiss *prometheus.CounterVec
+	resent  prometheus.Counter
+	// syncs are the ids of recent syncs this node sent: a stand acks them
+	// like any message, and those acks are not worth counting.
+	syncs     map[string]bool
+	syncOrder []string
 }
+
+// maxSyncs bounds the remembered sync ids (one per hello).
+const maxSyncs = 4096
+
+func (d *Dispatcher) rememberSync(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.syncOrder) >= maxSyncs {
+		delete(d.syncs, d.syncOrder[0])
+		d.syncOrder = d.syncOrder[1:]
+	}
+	d.syncs[id] = true
+	d.syncOrder = append(d.syncOrder, id)
+}
+
+func (d *Dispatcher) isSync(id string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.syncs[id]
+}
+
+// resendKinds are the events a stand keeps in its journal and that are
+// resent when it lost them; a command is not repeated (a reboot would
+// loop), and anything newer is left to the stand's own version.
+var resendKinds = []mqtt.Kind{mqtt.KindPaymentPaid, mqtt.KindPaymentRefunded, mqtt.KindShiftClosed}
 
 // New returns a dispatcher; Run starts it.
 func New(cfg Config, st *storage.Storage) (*Dispatcher, error) {
@@ -31,7 +65,18 @@ func New(cfg Config, st *storage.Storage) (*Dispatcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1), offline: map[string]bool{}}, nil
+	return &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1), offline: map[string]bool{}, syncs: map[string]bool{},
+		ackMiss: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qrstand_outbox_ack_unmatched_total",
+			Help: "Stand acks that matched no pending outbox row of that stand, by reason: unknown id, foreign (another stand's row), repeat (already delivered)."},
+			[]string{"reason"}),
+		resent: prometheus.NewCounter(prometheus.CounterOpts{Name: "qrstand_outbox_resent_total",
+			Help: "Delivered stand rows sent again because the stand's hello reported a last_seq below them (a lost journal)."}),
+	}, nil
+}
+
+// Collectors are the dispatcher's metrics, for a prometheus registry.
+func (d *Dispatcher) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{d.ackMiss, d.resent}
 }
 
 // Kick makes the dispatcher look for due rows now (e.g. after a payment
@@ -58,7 +103,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
 		SetOrderMatters(false)
 	if d.cfg.StoreDir != "" {
-		opts.SetStore(paho.NewFileStore(d.cfg.StoreDir))
+		// Not paho's FileStore: it panics when the disk is full.
+		opts.SetStore(pahostore.New(d.cfg.StoreDir, d.cfg.Log))
 	}
 	opts.SetOnConnectHandler(func(c paho.Client) {
 		tok := c.SubscribeMultiple(map[string]byte{d.cfg.UpFilter: 1, d.cfg.StateFilter: 1}, d.onUp)
@@ -226,7 +272,23 @@ func (d *Dispatcher) handleUp(topic string, payload []byte) {
 		}
 		if ok {
 			d.cfg.Log.Info("outbox: delivered", "stand", id, "ref", b.Ref, "result", b.Result)
+			return
 		}
+		// Counted, and logged at debug only: a stand (or anyone holding its
+		// credentials) can send acks for ids it does not own as fast as it
+		// likes, and a repeat is ordinary QoS 1 redelivery. Acks of this
+		// node's syncs are expected; acks of standlink's store.config and
+		// pair.code (rare) count as unknown.
+		if d.isSync(b.Ref) {
+			return
+		}
+		reason, err := d.st.OutboxAckMiss(ctx, id, b.Ref)
+		if err != nil {
+			d.cfg.Log.Error("outbox: ack", "stand", id, "ref", b.Ref, "err", err)
+			return
+		}
+		d.ackMiss.WithLabelValues(reason).Inc()
+		d.cfg.Log.Debug("outbox: ack matches no pending row", "stand", id, "ref", b.Ref, "reason", reason, "result", b.Result)
 	case *mqtt.Hello:
 		// A hello can overtake the stand's online presence (another topic).
 		d.setOnline(id, true)
@@ -237,9 +299,20 @@ func (d *Dispatcher) handleUp(topic string, payload []byte) {
 }
 
 // flush answers a hello: a sync naming how many events follow, then every
-// pending row of the stand in seq order.
+// pending row of the stand in seq order. Rows the stand acked but no longer
+// holds (delivered with a seq above the hello's last_seq, within
+// ResendWindow) are pending again first, marked resent.
 func (d *Dispatcher) flush(ctx context.Context, standID string, lastSeq int64) error {
 	now := d.cfg.Now()
+	n, err := d.st.ResendDelivered(ctx, standID, lastSeq, now.Add(-d.cfg.ResendWindow), now, resendKinds)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		d.resent.Add(float64(n))
+		d.cfg.Log.Warn("outbox: stand lost events it had acknowledged (hello last_seq below them); sending them again marked resent",
+			"stand", standID, "stand_last_seq", lastSeq, "resent", n)
+	}
 	rows, err := d.st.StandPending(ctx, standID, now.Add(d.cfg.backoff(1)))
 	if err != nil {
 		return err
@@ -253,6 +326,7 @@ func (d *Dispatcher) flush(ctx context.Context, standID string, lastSeq int64) e
 	if err != nil {
 		return fmt.Errorf("outbox: sync: %w", err)
 	}
+	d.rememberSync(sync.ID)
 	d.publish(mqtt.DownTopic(standID), b, sync.ID)
 	for _, r := range rows {
 		d.publishRow(r)

@@ -21,6 +21,7 @@ const wait = 20 * time.Second
 type stand struct {
 	id     string
 	dir    string // the client's store
+	c      *standclient.Client
 	mu     sync.Mutex
 	seen   map[string]bool
 	got    []mqtt.Message // every message handled, in order, duplicates excluded
@@ -52,6 +53,7 @@ func startStand(t testing.TB, b *mqtttest.Broker, id, secret string, prev ...*st
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.c = c
 	handle := func(ctx context.Context, m mqtt.Message) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -114,10 +116,14 @@ func startDispatcherTB(t testing.TB, w *paytest.World, b *mqtttest.Broker) *outb
 	return startDispatcher(t, w, b, nil).d
 }
 
-func startDispatcher(t testing.TB, w *paytest.World, b *mqtttest.Broker, tpl outbox.TemplateSender) *cloud {
+func startDispatcher(t testing.TB, w *paytest.World, b *mqtttest.Broker, tpl outbox.TemplateSender, mods ...func(*outbox.Config)) *cloud {
 	t.Helper()
-	d, err := outbox.New(outbox.Config{Broker: b.URL, User: mqtttest.ServiceUser, Secret: b.ServiceSecret,
-		StoreDir: t.TempDir(), Interval: 50 * time.Millisecond, MinBackoff: 300 * time.Millisecond, MaxBackoff: time.Second, Templates: tpl}, w.St)
+	cfg := outbox.Config{Broker: b.URL, User: mqtttest.ServiceUser, Secret: b.ServiceSecret,
+		StoreDir: t.TempDir(), Interval: 50 * time.Millisecond, MinBackoff: 300 * time.Millisecond, MaxBackoff: time.Second, Templates: tpl}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	d, err := outbox.New(cfg, w.St)
 	if err != nil {
 		t.Fatal(err)
 	}

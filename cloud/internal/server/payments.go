@@ -148,6 +148,7 @@ func (s *Server) runPayments(ctx context.Context, wg *sync.WaitGroup, brokerURL 
 			return err
 		}
 		s.pay.dispatcher = d
+		s.reg.MustRegister(d.Collectors()...)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

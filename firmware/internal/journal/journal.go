@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver (cgo)
+	"github.com/mattn/go-sqlite3" // the SQLite driver (cgo)
 
 	"github.com/qrstand/qrstand/mqtt"
 )
@@ -38,6 +39,7 @@ type Event struct {
 	CatchUp    bool  // too old when it arrived: summarised, not spoken alone
 	Batch      int64 // catch-up batch it was printed in (0 = none)
 	Reprint    bool  // printed again after a crash (labelled 补打)
+	Resent     bool  // sent again by the cloud after this stand lost it (labelled 补打)
 	Fen        int64 // amount: paid, or refunded (payments and refunds)
 	Channel    string
 	EventAt    time.Time // paid_at, refunded_at, shift end; UTC
@@ -50,29 +52,52 @@ func (e Event) Message() (mqtt.Message, error) { return mqtt.Unmarshal(e.Payload
 
 // Journal is the stand's event journal. It is safe for concurrent use.
 type Journal struct {
-	db  *sql.DB
-	now func() time.Time
+	db    *sql.DB
+	now   func() time.Time
+	aside *MovedAside
+}
+
+// MovedAside describes a damaged journal that Open moved out of the way.
+type MovedAside struct {
+	Path   string // where the damaged database (and its -wal, -shm) went
+	Reason string // what the check found
+}
+
+func (m *MovedAside) String() string {
+	return fmt.Sprintf("damaged journal (%s) moved aside to %s", m.Reason, m.Path)
 }
 
 // Open opens (creating if needed) the journal at path. now is the clock
 // (nil: time.Now).
+//
+// An existing journal is checked first (PRAGMA quick_check). A damaged one
+// is never used: it is renamed to path.damaged-<UTC time> (with its -wal and
+// -shm files), kept for inspection, and a fresh journal is started in its
+// place; [Journal.MovedAside] then tells the caller, which says so loudly.
+// The stand's next hello reports last_seq 0 and the cloud resends what it
+// had delivered (mqtt envelope "resent"). Errors that are not damage — a
+// full disk, a permission, a lock — are returned as they are: moving a
+// sound journal aside would throw away its history.
 func Open(path string, now func() time.Time) (*Journal, error) {
 	if now == nil {
 		now = time.Now
 	}
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "FULL")
-	q.Set("_busy_timeout", "5000")
-	q.Set("_txlock", "immediate")
-	q.Set("_foreign_keys", "1")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	reason, err := check(path)
 	if err != nil {
-		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+		return nil, fmt.Errorf("journal: check %s: %w", path, err)
 	}
-	// One connection: the stand writes a few rows a minute, and a single
-	// writer keeps SQLite's locking out of the picture.
-	db.SetMaxOpenConns(1)
+	var aside *MovedAside
+	if reason != "" {
+		to, err := moveAside(path, now())
+		if err != nil {
+			return nil, fmt.Errorf("journal: %s is damaged (%s) and cannot be moved aside: %w", path, reason, err)
+		}
+		aside = &MovedAside{Path: to, Reason: reason}
+	}
+	db, err := openDB(path)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var mode string
@@ -88,8 +113,103 @@ func Open(path string, now func() time.Time) (*Journal, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Journal{db: db, now: now}, nil
+	return &Journal{db: db, now: now, aside: aside}, nil
 }
+
+func openDB(path string) (*sql.DB, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_txlock", "immediate")
+	q.Set("_foreign_keys", "1")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	// One connection: the stand writes a few rows a minute, and a single
+	// writer keeps SQLite's locking out of the picture.
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// check runs PRAGMA quick_check on the journal at path, if there is one,
+// and returns what it found wrong ("" when the database is sound), or an
+// error that says nothing about damage. The connection is read-only, so
+// closing it neither checkpoints the WAL into a damaged file nor deletes
+// the WAL: both are kept as they were for whoever looks at them later.
+func check(path string) (string, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rows, err := db.QueryContext(ctx, `PRAGMA quick_check`)
+	if err != nil {
+		if damaged(err) {
+			return err.Error(), nil
+		}
+		return "", err
+	}
+	defer rows.Close()
+	var found []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		if line != "ok" && len(found) < 3 {
+			found = append(found, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		if damaged(err) {
+			return err.Error(), nil
+		}
+		return "", err
+	}
+	return strings.Join(found, "; "), nil
+}
+
+// damaged reports whether err is SQLite saying the file is not a sound
+// database (as opposed to I/O, space, permission or locking trouble).
+func damaged(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB
+	}
+	return false
+}
+
+// moveAside renames path and its WAL and shared-memory files to
+// path.damaged-<UTC time>.
+func moveAside(path string, now time.Time) (string, error) {
+	to := path + ".damaged-" + now.UTC().Format("20060102T150405Z")
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(to); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		to = fmt.Sprintf("%s.damaged-%s-%d", path, now.UTC().Format("20060102T150405Z"), i)
+	}
+	if err := os.Rename(path, to); err != nil {
+		return "", err
+	}
+	for _, ext := range []string{"-wal", "-shm"} {
+		if err := os.Rename(path+ext, to+ext); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+	}
+	return to, nil
+}
+
+// MovedAside reports the damaged journal Open moved out of the way before
+// starting this one (nil when the journal was sound or new).
+func (j *Journal) MovedAside() *MovedAside { return j.aside }
 
 // Close closes the database.
 func (j *Journal) Close() error { return j.db.Close() }
@@ -118,10 +238,10 @@ func (j *Journal) Insert(ctx context.Context, e Event) (bool, error) {
 		e.EventAt = e.ReceivedAt
 	}
 	res, err := j.db.ExecContext(ctx, `INSERT INTO events
-		(id, kind, outbox_seq, state, catchup, fen, channel, event_at, received_at, day, body)
-		VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)
+		(id, kind, outbox_seq, state, catchup, resent, fen, channel, event_at, received_at, day, body)
+		VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO NOTHING`,
-		e.ID, string(e.Kind), e.OutboxSeq, e.CatchUp, e.Fen, e.Channel,
+		e.ID, string(e.Kind), e.OutboxSeq, e.CatchUp, e.Resent, e.Fen, e.Channel,
 		ts(e.EventAt), ts(e.ReceivedAt), Day(e.EventAt), e.Payload)
 	if err != nil {
 		return false, fmt.Errorf("journal: insert %s: %w", e.ID, err)
@@ -133,12 +253,12 @@ func (j *Journal) Insert(ctx context.Context, e Event) (bool, error) {
 	return n == 1, nil
 }
 
-const cols = `seqno, id, kind, outbox_seq, state, catchup, batch, reprint, fen, channel, event_at, received_at, body`
+const cols = `seqno, id, kind, outbox_seq, state, catchup, batch, reprint, resent, fen, channel, event_at, received_at, body`
 
 func scan(row interface{ Scan(...any) error }) (Event, error) {
 	var e Event
 	var kind, state, eventAt, receivedAt string
-	err := row.Scan(&e.Seqno, &e.ID, &kind, &e.OutboxSeq, &state, &e.CatchUp, &e.Batch, &e.Reprint,
+	err := row.Scan(&e.Seqno, &e.ID, &kind, &e.OutboxSeq, &state, &e.CatchUp, &e.Batch, &e.Reprint, &e.Resent,
 		&e.Fen, &e.Channel, &eventAt, &receivedAt, &e.Payload)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, ErrNotFound

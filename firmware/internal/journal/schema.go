@@ -32,6 +32,9 @@ var migrations = []string{
 		key   TEXT PRIMARY KEY,
 		value BLOB NOT NULL
 	);`,
+	// An event the cloud sent again after this stand lost it (mqtt
+	// envelope "resent"): printed labelled 补打, never announced alone.
+	`ALTER TABLE events ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -59,14 +59,16 @@ func (s *Stand) onEvent(ctx context.Context, m mqtt.Message) error {
 		return fmt.Errorf("stand: re-encode %s: %w", m.ID, err)
 	}
 	now := s.cfg.Now()
-	e := journal.Event{ID: m.ID, Kind: m.Type, OutboxSeq: m.Seq, ReceivedAt: now, EventAt: m.TS, Payload: payload}
+	e := journal.Event{ID: m.ID, Kind: m.Type, OutboxSeq: m.Seq, Resent: m.Resent, ReceivedAt: now, EventAt: m.TS, Payload: payload}
+	// A resent event may have been announced before this stand lost it:
+	// it joins the catch-up whatever its age.
 	switch b := m.Body.(type) {
 	case *mqtt.PaymentPaid:
 		e.Fen, e.Channel, e.EventAt = b.AmountFen, b.Channel, b.PaidAt
-		e.CatchUp = now.Sub(b.PaidAt) > s.window()
+		e.CatchUp = m.Resent || now.Sub(b.PaidAt) > s.window()
 	case *mqtt.PaymentRefunded:
 		e.Fen, e.Channel, e.EventAt = b.RefundFen, b.Channel, b.RefundedAt
-		e.CatchUp = now.Sub(b.RefundedAt) > s.window()
+		e.CatchUp = m.Resent || now.Sub(b.RefundedAt) > s.window()
 	case *mqtt.ShiftClosed:
 		e.EventAt = b.End
 	}

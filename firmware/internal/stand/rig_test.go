@@ -2,6 +2,7 @@ package stand
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,12 +68,18 @@ type opts struct {
 	hook    func(Point, []string) error
 	now     func() time.Time
 	settle  time.Duration
+	data    string       // where the journal and the MQTT store live (default: the rig's folder)
+	log     *slog.Logger // the stand's and its client's log (default: discarded)
 }
 
 func (r *rig) start(o opts) *running {
 	t := r.t
 	t.Helper()
-	j, err := journal.Open(filepath.Join(r.dir, "journal.db"), o.now)
+	data := o.data
+	if data == "" {
+		data = r.dir
+	}
+	j, err := journal.Open(filepath.Join(data, "journal.db"), o.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +109,8 @@ func (r *rig) start(o opts) *running {
 	}
 	f := face.New(d, face.Opts{FlashFor: 100 * time.Millisecond})
 	cl, err := standclient.New(standclient.Config{
-		Broker: r.b.URL, DeviceID: r.id, Secret: r.secret, StoreDir: filepath.Join(r.dir, "mqtt"),
-		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+		Broker: r.b.URL, DeviceID: r.id, Secret: r.secret, StoreDir: filepath.Join(data, "mqtt"),
+		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Logger: o.log,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +121,7 @@ func (r *rig) start(o opts) *running {
 	if settle == 0 {
 		settle = 500 * time.Millisecond
 	}
-	s, err := New(Config{DeviceID: r.id, Firmware: "test", CatchUpSettle: settle, Hook: o.hook, Now: o.now, Reboot: o.reboot,
+	s, err := New(Config{DeviceID: r.id, Firmware: "test", CatchUpSettle: settle, Hook: o.hook, Now: o.now, Reboot: o.reboot, Log: o.log,
 		PollEvery: 50 * time.Millisecond, PrintRetry: 100 * time.Millisecond},
 		Deps{Journal: j, Uplink: cl, Face: f, Printer: pr, Announcer: an, Battery: o.battery})
 	if err != nil {

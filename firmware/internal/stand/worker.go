@@ -56,7 +56,7 @@ func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	var stale []journal.Event
+	var stale, resent []journal.Event
 	batches := map[int64][]journal.Event{}
 	var order []int64
 	var wait time.Duration
@@ -78,8 +78,11 @@ func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
 				if s.crashed() != nil {
 					return 0, err
 				}
+				s.retrying(e.ID, err)
 				wait = s.cfg.PrintRetry
 			}
+		case e.CatchUp && e.Kind == mqtt.KindPaymentPaid && e.Resent:
+			resent = append(resent, e)
 		case e.CatchUp && e.Kind == mqtt.KindPaymentPaid:
 			stale = append(stale, e)
 		default:
@@ -87,6 +90,7 @@ func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
 				if s.crashed() != nil {
 					return 0, err
 				}
+				s.retrying(e.ID, err)
 				wait = s.cfg.PrintRetry
 			}
 		}
@@ -96,16 +100,17 @@ func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
 			if s.crashed() != nil {
 				return 0, err
 			}
+			s.retrying(batches[b][0].ID, err)
 			wait = s.cfg.PrintRetry
 		}
 	}
-	if len(stale) > 0 {
+	if n := len(stale) + len(resent); n > 0 {
 		s.mu.Lock()
 		pending := s.syncPending
 		idle := timeNow().Sub(s.lastStale)
 		s.mu.Unlock()
-		if (pending > 0 && int64(len(stale)) >= pending) || idle >= s.cfg.CatchUpSettle {
-			if err := s.catchUp(ctx, stale); err != nil {
+		if (pending > 0 && int64(n) >= pending) || idle >= s.cfg.CatchUpSettle {
+			if err := s.catchUp(ctx, stale, resent); err != nil {
 				return 0, err
 			}
 			s.mu.Lock()
@@ -155,6 +160,49 @@ func mqttAnnounce(c *mqtt.StoreConfig) mqtt.AnnounceConfig {
 		return mqtt.AnnounceConfig{}
 	}
 	return c.Announce
+}
+
+// announceOnce announces u unless it was said already in this run for
+// the same ids (a journal write that failed after it is being retried).
+func (s *Stand) announceOnce(ctx context.Context, ids []string, u speech.Utterance, err error) {
+	s.mu.Lock()
+	all := len(ids) > 0
+	for _, id := range ids {
+		all = all && s.said[id]
+		s.said[id] = true
+	}
+	s.mu.Unlock()
+	if all {
+		s.cfg.Log.Debug("stand: already announced in this run, not repeated", "ids", len(ids))
+		return
+	}
+	s.announce(ctx, u, err)
+}
+
+// retrying logs an event that could not be finished (a print that failed,
+// a journal write the disk refused): the first time, whenever the error
+// changes, and then at most once a minute while it lasts, so a full disk
+// is said clearly without a line per retry.
+func (s *Stand) retrying(id string, err error) {
+	s.mu.Lock()
+	now := timeNow()
+	quiet := err.Error() == s.lastRetryErr && now.Sub(s.lastRetryLog) < time.Minute
+	if !quiet {
+		s.lastRetryErr, s.lastRetryLog = err.Error(), now
+	}
+	s.mu.Unlock()
+	if !quiet {
+		s.cfg.Log.Warn("stand: event not finished, will retry", "id", id, "err", err, "retry_in", s.cfg.PrintRetry)
+	}
+}
+
+// forget drops the in-run memory of ids once their state is journaled.
+func (s *Stand) forget(m map[string]bool, ids ...string) {
+	s.mu.Lock()
+	for _, id := range ids {
+		delete(m, id)
+	}
+	s.mu.Unlock()
 }
 
 func (s *Stand) announce(ctx context.Context, u speech.Utterance, err error) {
@@ -213,12 +261,12 @@ func (s *Stand) handle(ctx context.Context, e journal.Event) error {
 	case *mqtt.PaymentPaid:
 		if !e.CatchUp {
 			u, err := speechPayment(b.Channel, b.AmountFen, s.two())
-			s.announce(ctx, u, err)
+			s.announceOnce(ctx, []string{e.ID}, u, err)
 		}
 	case *mqtt.PaymentRefunded:
 		if !e.CatchUp {
 			u, err := speech.Refund(b.RefundFen, s.two())
-			s.announce(ctx, u, err)
+			s.announceOnce(ctx, []string{e.ID}, u, err)
 		}
 	}
 	if err := s.hook(AfterAnnounce, e.ID); err != nil {
@@ -227,6 +275,7 @@ func (s *Stand) handle(ctx context.Context, e journal.Event) error {
 	if err := s.d.Journal.MarkPrinting(ctx, 0, e.ID); err != nil {
 		return err
 	}
+	s.forget(s.said, e.ID)
 	if b, ok := m.Body.(*mqtt.PaymentPaid); ok && !e.CatchUp {
 		if err := s.d.Face.Flash(b.AmountFen, displayChannel(b.Channel), b.PaidAt); err != nil {
 			s.cfg.Log.Warn("stand: flash", "err", err)
@@ -256,50 +305,81 @@ func (s *Stand) finish(ctx context.Context, e journal.Event) error {
 
 func (s *Stand) printAndFinish(ctx context.Context, e journal.Event, m mqtt.Message, reprint bool) error {
 	if m.Type == mqtt.KindStandCommand {
-		// Commands are not repeated after a crash (a reboot would loop).
-		if !reprint {
+		// Commands are not repeated after a crash (a reboot would loop),
+		// nor when the cloud resends one the stand lost.
+		if !reprint && !e.Resent {
 			s.command(ctx, m.Body.(*mqtt.StandCommand))
 		}
 		return s.d.Journal.MarkDone(ctx, false, e.ID)
 	}
-	if err := s.printEvent(ctx, m, reprint); err != nil {
-		s.mu.Lock()
-		s.failed[e.ID] = true
-		s.mu.Unlock()
-		s.cfg.Log.Warn("stand: print failed, will retry", "id", e.ID, "err", err)
-		return err
-	}
+	// A resent event may be on paper already, from before the loss.
+	reprint = reprint || e.Resent
 	s.mu.Lock()
-	delete(s.failed, e.ID)
+	printed := s.printed[e.ID]
 	s.mu.Unlock()
-	if err := s.hook(AfterPrint, e.ID); err != nil {
+	if !printed {
+		if err := s.printEvent(ctx, m, reprint); err != nil {
+			s.mu.Lock()
+			s.failed[e.ID] = true
+			s.mu.Unlock()
+			s.cfg.Log.Warn("stand: print failed, will retry", "id", e.ID, "err", err)
+			return err
+		}
+		s.mu.Lock()
+		delete(s.failed, e.ID)
+		s.printed[e.ID] = true
+		s.mu.Unlock()
+		if err := s.hook(AfterPrint, e.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.d.Journal.MarkDone(ctx, reprint, e.ID); err != nil {
 		return err
 	}
-	return s.d.Journal.MarkDone(ctx, reprint, e.ID)
+	s.forget(s.printed, e.ID)
+	return nil
 }
 
-// catchUp handles the stale payments as one batch: one summary, one list.
-func (s *Stand) catchUp(ctx context.Context, evs []journal.Event) error {
+// catchUp handles the stale payments as one catch-up: one summary, then
+// one list for the payments that reach the stand for the first time and
+// one labelled 补打 for those the cloud resent after the stand lost them
+// (they may be on paper already). The lists are separate batches, each
+// marked printing only when its turn comes, so a failure between them
+// never labels a first print 补打.
+func (s *Stand) catchUp(ctx context.Context, stale, resent []journal.Event) error {
 	var total int64
-	ids := make([]string, len(evs))
-	for i, e := range evs {
+	var ids []string
+	for _, e := range append(append([]journal.Event(nil), stale...), resent...) {
 		total += e.Fen
-		ids[i] = e.ID
+		ids = append(ids, e.ID)
 	}
-	s.cfg.Log.Info("stand: catch-up", "count", len(evs), "fen", total)
-	u, err := speech.OfflineSummary(int64(len(evs)), total, s.two())
-	s.announce(ctx, u, err)
+	s.cfg.Log.Info("stand: catch-up", "count", len(ids), "fen", total, "resent", len(resent))
+	u, err := speech.OfflineSummary(int64(len(ids)), total, s.two())
+	s.announceOnce(ctx, ids, u, err)
 	if err := s.hook(AfterAnnounce, ids...); err != nil {
 		return err
 	}
-	batch, err := s.d.Journal.NextBatch(ctx)
-	if err != nil {
-		return err
+	for _, evs := range [][]journal.Event{stale, resent} {
+		if len(evs) == 0 {
+			continue
+		}
+		bids := make([]string, len(evs))
+		for i, e := range evs {
+			bids[i] = e.ID
+		}
+		batch, err := s.d.Journal.NextBatch(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.d.Journal.MarkPrinting(ctx, batch, bids...); err != nil {
+			return err
+		}
+		s.forget(s.said, bids...)
+		if err := s.printBatch(ctx, batch, evs, evs[0].Resent); err != nil {
+			return err
+		}
 	}
-	if err := s.d.Journal.MarkPrinting(ctx, batch, ids...); err != nil {
-		return err
-	}
-	return s.printBatch(ctx, batch, evs, false)
+	return nil
 }
 
 // reprintBatch finishes a catch-up batch found in printing.
@@ -307,7 +387,7 @@ func (s *Stand) reprintBatch(ctx context.Context, evs []journal.Event) error {
 	s.mu.Lock()
 	failed := s.failed[evs[0].ID]
 	s.mu.Unlock()
-	return s.printBatch(ctx, evs[0].Batch, evs, !failed)
+	return s.printBatch(ctx, evs[0].Batch, evs, !failed || evs[0].Resent)
 }
 
 func (s *Stand) printBatch(ctx context.Context, batch int64, evs []journal.Event, reprint bool) error {
@@ -315,22 +395,32 @@ func (s *Stand) printBatch(ctx context.Context, batch int64, evs []journal.Event
 	for i, e := range evs {
 		ids[i] = e.ID
 	}
-	if err := s.printCatchUp(ctx, evs, reprint); err != nil {
+	s.mu.Lock()
+	printed := s.printed[ids[0]]
+	s.mu.Unlock()
+	if !printed {
+		if err := s.printCatchUp(ctx, evs, reprint); err != nil {
+			s.mu.Lock()
+			for _, id := range ids {
+				s.failed[id] = true
+			}
+			s.mu.Unlock()
+			s.cfg.Log.Warn("stand: catch-up print failed, will retry", "batch", batch, "err", err)
+			return err
+		}
 		s.mu.Lock()
 		for _, id := range ids {
-			s.failed[id] = true
+			delete(s.failed, id)
+			s.printed[id] = true
 		}
 		s.mu.Unlock()
-		s.cfg.Log.Warn("stand: catch-up print failed, will retry", "batch", batch, "err", err)
+		if err := s.hook(AfterPrint, ids...); err != nil {
+			return err
+		}
+	}
+	if err := s.d.Journal.MarkDone(ctx, reprint, ids...); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	for _, id := range ids {
-		delete(s.failed, id)
-	}
-	s.mu.Unlock()
-	if err := s.hook(AfterPrint, ids...); err != nil {
-		return err
-	}
-	return s.d.Journal.MarkDone(ctx, reprint, ids...)
+	s.forget(s.printed, ids...)
+	return nil
 }
