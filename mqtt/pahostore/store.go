@@ -120,7 +120,7 @@ func (s *Store) load() {
 		path := s.path(k.key, msgExt)
 		b, err := s.fs.ReadFile(path)
 		if err == nil {
-			_, err = packets.ReadPacket(bytes.NewReader(b))
+			_, err = decode(b)
 		}
 		if err != nil {
 			s.log.Warn("mqtt store: unreadable packet file moved aside", "file", path, "err", err)
@@ -181,7 +181,7 @@ func (s *Store) Get(key string) packets.ControlPacket {
 	if !ok {
 		return nil
 	}
-	p, err := packets.ReadPacket(bytes.NewReader(e.data))
+	p, err := decode(e.data)
 	if err != nil {
 		return nil // cannot happen: it was encoded by Put or checked by load
 	}
@@ -299,6 +299,17 @@ func (s *Store) fail(op string, err error) {
 		s.log.Error("mqtt store: cannot write to disk; in-flight packets kept in memory and written when space returns",
 			"err", s.err, "memory_only", behind, "failed_ops", s.failing)
 	}
+}
+
+// decode reads one packet. paho's decoder trusts the lengths inside the
+// packet; a damaged file must not take the process down with it.
+func decode(b []byte) (p packets.ControlPacket, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("undecodable packet: %v", r)
+		}
+	}()
+	return packets.ReadPacket(bytes.NewReader(b))
 }
 
 func (s *Store) path(key, ext string) string { return filepath.Join(s.dir, key+ext) }

@@ -1,6 +1,7 @@
 package pahostore
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -192,4 +193,30 @@ func TestRealFullDisk(t *testing.T) {
 	if payload(t, s2, "o.1") != "before" || payload(t, s2, "o.2") != "during" || payload(t, s2, "o.3") != "after" {
 		t.Fatalf("reloaded %q", s2.All())
 	}
+}
+
+// FuzzLoad: whatever a damaged disk leaves in a packet file, Open neither
+// panics nor keeps a packet that does not decode.
+func FuzzLoad(f *testing.F) {
+	var b bytes.Buffer
+	publish(1, "hello").Write(&b)
+	f.Add(b.Bytes())
+	f.Add([]byte{0x32, 0x7f})
+	f.Add([]byte{0x30, 0xff, 0xff, 0xff, 0x7f})
+	f.Add([]byte{})
+	f.Add([]byte{0x30, 0x02, 0xff, 0xff})
+	f.Add([]byte{0x82, 0x03, 0x00, 0x01, 0x00})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "o.1.msg"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s := New(dir, nil)
+		s.Open()
+		for _, k := range s.All() {
+			if s.Get(k) == nil {
+				t.Fatalf("kept %s, which does not decode", k)
+			}
+		}
+	})
 }

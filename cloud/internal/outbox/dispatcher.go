@@ -32,6 +32,29 @@ type Dispatcher struct {
 	// like any message, and those acks are not worth counting.
 	syncs     map[string]bool
 	syncOrder []string
+	// lastResend bounds how often one stand can reopen its delivered rows
+	// (a hostile stand saying hello with last_seq 0 in a loop).
+	lastResend map[string]time.Time
+}
+
+// resendEvery is the least time between two resends to one stand. A real
+// loss needs one: rows it reopened stay pending, and so are flushed by
+// every hello, until the stand acks them.
+const resendEvery = time.Minute
+
+// mayResend reports (and records) whether stand id may have rows reopened
+// at now.
+func (d *Dispatcher) mayResend(id string, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if last, ok := d.lastResend[id]; ok && now.Sub(last) < resendEvery && now.Sub(last) >= 0 {
+		return false
+	}
+	if len(d.lastResend) > 100_000 {
+		clear(d.lastResend) // a bound, not a policy: forgetting only allows one more resend
+	}
+	d.lastResend[id] = now
+	return true
 }
 
 // maxSyncs bounds the remembered sync ids (one per hello).
@@ -65,7 +88,7 @@ func New(cfg Config, st *storage.Storage) (*Dispatcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1), offline: map[string]bool{}, syncs: map[string]bool{},
+	return &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1), offline: map[string]bool{}, syncs: map[string]bool{}, lastResend: map[string]time.Time{},
 		ackMiss: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qrstand_outbox_ack_unmatched_total",
 			Help: "Stand acks that matched no pending outbox row of that stand, by reason: unknown id, foreign (another stand's row), repeat (already delivered)."},
 			[]string{"reason"}),
@@ -304,9 +327,17 @@ func (d *Dispatcher) handleUp(topic string, payload []byte) {
 // ResendWindow) are pending again first, marked resent.
 func (d *Dispatcher) flush(ctx context.Context, standID string, lastSeq int64) error {
 	now := d.cfg.Now()
-	n, err := d.st.ResendDelivered(ctx, standID, lastSeq, now.Add(-d.cfg.ResendWindow), now, resendKinds)
+	behind, err := d.st.DeliveredAfter(ctx, standID, lastSeq, resendKinds)
 	if err != nil {
 		return err
+	}
+	n := 0
+	if behind && !d.mayResend(standID, now) {
+		d.cfg.Log.Debug("outbox: stand behind again within a minute; not reopening its rows", "stand", standID, "stand_last_seq", lastSeq)
+	} else if behind {
+		if n, err = d.st.ResendDelivered(ctx, standID, lastSeq, now.Add(-d.cfg.ResendWindow), now, resendKinds); err != nil {
+			return err
+		}
 	}
 	if n > 0 {
 		d.resent.Add(float64(n))

@@ -4,7 +4,11 @@
 // application-level ack (an ack message on its up topic whose ref is the
 // row's envelope id) marks them delivered — a completed publish token is not
 // delivery; when a stand says hello it gets a sync {pending, through_seq}
-// and then all of its pending rows at once. Template rows are official-account
+// and then all of its pending rows at once. A hello whose last_seq is below
+// rows the stand acked (it lost them) first puts those rows back to pending
+// with their envelope marked resent (see mqtt's doc), so they are delivered
+// again like any row; acks that match no pending row are counted by reason
+// and logged at debug only. Template rows are official-account
 // template messages, sent through /cgi-bin/message/template/send with the
 // row id as client_msg_id so WeChat drops a repeat.
 //

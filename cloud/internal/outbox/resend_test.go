@@ -219,3 +219,36 @@ func value(c prometheus.Collector) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// TestResendOncePerMinute: a stand that keeps saying hello with a low
+// last_seq (hostile, or broken) gets its rows reopened once a minute at
+// most; the second hello right after the acks reopens nothing.
+func TestResendOncePerMinute(t *testing.T) {
+	w := paytest.New(t, paytest.Options{})
+	b := mqtttest.Start(t, mqtttest.Options{Persistent: true})
+	secret := b.AddStand(paytest.StandA)
+	c := startDispatcher(t, w, b, nil)
+	s := startStand(t, b, paytest.StandA, secret)
+	s.next(t, mqtt.KindSync)
+	no := pay(t, w, "1.00")
+	s.next(t, mqtt.KindPaymentPaid)
+	s.stop()
+	s2 := startStand(t, b, paytest.StandA, secret, lose(s, 0))
+	s2.next(t, mqtt.KindSync)
+	if m := s2.next(t, mqtt.KindPaymentPaid); !m.Resent {
+		t.Fatalf("first loss: %+v not resent", m)
+	}
+	rowState(t, w, no, paytest.StandA, model.OutboxDelivered)
+	s2.stop()
+	s3 := startStand(t, b, paytest.StandA, secret, lose(s2, 0))
+	if sync := s3.next(t, mqtt.KindSync).Body.(*mqtt.Sync); sync.Pending != 0 {
+		t.Errorf("second hello within a minute: sync %+v, want nothing reopened", sync)
+	}
+	no2 := pay(t, w, "2.00")
+	if m := s3.next(t, mqtt.KindPaymentPaid); m.Body.(*mqtt.PaymentPaid).OrderNo != no2 || m.Resent {
+		t.Errorf("got %+v resent %v, want only the new %s", m.Body, m.Resent, no2)
+	}
+	if got := value(c.d.Collectors()[1]); got != 1 {
+		t.Errorf("qrstand_outbox_resent_total = %v, want 1", got)
+	}
+}

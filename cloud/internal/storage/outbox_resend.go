@@ -76,6 +76,29 @@ func (s *Storage) ResendDelivered(ctx context.Context, standID string, afterSeq 
 	return n, nil
 }
 
+// DeliveredAfter reports whether standID has a delivered row of one of
+// types with a seq above afterSeq: a cheap check made on every hello before
+// ResendDelivered (it uses the (stand_id, seq) index).
+func (s *Storage) DeliveredAfter(ctx context.Context, standID string, afterSeq int64, types []mqtt.Kind) (bool, error) {
+	if len(types) == 0 {
+		return false, nil
+	}
+	args := []any{standID, afterSeq, model.OutboxStand, model.OutboxDelivered}
+	for _, t := range types {
+		args = append(args, string(t))
+	}
+	var one int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT 1 FROM outbox WHERE stand_id = ? AND seq > ? AND kind = ? AND state = ?
+		AND type IN (`+strings.TrimSuffix(strings.Repeat("?,", len(types)), ",")+`) LIMIT 1`), args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("storage: delivered after: %w", err)
+	}
+	return true, nil
+}
+
 // Why an ack matched no pending row (see OutboxAckMiss).
 const (
 	AckUnknown = "unknown" // no outbox row has that id

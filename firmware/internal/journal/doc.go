@@ -15,4 +15,10 @@
 // The journal also keeps the stand's small settings (the last store.config,
 // the pairing code) and answers the local history questions the buttons ask:
 // the last payment, a payment by id, today's total (day in Asia/Shanghai).
+//
+// Open checks an existing journal with PRAGMA quick_check on a read-only
+// connection; a damaged one is renamed aside (journal.db.damaged-<time>,
+// with its -wal and -shm) rather than used, and a fresh journal starts
+// ([Journal.MovedAside] says where and why). Its events come back from the
+// cloud, marked resent, because hello then reports last_seq 0.
 package journal

@@ -21,6 +21,19 @@
 // when the count the cloud announced with sync has arrived or when no stale
 // event came for CatchUpSettle.
 //
+// An event the cloud resent because this stand lost it (mqtt envelope
+// "resent": the hello's last_seq was below what it had acked) may have been
+// announced before the loss, so it is never announced alone: resent
+// payments join the catch-up (one summary for the whole catch-up) in a list
+// of their own labelled 补打; resent refunds and shift slips print labelled
+// 补打; a resent command does not run.
+//
+// A journal write that fails (a full disk) is retried from the journal
+// state; what this run already said or printed for the event is remembered
+// in memory so the retry does not repeat it, and the failure is logged once
+// a minute at most. A journal that Open found damaged and moved aside is
+// reported at ERROR when the stand starts.
+//
 // Hooks let tests stop the pipeline dead at the crash points, exactly as a
 // power cut would, and restart a stand on the same data directory.
 package stand
