@@ -70,6 +70,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	fs.StringVar(&cfg.DataDir, "data", os.Getenv("QRSTAND_DATA_DIR"), "data directory (SQLite, broker state)")
 	fs.StringVar(&cfg.HTTPAddr, "http", os.Getenv("QRSTAND_HTTP_ADDR"), "HTTP listen address (default 127.0.0.1:8080)")
 	fs.StringVar(&cfg.MQTTAddr, "mqtt", os.Getenv("QRSTAND_MQTT_ADDR"), "embedded MQTT broker listen address (empty: no embedded broker)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics", envOr("QRSTAND_METRICS_ADDR", "127.0.0.1:9464"), "Prometheus /metrics listen address, apart from the pages (empty: off)")
 	fs.StringVar(&cfg.BaseURL, "base-url", os.Getenv("QRSTAND_BASE_URL"), "external base URL QR codes hold (default http://<http>)")
 	fs.StringVar(&cfg.Database, "db", os.Getenv("QRSTAND_DATABASE"), "sqlite or postgres")
 	fs.StringVar(&cfg.PostgresDSN, "pg", os.Getenv("QRSTAND_POSTGRES_DSN"), "PostgreSQL DSN")

@@ -87,7 +87,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	} else {
 		s.oauth = wxauth.New(appID, appSecret)
 	}
-	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL}, s.st, s.oauth, ui.Options{Log: log.With("component", "ui")})
+	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL, Sandbox: cfg.Sandbox}, s.st, s.oauth, ui.Options{Log: log.With("component", "ui")})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -216,7 +216,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 4)
 	brokerURL := ""
 	if s.cfg.MQTTAddr != "" {
 		b, err := s.newBroker()
@@ -266,6 +266,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			errc <- fmt.Errorf("server: http: %w", err)
 		}
 	}()
+	msrv, err := s.serveMetrics(&wg, errc)
+	if err != nil {
+		cancel()
+		srv.Close()
+		wg.Wait()
+		return err
+	}
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -278,9 +285,37 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.log.Warn("http shutdown timed out; closing", "err", err)
 		srv.Close()
 	}
+	if msrv != nil {
+		msrv.Close() // scrapes are short; nothing to drain
+	}
 	wg.Wait()
 	s.log.Info("stopped")
 	return runErr
+}
+
+// serveMetrics serves /metrics on MetricsAddr (none when empty), apart
+// from the internet-facing pages.
+func (s *Server) serveMetrics(wg *sync.WaitGroup, errc chan<- error) (*http.Server, error) {
+	if s.cfg.MetricsAddr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("server: metrics listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.MetricsHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.log.Info("metrics listening", "addr", ln.Addr().String())
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("server: metrics: %w", err)
+		}
+	}()
+	return srv, nil
 }
 
 func (s *Server) newBroker() (*broker.Broker, error) {
@@ -317,7 +352,8 @@ func dialAddr(listen string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// sweepSessions deletes expired sessions hourly until ctx is done.
+// sweepSessions deletes expired sessions and login limiter rows hourly
+// until ctx is done.
 func (s *Server) sweepSessions(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -331,6 +367,9 @@ func (s *Server) sweepSessions(ctx context.Context) {
 				s.log.Error("session sweep", "err", err)
 			} else if n > 0 {
 				s.log.Info("session sweep", "deleted", n)
+			}
+			if _, err := s.st.DeleteExpiredLoginLimits(ctx, storage.DefaultLoginPolicy, time.Now()); err != nil && ctx.Err() == nil {
+				s.log.Error("login limiter sweep", "err", err)
 			}
 		}
 	}
