@@ -26,6 +26,7 @@ func main() {
 }
 
 func run(args []string) error {
+	privateUmask()
 	if len(args) > 0 && args[0] == "stands" {
 		return runStands(args[1:])
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,7 @@ type Server struct {
 	serviceSecret string          // the cloud's MQTT identity, fresh per process
 	link          *standlink.Link // nil without a broker
 	pay           payments
+	metricsAddr   atomic.Value // string: where /metrics listens, once it does
 }
 
 // New opens storage, migrates, seeds dev data and builds the handler.
@@ -127,8 +129,8 @@ func (s *Server) openStorage(ctx context.Context) error {
 	case "postgres":
 		d, dsn = database.Postgres, s.cfg.PostgresDSN
 	default:
-		if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
-			return fmt.Errorf("server: data dir: %w", err)
+		if err := privateDir(s.cfg.DataDir); err != nil {
+			return err
 		}
 		d, dsn = database.SQLite, filepath.Join(s.cfg.DataDir, "cloud.db")
 	}
@@ -308,6 +310,7 @@ func (s *Server) serveMetrics(wg *sync.WaitGroup, errc chan<- error) (*http.Serv
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	s.log.Info("metrics listening", "addr", ln.Addr().String())
+	s.metricsAddr.Store(ln.Addr().String())
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -318,10 +321,19 @@ func (s *Server) serveMetrics(wg *sync.WaitGroup, errc chan<- error) (*http.Serv
 	return srv, nil
 }
 
+// MetricsListenAddr is the address /metrics listens on ("" until it does).
+func (s *Server) MetricsListenAddr() string {
+	a, _ := s.metricsAddr.Load().(string)
+	return a
+}
+
 func (s *Server) newBroker() (*broker.Broker, error) {
 	dir := ""
 	if s.cfg.DataDir != "" {
 		dir = filepath.Join(s.cfg.DataDir, "broker")
+		if err := privateDir(dir); err != nil {
+			return nil, err
+		}
 	}
 	return broker.New(broker.Config{
 		Addr:    s.cfg.MQTTAddr,

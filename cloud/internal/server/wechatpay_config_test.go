@@ -55,7 +55,7 @@ func TestProductionWeChatPayConfig(t *testing.T) {
 		{http.MethodPost, "/wxpay/notify", http.StatusUnauthorized}, // mounted, and unsigned is refused
 		{http.MethodGet, "/sim/", http.StatusNotFound},
 		{http.MethodGet, "/v3/pay/partner/transactions/out-trade-no/Q1?sp_mchid=1&sub_mchid=2", http.StatusNotFound},
-		{http.MethodPost, "/sim/orders/wx0000/pay", http.StatusNotFound},
+		{http.MethodPost, "/sim/orders/wx0000/pay", http.StatusForbidden}, // the pages' CSRF check, before their 404
 		{http.MethodGet, "/sim/confirm?prepay_id=wx0000", http.StatusNotFound},
 		{http.MethodGet, SimPath + "/connect/oauth2/authorize", http.StatusNotFound},
 		{http.MethodGet, "/cgi-bin/token", http.StatusNotFound},
