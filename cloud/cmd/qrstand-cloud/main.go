@@ -26,6 +26,7 @@ func main() {
 }
 
 func run(args []string) error {
+	privateUmask()
 	if len(args) > 0 && args[0] == "stands" {
 		return runStands(args[1:])
 	}
@@ -74,6 +75,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	fs.StringVar(&cfg.MQTTTLSAddr, "mqtt-tls", os.Getenv("QRSTAND_MQTT_TLS_ADDR"), "embedded MQTT broker TLS listen address, e.g. :8883 (stands dial mqtts://host:8883)")
 	fs.StringVar(&cfg.MQTTTLSCert, "mqtt-tls-cert", os.Getenv("QRSTAND_MQTT_TLS_CERT"), "PEM certificate chain file of the MQTT TLS listener (re-read when it changes)")
 	fs.StringVar(&cfg.MQTTTLSKey, "mqtt-tls-key", os.Getenv("QRSTAND_MQTT_TLS_KEY"), "PEM private key file of the MQTT TLS listener")
+	fs.StringVar(&cfg.MetricsAddr, "metrics", envOr("QRSTAND_METRICS_ADDR", "127.0.0.1:9464"), "Prometheus /metrics listen address, apart from the pages (empty: off)")
 	fs.StringVar(&cfg.BaseURL, "base-url", os.Getenv("QRSTAND_BASE_URL"), "external base URL QR codes hold (default http://<http>)")
 	fs.StringVar(&cfg.Database, "db", os.Getenv("QRSTAND_DATABASE"), "sqlite or postgres")
 	fs.StringVar(&cfg.PostgresDSN, "pg", os.Getenv("QRSTAND_POSTGRES_DSN"), "PostgreSQL DSN")

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "github.com/mattn/go-sqlite3"    // registers "sqlite3"
+	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // Dialect names a supported SQL engine.
@@ -24,9 +24,11 @@ const (
 // ErrDialect is returned for an unknown dialect.
 var ErrDialect = errors.New("database: unknown dialect")
 
-// Open opens a database. For SQLite, dsn is a file path; WAL, a busy
-// timeout, foreign keys and immediate write transactions are switched on.
-// For PostgreSQL, dsn is a pgx connection string.
+// Open opens a database. For SQLite, dsn is a file path, created 0600 if
+// missing; WAL, foreign keys and immediate write transactions are switched
+// on, and a write waits for another's lock only as long as its context
+// allows (at most MaxBusyWait; see sqliteConnector). For PostgreSQL, dsn
+// is a pgx connection string.
 func Open(ctx context.Context, d Dialect, dsn string) (*sql.DB, error) {
 	var db *sql.DB
 	var err error
@@ -34,7 +36,7 @@ func Open(ctx context.Context, d Dialect, dsn string) (*sql.DB, error) {
 	case SQLite:
 		q := url.Values{}
 		q.Set("_journal_mode", "WAL")
-		q.Set("_busy_timeout", "10000")
+		q.Set("_busy_timeout", fmt.Sprint(busyStep.Milliseconds()))
 		q.Set("_foreign_keys", "on")
 		q.Set("_txlock", "immediate")
 		q.Set("_synchronous", "NORMAL")
@@ -42,7 +44,10 @@ func Open(ctx context.Context, d Dialect, dsn string) (*sql.DB, error) {
 		if strings.Contains(dsn, "?") {
 			sep = "&"
 		}
-		db, err = sql.Open("sqlite3", "file:"+dsn+sep+q.Encode())
+		if err := privateSQLite(dsn); err != nil {
+			return nil, err
+		}
+		db = sql.OpenDB(&sqliteConnector{dsn: "file:" + dsn + sep + q.Encode(), drv: &sqlite3.SQLiteDriver{}})
 	case Postgres:
 		db, err = sql.Open("pgx", dsn)
 	default:

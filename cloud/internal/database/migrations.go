@@ -187,6 +187,19 @@ CREATE TABLE merchant_marketing (
 	coupon_text TEXT NOT NULL DEFAULT ''
 );
 `,
+	// Console login limiter shared by every node (storage/login_limit.go);
+	// refund rights are for managers and admins only, so clear any a clerk
+	// was given before that was enforced.
+	`
+CREATE TABLE login_limits (
+	key_hash TEXT PRIMARY KEY,
+	window_start TEXT NOT NULL,
+	attempts INTEGER NOT NULL,
+	next_at TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX login_limits_window ON login_limits(window_start);
+UPDATE staff SET can_refund = 0 WHERE role = 'clerk';
+`,
 }
 
 // SchemaVersion is the version Migrate brings a database to.

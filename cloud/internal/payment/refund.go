@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -27,14 +28,14 @@ type RefundInput struct {
 }
 
 // Refunder returns the role through which roles may refund orders of st:
-// an active role of the store (or an admin of its merchant) holding the
-// refund permission.
+// an active manager of the store or admin of its merchant holding the
+// refund permission. A clerk never refunds, even with a stray can_refund.
 func Refunder(roles authz.Roles, st model.Store) (model.Staff, bool) {
 	for _, r := range roles {
 		if !r.Active() || !r.CanRefund {
 			continue
 		}
-		if (r.Role == model.RoleAdmin && r.MerchantID == st.MerchantID) || (r.Role != model.RoleAdmin && r.StoreID == st.ID) {
+		if (r.Role == model.RoleAdmin && r.MerchantID == st.MerchantID) || (r.Role == model.RoleManager && r.StoreID == st.ID) {
 			return r, true
 		}
 	}
@@ -43,12 +44,11 @@ func Refunder(roles authz.Roles, st model.Store) (model.Staff, bool) {
 
 // Refund refunds part or all of a paid order on behalf of roles. It is
 // idempotent by OutRefundNo: concurrent and repeated calls with the same
-// number make one refund. More than what is left is storage.ErrOverRefund;
-// a caller without the refund permission gets ErrForbidden.
+// number make one refund. More than what is left is storage.ErrOverRefund,
+// an unpaid order storage.ErrNotPaid, a malformed number ErrRefundNo (all
+// the caller's mistakes, to be answered 4xx); a caller without the refund
+// permission gets ErrForbidden.
 func (s *Service) Refund(ctx context.Context, roles authz.Roles, in RefundInput) (model.Refund, error) {
-	if in.OutRefundNo == "" || len(in.OutRefundNo) > 64 {
-		return model.Refund{}, errors.New("payment: out_refund_no must be 1..64 characters")
-	}
 	o, err := s.st.Order(ctx, in.OutTradeNo)
 	if err != nil {
 		return model.Refund{}, err
@@ -60,6 +60,9 @@ func (s *Service) Refund(ctx context.Context, roles authz.Roles, in RefundInput)
 	op, ok := Refunder(roles, st)
 	if !ok {
 		return model.Refund{}, ErrForbidden
+	}
+	if !validRefundNo(in.OutRefundNo) {
+		return model.Refund{}, ErrRefundNo
 	}
 	r, created, err := s.st.BeginRefund(ctx, model.Refund{OutRefundNo: in.OutRefundNo, OutTradeNo: o.OutTradeNo, AmountFen: in.AmountFen,
 		OperatorID: op.ID, Reason: in.Reason, CreatedAt: s.cfg.Now().UTC()})
@@ -157,4 +160,19 @@ func (s *Service) applyRefundNotice(ctx context.Context, n wxpay.RefundNotice) e
 	at, _ := time.Parse(time.RFC3339, n.SuccessTime)
 	_, err = s.applyRefundResult(ctx, r, n.RefundStatus, n.RefundID, at)
 	return err
+}
+
+// validRefundNo: WeChat's out_refund_no is 1..64 characters of
+// [0-9A-Za-z_|*@-]; anything else would only fail there, as a 502.
+func validRefundNo(no string) bool {
+	if no == "" || len(no) > 64 {
+		return false
+	}
+	for i := 0; i < len(no); i++ {
+		c := no[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || strings.IndexByte("_-|*@", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }

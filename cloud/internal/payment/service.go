@@ -20,6 +20,7 @@ var (
 	ErrUnknown     = errors.New("payment: unknown order")
 	ErrNoAccount   = errors.New("payment: no WeChat Pay account for this provider")
 	ErrOrderClosed = errors.New("payment: order closed")
+	ErrRefundNo    = errors.New("payment: out_refund_no must be 1..64 characters of 0-9 A-Z a-z _ - | * @")
 )
 
 // Account is a service provider's WeChat Pay client and its ids.

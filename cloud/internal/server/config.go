@@ -73,6 +73,9 @@ type Config struct {
 	// WeChatPay is the service provider's WeChat Pay account; outside
 	// sandbox mode the pay page works only with it (see WeChatPayConfig).
 	WeChatPay *WeChatPayConfig `json:"wechat_pay,omitempty"`
+	// MetricsAddr is where /metrics listens, apart from the pages (main's
+	// default is 127.0.0.1:9464). Empty: /metrics is not served.
+	MetricsAddr string `json:"metrics_addr"`
 }
 
 // ApplyDefaults fills documented defaults.
@@ -131,6 +134,9 @@ func (c *Config) Validate() error {
 		if _, err := secretbox.ParseKey(c.SecretKey); err != nil {
 			return fmt.Errorf("server: secret key: %w", err)
 		}
+	}
+	if err := c.validateSafety(); err != nil {
+		return err
 	}
 	if !c.Sandbox && (c.WeChatAppID == "" || c.WeChatAppSecret == "") {
 		return errors.New("server: WeChat app id and secret required outside sandbox mode")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,6 +30,13 @@ type testServer struct {
 // ports until the test ends.
 func startServer(t testing.TB) *testServer {
 	t.Helper()
+	return startServerWith(t, nil, nil)
+}
+
+// startServerWith is startServer with the config changed by mut and, when
+// logs is set, every log line (debug included) written there.
+func startServerWith(t testing.TB, mut func(*Config), logs io.Writer) *testServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -46,8 +54,14 @@ func startServer(t testing.TB) *testServer {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+	if logs != nil {
+		log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	cfg := Config{HTTPAddr: ln.Addr().String(), BaseURL: base, MQTTAddr: mqttAddr, DataDir: t.TempDir(), Sandbox: true,
 		SecretKey: base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)), ShutdownTimeout: 5 * time.Second}
+	if mut != nil {
+		mut(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := New(ctx, cfg, log)
 	if err != nil {

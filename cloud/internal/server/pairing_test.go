@@ -11,6 +11,7 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -38,15 +39,20 @@ func wechatClient(t *testing.T, ts *testServer, nickname string) *http.Client {
 	return c
 }
 
+// csrfOf is the form token the pages embed for c's cookies (bound to its
+// CSRF cookie and sessions).
 func csrfOf(t *testing.T, c *http.Client, base string) string {
+	t.Helper()
 	u, _ := url.Parse(base)
+	r, _ := http.NewRequest("GET", base, nil)
 	for _, ck := range c.Jar.Cookies(u) {
-		if ck.Name == "qrs_csrf" {
-			return ck.Value
-		}
+		r.AddCookie(ck)
 	}
-	t.Fatal("no csrf cookie")
-	return ""
+	tok := ui.CSRFToken(r)
+	if tok == "" {
+		t.Fatal("no csrf cookie")
+	}
+	return tok
 }
 
 func TestPairingOverMQTT(t *testing.T) {

@@ -141,6 +141,9 @@ func (s *Server) runPayments(ctx context.Context, wg *sync.WaitGroup, brokerURL 
 		storeDir := ""
 		if s.cfg.DataDir != "" {
 			storeDir = filepath.Join(s.cfg.DataDir, "outbox-mqtt")
+			if err := privateDir(storeDir); err != nil {
+				return err
+			}
 		}
 		d, err := outbox.New(outbox.Config{Broker: brokerURL, User: ServiceUser, Secret: s.serviceSecret, StoreDir: storeDir,
 			Templates: s.pay.templates, Log: s.log.With("component", "outbox")}, s.st)

@@ -14,8 +14,8 @@ import (
 func (s *Server) routes() http.Handler {
 	s.reg = prometheus.NewRegistry()
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reqs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qrstand_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
-	dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "qrstand_http_request_seconds", Help: "HTTP request latency by route.",
+	reqs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qrstand_http_requests_total", Help: "HTTP requests by route pattern and status."}, []string{"route", "code"})
+	dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "qrstand_http_request_seconds", Help: "HTTP request latency by route pattern.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12)}, []string{"route"})
 	s.reg.MustRegister(reqs, dur)
 
@@ -27,9 +27,15 @@ func (s *Server) routes() http.Handler {
 	s.mountPayments(inner)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", instrument(inner, reqs, dur))
+	// /metrics is served on its own address (Config.MetricsAddr), never
+	// here: the pages face the internet.
+	mux.Handle("/", instrument(inner, func(r *http.Request) string { return s.routeOf(inner, r) }, reqs, dur))
 	return mux
+}
+
+// MetricsHandler serves the Prometheus registry (what MetricsAddr serves).
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
 }
 
 // health answers 200 when the database does.
@@ -54,30 +60,30 @@ func (w *statusWriter) WriteHeader(code int) { w.code = code; w.ResponseWriter.W
 
 // instrument counts requests by the matched route pattern (never the raw
 // path, which holds tokens).
-func instrument(next http.Handler, reqs *prometheus.CounterVec, dur *prometheus.HistogramVec) http.Handler {
+func instrument(next http.Handler, route func(*http.Request) string, reqs *prometheus.CounterVec, dur *prometheus.HistogramVec) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		route := routeOf(r)
-		reqs.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
-		dur.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		label := route(r)
+		reqs.WithLabelValues(label, strconv.Itoa(sw.code)).Inc()
+		dur.WithLabelValues(label).Observe(time.Since(start).Seconds())
 	})
 }
 
-// routeOf is a coarse, bounded label: the first path segment.
-func routeOf(r *http.Request) string {
-	p := r.URL.Path
-	if len(p) <= 1 {
-		return "/"
+// routeOf is the route pattern r matched: the pages' own pattern (e.g.
+// "GET /s/{token}") under the pages' catch-all, else the pattern of the
+// payment and simulator routes; a bounded set, never a path.
+func (s *Server) routeOf(inner *http.ServeMux, r *http.Request) string {
+	if r.Method == http.MethodConnect {
+		return "unmatched"
 	}
-	for i := 1; i < len(p); i++ {
-		if p[i] == '/' {
-			return p[:i]
-		}
-	}
-	if len(p) > 32 {
-		return "other"
+	_, p := inner.Handler(r)
+	switch p {
+	case "":
+		return "unmatched"
+	case "/":
+		return s.pages.Route(r)
 	}
 	return p
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,7 @@ type Server struct {
 	serviceSecret string          // the cloud's MQTT identity, fresh per process
 	link          *standlink.Link // nil without a broker
 	pay           payments
+	metricsAddr   atomic.Value // string: where /metrics listens, once it does
 }
 
 // New opens storage, migrates, seeds dev data and builds the handler.
@@ -87,7 +89,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	} else {
 		s.oauth = wxauth.New(appID, appSecret)
 	}
-	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL}, s.st, s.oauth, ui.Options{Log: log.With("component", "ui")})
+	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL, Sandbox: cfg.Sandbox}, s.st, s.oauth, ui.Options{Log: log.With("component", "ui")})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -127,8 +129,8 @@ func (s *Server) openStorage(ctx context.Context) error {
 	case "postgres":
 		d, dsn = database.Postgres, s.cfg.PostgresDSN
 	default:
-		if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
-			return fmt.Errorf("server: data dir: %w", err)
+		if err := privateDir(s.cfg.DataDir); err != nil {
+			return err
 		}
 		d, dsn = database.SQLite, filepath.Join(s.cfg.DataDir, "cloud.db")
 	}
@@ -216,7 +218,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 4)
 	brokerURL := ""
 	if s.cfg.MQTTAddr != "" {
 		b, err := s.newBroker()
@@ -266,6 +268,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			errc <- fmt.Errorf("server: http: %w", err)
 		}
 	}()
+	msrv, err := s.serveMetrics(&wg, errc)
+	if err != nil {
+		cancel()
+		srv.Close()
+		wg.Wait()
+		return err
+	}
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -278,15 +287,53 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.log.Warn("http shutdown timed out; closing", "err", err)
 		srv.Close()
 	}
+	if msrv != nil {
+		msrv.Close() // scrapes are short; nothing to drain
+	}
 	wg.Wait()
 	s.log.Info("stopped")
 	return runErr
+}
+
+// serveMetrics serves /metrics on MetricsAddr (none when empty), apart
+// from the internet-facing pages.
+func (s *Server) serveMetrics(wg *sync.WaitGroup, errc chan<- error) (*http.Server, error) {
+	if s.cfg.MetricsAddr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("server: metrics listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.MetricsHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.log.Info("metrics listening", "addr", ln.Addr().String())
+	s.metricsAddr.Store(ln.Addr().String())
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("server: metrics: %w", err)
+		}
+	}()
+	return srv, nil
+}
+
+// MetricsListenAddr is the address /metrics listens on ("" until it does).
+func (s *Server) MetricsListenAddr() string {
+	a, _ := s.metricsAddr.Load().(string)
+	return a
 }
 
 func (s *Server) newBroker() (*broker.Broker, error) {
 	dir := ""
 	if s.cfg.DataDir != "" {
 		dir = filepath.Join(s.cfg.DataDir, "broker")
+		if err := privateDir(dir); err != nil {
+			return nil, err
+		}
 	}
 	return broker.New(broker.Config{
 		Addr:            s.cfg.MQTTAddr,
@@ -324,7 +371,8 @@ func dialAddr(listen string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// sweepSessions deletes expired sessions hourly until ctx is done.
+// sweepSessions deletes expired sessions and login limiter rows hourly
+// until ctx is done.
 func (s *Server) sweepSessions(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -338,6 +386,9 @@ func (s *Server) sweepSessions(ctx context.Context) {
 				s.log.Error("session sweep", "err", err)
 			} else if n > 0 {
 				s.log.Info("session sweep", "deleted", n)
+			}
+			if _, err := s.st.DeleteExpiredLoginLimits(ctx, storage.DefaultLoginPolicy, time.Now()); err != nil && ctx.Err() == nil {
+				s.log.Error("login limiter sweep", "err", err)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -54,11 +55,43 @@ func TestProductionWeChatPayConfig(t *testing.T) {
 		{http.MethodPost, "/wxpay/notify", http.StatusUnauthorized}, // mounted, and unsigned is refused
 		{http.MethodGet, "/sim/", http.StatusNotFound},
 		{http.MethodGet, "/v3/pay/partner/transactions/out-trade-no/Q1?sp_mchid=1&sub_mchid=2", http.StatusNotFound},
+		{http.MethodPost, "/sim/orders/wx0000/pay", http.StatusForbidden}, // the pages' CSRF check, before their 404
+		{http.MethodGet, "/sim/confirm?prepay_id=wx0000", http.StatusNotFound},
+		{http.MethodGet, SimPath + "/connect/oauth2/authorize", http.StatusNotFound},
+		{http.MethodGet, "/cgi-bin/token", http.StatusNotFound},
 	} {
 		w := httptest.NewRecorder()
 		s.Handler().ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, strings.NewReader("{}")))
 		if w.Code != tc.want {
 			t.Errorf("%s %s = %d, want %d", tc.method, tc.path, w.Code, tc.want)
+		}
+	}
+
+	// No sandbox banner on a real deployment's pages.
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	if strings.Contains(w.Body.String(), "sandbox-banner") {
+		t.Error("a production page shows the sandbox banner")
+	}
+
+	// The same account beside -sandbox or -dev refuses to start, before
+	// anything is opened.
+	for _, mut := range []func(*Config){func(c *Config) { c.Sandbox = true }, func(c *Config) { c.Dev = true }} {
+		c := cfg
+		mut(&c)
+		c.DataDir = filepath.Join(dir, "never-created")
+		s, err := New(context.Background(), c, nil)
+		if !errors.Is(err, ErrSandboxWithWeChatPay) {
+			if s != nil {
+				s.Close()
+			}
+			t.Fatalf("sandbox %v dev %v with wechat_pay: err %v, want ErrSandboxWithWeChatPay", c.Sandbox, c.Dev, err)
+		}
+		if !strings.Contains(err.Error(), "remove -sandbox/-dev or the wechat_pay section") {
+			t.Errorf("message does not say what to do: %v", err)
+		}
+		if _, err := os.Stat(c.DataDir); !os.IsNotExist(err) {
+			t.Errorf("refused config still created %s", c.DataDir)
 		}
 	}
 

@@ -38,6 +38,9 @@ func (s *Storage) addStaff(ctx context.Context, tx *sql.Tx, in StaffInput, codeT
 	if !in.Role.Valid() {
 		return model.Staff{}, model.ActivationCode{}, fmt.Errorf("unknown role %q", in.Role)
 	}
+	if in.CanRefund && !canHoldRefund(in.Role) {
+		return model.Staff{}, model.ActivationCode{}, ErrRefundRole
+	}
 	if (in.Role == model.RoleAdmin) != (in.StoreID == "") {
 		return model.Staff{}, model.ActivationCode{}, fmt.Errorf("role %s with store %q", in.Role, in.StoreID)
 	}
@@ -179,12 +182,17 @@ func (s *Storage) RemoveStaff(ctx context.Context, id string, now time.Time) err
 }
 
 // SetRefund grants or revokes refund permission; revoking it from the last
-// refund-capable admin fails with ErrLastRefundAdmin.
+// refund-capable admin fails with ErrLastRefundAdmin, granting it to a
+// clerk with ErrRefundRole (only managers and admins may refund, whatever
+// a page or tool asks).
 func (s *Storage) SetRefund(ctx context.Context, id string, can bool) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		st, err := scanStaff(tx.QueryRowContext(ctx, s.q(`SELECT `+staffCols+` FROM staff WHERE id = ? AND removed_at IS NULL`), id))
 		if err != nil {
 			return err
+		}
+		if can && !canHoldRefund(st.Role) {
+			return ErrRefundRole
 		}
 		if !can && st.Role == model.RoleAdmin && st.CanRefund {
 			n, err := s.refundAdminsLeft(ctx, tx, st.MerchantID, st.ID)
@@ -245,3 +253,7 @@ func (s *Storage) NotifyRecipients(ctx context.Context, storeID, clerkID string)
 	}
 	return out, nil
 }
+
+// canHoldRefund: refunds move money out of the merchant, so only managers
+// and admins may hold the permission (Tencent's 云支付 rule), never clerks.
+func canHoldRefund(r model.Role) bool { return r == model.RoleAdmin || r == model.RoleManager }

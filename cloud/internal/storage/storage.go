@@ -24,6 +24,7 @@ var (
 	ErrNotFound        = errors.New("storage: not found")
 	ErrConflict        = errors.New("storage: already exists")
 	ErrLastRefundAdmin = errors.New("storage: the last refund-capable admin cannot be removed")
+	ErrRefundRole      = errors.New("storage: only managers and admins can hold the refund permission")
 	ErrCodeUnknown     = errors.New("storage: activation code unknown")
 	ErrCodeUsed        = errors.New("storage: activation code already used")
 	ErrCodeExpired     = errors.New("storage: activation code expired")

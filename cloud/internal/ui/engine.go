@@ -96,6 +96,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	v["L"] = lang
 	v["CSRF"] = csrfToken(r)
 	v["Path"] = r.URL.Path
+	v["Sandbox"] = h.cfg.Sandbox
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		h.log.Error("ui: render", "view", name, "err", err)

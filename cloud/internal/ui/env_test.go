@@ -58,24 +58,33 @@ const testCSRF = "csrf-token-for-tests-0123456789"
 
 func (e *env) do(p principal, method, path string, form url.Values) *httptest.ResponseRecorder {
 	e.t.Helper()
-	var body io.Reader
-	if form == nil {
-		form = url.Values{}
-	}
-	if method == http.MethodPost {
-		form.Set("csrf", testCSRF)
-		body = strings.NewReader(form.Encode())
-	}
-	r := httptest.NewRequest(method, path, body)
-	if method == http.MethodPost {
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	return e.doFrom("192.0.2.1:1234", p, method, path, form)
+}
+
+// doFrom is do from the given remote address, with a same-origin POST's
+// headers and the form token bound to the principal's sessions.
+func (e *env) doFrom(remote string, p principal, method, path string, form url.Values) *httptest.ResponseRecorder {
+	e.t.Helper()
+	r := httptest.NewRequest(method, path, nil)
+	r.RemoteAddr = remote
 	r.AddCookie(&http.Cookie{Name: csrfCookie, Value: testCSRF})
 	if p.console != "" {
 		r.AddCookie(&http.Cookie{Name: consoleCookie, Value: p.console})
 	}
 	if p.wechat != "" {
 		r.AddCookie(&http.Cookie{Name: wechatCookie, Value: p.wechat})
+	}
+	if method == http.MethodPost {
+		if form == nil {
+			form = url.Values{}
+		}
+		form.Set("csrf", CSRFToken(r))
+		body := form.Encode()
+		r.Body = io.NopCloser(strings.NewReader(body))
+		r.ContentLength = int64(len(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Origin", testBase)
+		r.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
 	w := httptest.NewRecorder()
 	e.hh.ServeHTTP(w, r)

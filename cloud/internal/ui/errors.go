@@ -17,7 +17,7 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 
 // internal logs err and shows a generic page.
 func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {
-	h.log.Error("ui: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	h.log.Error("ui: request failed", "method", r.Method, "route", h.Route(r), "err", err)
 	h.fail(w, r, http.StatusInternalServerError, "服务器出错了，请稍后再试")
 }
 

@@ -190,8 +190,11 @@ func (h *Handler) orderRefund(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, storage.ErrOverRefund):
 		h.badInput(w, r, "退款金额超过了可退金额")
 		return
-	case errors.Is(err, storage.ErrRefundDiffer):
+	case errors.Is(err, storage.ErrRefundDiffer), errors.Is(err, payment.ErrRefundNo):
 		h.badInput(w, r, "页面已过期，请返回刷新后重试")
+		return
+	case errors.Is(err, storage.ErrNotPaid):
+		h.fail(w, r, http.StatusConflict, "订单尚未支付，不能退款")
 		return
 	case err != nil:
 		h.log.Error("ui: refund", "order", o.OutTradeNo, "err", err)

@@ -102,9 +102,22 @@ func (h *Handler) requireWeChat(w http.ResponseWriter, r *http.Request) (string,
 	return openid, authz.Roles(roles), true
 }
 
-// safeNext keeps redirects on this site.
+// safeNext keeps redirects on this site: next must be a plain absolute
+// path (with an optional query) made only of printable ASCII other than a
+// backslash, starting with one slash and not two. Anything else gives "/".
+// Browsers drop tabs and newlines inside URLs and read a backslash as "/", so
+// "/\t/evil.example" or "/\\evil.example" would otherwise leave the site.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > 2048 || next[0] != '/' || (len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next

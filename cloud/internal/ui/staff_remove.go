@@ -35,7 +35,8 @@ func (h *Handler) staffRemove(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/store/"+s.StoreID, http.StatusSeeOther)
 }
 
-// staffRefundSet: admins grant or revoke refund permission.
+// staffRefundSet: admins grant or revoke refund permission, to managers
+// and admins only (storage refuses a clerk, whatever the form says).
 func (h *Handler) staffRefundSet(w http.ResponseWriter, r *http.Request) {
 	s, roles, ok := h.staffFor(w, r)
 	if !ok {
@@ -48,6 +49,10 @@ func (h *Handler) staffRefundSet(w http.ResponseWriter, r *http.Request) {
 	if err := h.st.SetRefund(r.Context(), s.ID, r.PostFormValue("can_refund") == "1"); err != nil {
 		if errors.Is(err, storage.ErrLastRefundAdmin) {
 			h.fail(w, r, http.StatusConflict, "不能取消最后一位管理员的退款权限。")
+			return
+		}
+		if errors.Is(err, storage.ErrRefundRole) {
+			h.badInput(w, r, "只有店长和管理员可以拥有退款权限，店员不能退款。")
 			return
 		}
 		h.internal(w, r, err)

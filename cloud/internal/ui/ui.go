@@ -24,10 +24,11 @@ type Config struct {
 	SessionTTL time.Duration
 	// PairCodeTTL is how long a stand's pairing code works. Default 15 min.
 	PairCodeTTL time.Duration
-	// LoginAttempts failed console logins per LoginWindow per user and
-	// address before further attempts are refused. Default 5 per 15 min.
-	LoginAttempts int
-	LoginWindow   time.Duration
+	// Login is the console login limiter's policy (see
+	// storage.LoginPolicy). Zero: storage.DefaultLoginPolicy.
+	Login storage.LoginPolicy
+	// Sandbox shows a banner on every page: payments go to the simulator.
+	Sandbox bool
 }
 
 func (c *Config) defaults() error {
@@ -48,11 +49,8 @@ func (c *Config) defaults() error {
 	if c.PairCodeTTL == 0 {
 		c.PairCodeTTL = 15 * time.Minute
 	}
-	if c.LoginAttempts == 0 {
-		c.LoginAttempts = 5
-	}
-	if c.LoginWindow == 0 {
-		c.LoginWindow = 15 * time.Minute
+	if c.Login == (storage.LoginPolicy{}) {
+		c.Login = storage.DefaultLoginPolicy
 	}
 	return nil
 }
@@ -73,16 +71,16 @@ func (noNotifier) StandPaired(context.Context, string)  {}
 
 // Handler serves the pages.
 type Handler struct {
-	cfg     Config
-	st      *storage.Storage
-	oauth   *wxauth.OAuth
-	log     *slog.Logger
-	now     func() time.Time
-	views   *engine
-	limiter *limiter
-	stands  StandNotifier
-	secure  bool
-	pay     PayOptions
+	cfg    Config
+	st     *storage.Storage
+	oauth  *wxauth.OAuth
+	log    *slog.Logger
+	now    func() time.Time
+	views  *engine
+	stands StandNotifier
+	secure bool
+	pay    PayOptions
+	mux    *http.ServeMux
 }
 
 // Options are New's optional collaborators.
@@ -112,7 +110,8 @@ func New(cfg Config, st *storage.Storage, oauth *wxauth.OAuth, opts Options) (*H
 	if h.stands == nil {
 		h.stands = noNotifier{}
 	}
-	h.limiter = newLimiter(cfg.LoginAttempts, cfg.LoginWindow)
+	h.mux = http.NewServeMux()
+	h.routes(h.mux)
 	return h, nil
 }
 
@@ -121,9 +120,20 @@ func (h *Handler) SetStandNotifier(n StandNotifier) { h.stands = n }
 
 // Handler returns the pages with CSRF protection.
 func (h *Handler) Handler() http.Handler {
-	mux := http.NewServeMux()
-	h.routes(mux)
-	return h.csrf(mux)
+	return h.crossOrigin(h.csrf(h.mux))
+}
+
+// Route is the route pattern r matches, e.g. "GET /s/{token}": what logs
+// and metrics may name, never the path (paths carry tokens). "unmatched"
+// when no route matches.
+func (h *Handler) Route(r *http.Request) string {
+	if r.Method == http.MethodConnect {
+		return "unmatched" // the mux would answer with the raw path
+	}
+	if _, p := h.mux.Handler(r); p != "" {
+		return p
+	}
+	return "unmatched"
 }
 
 func (h *Handler) routes(mux *http.ServeMux) {
