@@ -32,8 +32,8 @@ const MaxOrderNo = 64
 // It is the proof of "announced and printed exactly once" the cloud shows
 // on the order page.
 type Ledger struct {
-	Ref         string    `json:"ref"`      // the event's envelope id
-	Event       Kind      `json:"event"`    // the event's kind
+	Ref         string    `json:"ref"`   // the event's envelope id
+	Event       Kind      `json:"event"` // the event's kind
 	OrderNo     string    `json:"order_no,omitempty"`
 	CatchUp     bool      `json:"catch_up,omitempty"` // older than the announce window when it arrived
 	JournaledAt time.Time `json:"journaled_at"`
