@@ -10,6 +10,7 @@ const (
 	AnnounceQuietHours = "quiet_hours" // the store's or the stand's quiet hours
 	AnnounceFailed     = "failed"      // the speaker failed
 	AnnounceNone       = "none"        // nothing is said for this kind (shift slips, commands)
+	AnnounceUnknown    = "unknown"     // said before a restart; the stand lost when
 )
 
 // How an event was printed, in a Ledger report.
@@ -61,7 +62,7 @@ func (l *Ledger) Validate() error {
 		if l.AnnouncedAt.IsZero() {
 			return invalid(KindLedger, "announce %s needs announced_at", l.Announce)
 		}
-	case AnnounceMuted, AnnounceQuietHours, AnnounceFailed, AnnounceNone:
+	case AnnounceMuted, AnnounceQuietHours, AnnounceFailed, AnnounceNone, AnnounceUnknown:
 		if !l.AnnouncedAt.IsZero() {
 			return invalid(KindLedger, "announce %s takes no announced_at", l.Announce)
 		}

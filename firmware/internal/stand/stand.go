@@ -32,7 +32,9 @@ type Stand struct {
 	boot  string
 	start time.Time
 
-	kick chan struct{}
+	kick       chan struct{}
+	ledgerKick chan struct{}
+	poke       chan struct{}
 
 	mu          sync.Mutex
 	store       *mqtt.StoreConfig
@@ -42,7 +44,9 @@ type Stand struct {
 	failed      map[string]bool // ids whose print failed in this run (not on paper)
 	bat         *power.Battery
 	lastStatus  mqtt.Status
-	pairAsked   time.Time // last pair.request (real clock)
+	pairAsked   time.Time            // last pair.request (real clock)
+	announced   map[string]announced // how events in the pipeline were announced
+	ledgerQ     []*mqtt.Ledger       // reports not yet accepted by the broker
 	crash       error
 	stop        context.CancelCauseFunc
 }
@@ -57,13 +61,16 @@ func New(cfg Config, d Deps) (*Stand, error) {
 		return nil, fmt.Errorf("stand: journal, uplink, face, printer and announcer are required")
 	}
 	s := &Stand{
-		cfg:    cfg,
-		d:      d,
-		log:    cfg.Log,
-		boot:   mqtt.NewID(cfg.Now()),
-		start:  time.Now(),
-		kick:   make(chan struct{}, 1),
-		failed: map[string]bool{},
+		cfg:        cfg,
+		d:          d,
+		log:        cfg.Log,
+		boot:       mqtt.NewID(cfg.Now()),
+		start:      time.Now(),
+		kick:       make(chan struct{}, 1),
+		ledgerKick: make(chan struct{}, 1),
+		poke:       make(chan struct{}, 1),
+		failed:     map[string]bool{},
+		announced:  map[string]announced{},
 	}
 	ctx := context.Background()
 	if b, err := d.Journal.Setting(ctx, keyStoreConfig); err == nil {
@@ -139,7 +146,8 @@ func (s *Stand) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); s.ledgerSender(ctx) }()
 	go func() { defer wg.Done(); errc <- s.d.Uplink.Run(ctx) }()
 	go func() {
 		defer wg.Done()

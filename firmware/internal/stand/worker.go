@@ -157,26 +157,32 @@ func mqttAnnounce(c *mqtt.StoreConfig) mqtt.AnnounceConfig {
 	return c.Announce
 }
 
-func (s *Stand) announce(ctx context.Context, u speech.Utterance, err error) {
+// announce says u unless announcements are off or quiet, and returns how
+// it went (a mqtt.Announce* outcome) and when it was said.
+func (s *Stand) announce(ctx context.Context, u speech.Utterance, err error) (string, time.Time) {
 	if err != nil {
 		s.cfg.Log.Warn("stand: announcement", "err", err)
-		return
+		return mqtt.AnnounceFailed, time.Time{}
 	}
 	if !s.announceOn() {
-		return
+		return mqtt.AnnounceMuted, time.Time{}
 	}
 	if s.storeQuiet() {
 		s.cfg.Log.Info("stand: store quiet hours, not spoken", "text", u.Text)
-		return
+		return mqtt.AnnounceQuietHours, time.Time{}
 	}
 	s.cfg.Log.Info("stand: announce", "text", u.Text)
+	at := s.cfg.Now()
 	switch err := s.d.Announcer.Announce(ctx, u); {
 	case errors.Is(err, speech.ErrQuietHours):
 		s.cfg.Log.Info("stand: quiet hours, not spoken", "text", u.Text)
+		return mqtt.AnnounceQuietHours, time.Time{}
 	case err != nil:
 		// A broken speaker must not hold up the receipt.
 		s.cfg.Log.Warn("stand: announce", "err", err)
+		return mqtt.AnnounceFailed, time.Time{}
 	}
+	return mqtt.AnnounceSpoken, at
 }
 
 func speechChannel(c string) speech.Channel {
@@ -213,12 +219,14 @@ func (s *Stand) handle(ctx context.Context, e journal.Event) error {
 	case *mqtt.PaymentPaid:
 		if !e.CatchUp {
 			u, err := speechPayment(b.Channel, b.AmountFen, s.two())
-			s.announce(ctx, u, err)
+			how, at := s.announce(ctx, u, err)
+			s.noteAnnounced(how, at, e.ID)
 		}
 	case *mqtt.PaymentRefunded:
 		if !e.CatchUp {
 			u, err := speech.Refund(b.RefundFen, s.two())
-			s.announce(ctx, u, err)
+			how, at := s.announce(ctx, u, err)
+			s.noteAnnounced(how, at, e.ID)
 		}
 	}
 	if err := s.hook(AfterAnnounce, e.ID); err != nil {
@@ -260,22 +268,57 @@ func (s *Stand) printAndFinish(ctx context.Context, e journal.Event, m mqtt.Mess
 		if !reprint {
 			s.command(ctx, m.Body.(*mqtt.StandCommand))
 		}
-		return s.d.Journal.MarkDone(ctx, false, e.ID)
+		if err := s.d.Journal.MarkDone(ctx, false, e.ID); err != nil {
+			return err
+		}
+		s.report(s.ledgerFor(e, mqtt.PrintNone, time.Time{}))
+		return nil
 	}
 	if err := s.printEvent(ctx, m, reprint); err != nil {
 		s.mu.Lock()
+		first := !s.failed[e.ID]
 		s.failed[e.ID] = true
 		s.mu.Unlock()
 		s.cfg.Log.Warn("stand: print failed, will retry", "id", e.ID, "err", err)
+		if first {
+			s.report(s.ledgerFor(e, s.printFailure(), time.Time{}))
+		}
 		return err
 	}
+	printedAt := s.cfg.Now()
 	s.mu.Lock()
 	delete(s.failed, e.ID)
 	s.mu.Unlock()
 	if err := s.hook(AfterPrint, e.ID); err != nil {
 		return err
 	}
-	return s.d.Journal.MarkDone(ctx, reprint, e.ID)
+	if err := s.d.Journal.MarkDone(ctx, reprint, e.ID); err != nil {
+		return err
+	}
+	s.report(s.ledgerFor(e, s.printOutcome(m.Type, reprint), printedAt))
+	return nil
+}
+
+// printOutcome is the ledger's print outcome of a finished event of kind k.
+func (s *Stand) printOutcome(k mqtt.Kind, reprint bool) string {
+	on, _, _ := s.printSettings()
+	switch {
+	case k == mqtt.KindStandCommand:
+		return mqtt.PrintNone
+	case !on && k != mqtt.KindShiftClosed:
+		return mqtt.PrintOff
+	case reprint:
+		return mqtt.PrintReprint
+	}
+	return mqtt.PrintPrinted
+}
+
+// printFailure names why a print failed, for the ledger.
+func (s *Stand) printFailure() string {
+	if s.d.Printer.Paper() == mqtt.PaperOut {
+		return mqtt.PrintPaperOut
+	}
+	return mqtt.PrintFailed
 }
 
 // catchUp handles the stale payments as one batch: one summary, one list.
@@ -288,7 +331,11 @@ func (s *Stand) catchUp(ctx context.Context, evs []journal.Event) error {
 	}
 	s.cfg.Log.Info("stand: catch-up", "count", len(evs), "fen", total)
 	u, err := speech.OfflineSummary(int64(len(evs)), total, s.two())
-	s.announce(ctx, u, err)
+	how, at := s.announce(ctx, u, err)
+	if how == mqtt.AnnounceSpoken {
+		how = mqtt.AnnounceSummary
+	}
+	s.noteAnnounced(how, at, ids...)
 	if err := s.hook(AfterAnnounce, ids...); err != nil {
 		return err
 	}
@@ -317,13 +364,21 @@ func (s *Stand) printBatch(ctx context.Context, batch int64, evs []journal.Event
 	}
 	if err := s.printCatchUp(ctx, evs, reprint); err != nil {
 		s.mu.Lock()
+		first := !s.failed[ids[0]]
 		for _, id := range ids {
 			s.failed[id] = true
 		}
 		s.mu.Unlock()
 		s.cfg.Log.Warn("stand: catch-up print failed, will retry", "batch", batch, "err", err)
+		if first {
+			how := s.printFailure()
+			for _, e := range evs {
+				s.report(s.ledgerFor(e, how, time.Time{}))
+			}
+		}
 		return err
 	}
+	printedAt := s.cfg.Now()
 	s.mu.Lock()
 	for _, id := range ids {
 		delete(s.failed, id)
@@ -332,5 +387,12 @@ func (s *Stand) printBatch(ctx context.Context, batch int64, evs []journal.Event
 	if err := s.hook(AfterPrint, ids...); err != nil {
 		return err
 	}
-	return s.d.Journal.MarkDone(ctx, reprint, ids...)
+	if err := s.d.Journal.MarkDone(ctx, reprint, ids...); err != nil {
+		return err
+	}
+	how := s.printOutcome(mqtt.KindPaymentPaid, reprint)
+	for _, e := range evs {
+		s.report(s.ledgerFor(e, how, printedAt))
+	}
+	return nil
 }
