@@ -24,6 +24,7 @@ type Broker struct {
 
 	mu   sync.Mutex
 	addr net.Addr
+	srv  *mochi.Server // set while running
 }
 
 // New checks cfg and returns a broker ready to Run.
@@ -107,11 +108,15 @@ func (b *Broker) Run(ctx context.Context) error {
 
 	b.mu.Lock()
 	b.addr = ln.Addr()
+	b.srv = srv
 	b.mu.Unlock()
 	close(b.ready)
 	log.Info("mqtt broker listening", "addr", ln.Addr().String(), "persistent", b.cfg.DataDir != "")
 
 	<-ctx.Done()
+	b.mu.Lock()
+	b.srv = nil
+	b.mu.Unlock()
 	log.Info("mqtt broker stopping")
 	return srv.Close()
 }
