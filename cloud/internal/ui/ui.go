@@ -28,6 +28,9 @@ type Config struct {
 	// address before further attempts are refused. Default 5 per 15 min.
 	LoginAttempts int
 	LoginWindow   time.Duration
+	// StandBroker is the broker URL written into a stand's provisioning
+	// file (what stands dial, e.g. ssl://mqtt.example.com:8883).
+	StandBroker string
 }
 
 func (c *Config) defaults() error {
@@ -83,6 +86,8 @@ type Handler struct {
 	stands  StandNotifier
 	secure  bool
 	pay     PayOptions
+
+	credHooks []CredentialHook
 }
 
 // Options are New's optional collaborators.
@@ -176,6 +181,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /p/{token}", h.plateLanding)
 	mux.HandleFunc("POST /p/{token}", h.plateBind)
 	h.payRoutes(mux)
+	h.fleetRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 }
 
