@@ -53,6 +53,7 @@ type Server struct {
 	serviceSecret string          // the cloud's MQTT identity, fresh per process
 	link          *standlink.Link // nil without a broker
 	pay           payments
+	kicker        brokerKicker // ends re-keyed or revoked stands' sessions on the embedded broker
 }
 
 // New opens storage, migrates, seeds dev data and builds the handler.
@@ -87,7 +88,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	} else {
 		s.oauth = wxauth.New(appID, appSecret)
 	}
-	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL}, s.st, s.oauth, ui.Options{Log: log.With("component", "ui")})
+	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL, StandBroker: cfg.StandBrokerURL}, s.st, s.oauth, ui.Options{Log: log.With("component", "ui")})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -99,7 +100,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			User: ServiceUser, Secret: s.serviceSecret,
 			PairURL:  func(id, code string) string { return ui.PairURL(cfg.BaseURL, id, code) },
 			StoreURL: pages.StoreURL,
-			Log:      log.With("component", "standlink"),
+			Alerts: standlink.AlertConfig{
+				TemplateID: cfg.Alerts.TemplateID, OfflineAfter: cfg.Alerts.OfflineAfter, Quiet: cfg.Alerts.Quiet,
+				BatteryLow: cfg.Alerts.BatteryLow, BusinessStart: cfg.Alerts.BusinessStart, BusinessEnd: cfg.Alerts.BusinessEnd,
+				CheckEvery: cfg.Alerts.CheckEvery,
+				StandsURL:  func(storeID string) string { return cfg.BaseURL + "/store/" + storeID + "/stands" },
+			},
+			AfterAlert: func() {
+				if d := s.pay.dispatcher; d != nil {
+					d.Kick()
+				}
+			},
+			Log: log.With("component", "standlink"),
 		}, s.st)
 		if err != nil {
 			s.Close()
@@ -107,6 +119,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		s.link = link
 		pages.SetStandNotifier(link)
+		pages.SetCredentialHooks(&s.kicker)
 	}
 	if err := s.setupPayments(appID, appSecret); err != nil {
 		s.Close()
@@ -224,6 +237,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			ln.Close()
 			return err
 		}
+		s.kicker.set(b)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -16,6 +16,7 @@ import (
 // defaults given.
 type AlertConfig struct {
 	// TemplateID is the official-account template of stand alerts.
+	// Default "qrstand-stand-alert" (the simulator takes any id).
 	TemplateID string
 	// Quiet is how long after a message the same alert of the same stand
 	// stays silent if it clears and comes back (a flapping sensor).
@@ -41,6 +42,9 @@ type AlertConfig struct {
 }
 
 func (a *AlertConfig) defaults() error {
+	if a.TemplateID == "" {
+		a.TemplateID = "qrstand-stand-alert"
+	}
 	if a.Quiet == 0 {
 		a.Quiet = 30 * time.Minute
 	}

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -39,10 +41,18 @@ type FleetStand struct {
 	StoreName    string
 	MerchantID   string
 	MerchantName string
-	CreatedAt    time.Time
-	PairedAt     time.Time
-	RevokedAt    time.Time
-	Health       StandHealth
+	// MerchantProviderID is the provider of the store's merchant.
+	MerchantProviderID string
+	CreatedAt          time.Time
+	PairedAt           time.Time
+	RevokedAt          time.Time
+	Health             StandHealth
+}
+
+// OwnedBy reports whether provider id may manage the stand: it registered
+// it, or the stand is bound to a store of one of its merchants.
+func (f FleetStand) OwnedBy(providerID string) bool {
+	return providerID != "" && (f.ProviderID == providerID || f.MerchantProviderID == providerID)
 }
 
 // Revoked reports whether the stand may no longer connect.
@@ -60,7 +70,7 @@ type FleetFilter struct {
 	Limit    int // default 500
 }
 
-const fleetSelect = `SELECT s.id, COALESCE(s.provider_id, ''), COALESCE(s.store_id, ''), COALESCE(st.name, ''), COALESCE(m.id, ''), COALESCE(m.name, ''),
+const fleetSelect = `SELECT s.id, COALESCE(s.provider_id, ''), COALESCE(s.store_id, ''), COALESCE(st.name, ''), COALESCE(m.id, ''), COALESCE(m.name, ''), COALESCE(m.provider_id, ''),
 	s.created_at, s.paired_at, s.revoked_at,
 	COALESCE(h.online, 0), h.since, h.last_seen, COALESCE(h.firmware, ''), COALESCE(h.battery_pct, -1), COALESCE(h.charging, 0), COALESCE(h.on_battery, 0),
 	COALESCE(h.paper, ''), COALESCE(h.printer_model, ''), COALESCE(h.pending, 0), COALESCE(h.network, ''), COALESCE(h.signal_dbm, 0), h.status_at
@@ -75,7 +85,7 @@ func scanFleet(row interface{ Scan(...any) error }) (FleetStand, error) {
 	var paired, revoked, since, seen, statusAt sql.NullString
 	var online, charging, onBattery int
 	h := &f.Health
-	if err := row.Scan(&f.ID, &f.ProviderID, &f.StoreID, &f.StoreName, &f.MerchantID, &f.MerchantName, &created, &paired, &revoked,
+	if err := row.Scan(&f.ID, &f.ProviderID, &f.StoreID, &f.StoreName, &f.MerchantID, &f.MerchantName, &f.MerchantProviderID, &created, &paired, &revoked,
 		&online, &since, &seen, &h.Firmware, &h.BatteryPct, &charging, &onBattery, &h.Paper, &h.PrinterModel, &h.Pending,
 		&h.Network, &h.SignalDBm, &statusAt); err != nil {
 		return f, notFound(err)
@@ -139,6 +149,18 @@ func (s *Storage) FleetStand(ctx context.Context, id string) (FleetStand, error)
 		return f, fmt.Errorf("storage: fleet stand: %w", err)
 	}
 	return f, nil
+}
+
+// NewStandID returns "qrs-" and 10 random base32 characters (50 bits):
+// short enough to read off a label, valid as an MQTT device id. The
+// command line and the console register stands with it.
+func NewStandID() string {
+	var b [7]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("storage: crypto/rand: " + err.Error())
+	}
+	s := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	return "qrs-" + s[:10]
 }
 
 // RegisterProviderStand registers a stand owned by providerID (the

@@ -2,14 +2,11 @@ package ui
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/locale"
@@ -49,15 +46,6 @@ type provisionFile struct {
 	Secret   string `json:"secret"`
 	Broker   string `json:"broker"`
 	Cloud    string `json:"cloud,omitempty"`
-}
-
-// newStandID returns "qrs-" and 10 random base32 characters (50 bits), the
-// form the command-line registration uses.
-func newStandID() string {
-	var b [7]byte
-	rand.Read(b[:])
-	s := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-	return "qrs-" + s[:10]
 }
 
 // fleetFilter reads the list's filters; a provider's list is always
@@ -149,7 +137,7 @@ func (h *Handler) fleetRegister(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id := newStandID()
+	id := storage.NewStandID()
 	secret := mqtt.NewSecret()
 	if err := h.st.RegisterProviderStand(r.Context(), u.ProviderID, id, secret, h.now()); err != nil {
 		h.internal(w, r, err)
