@@ -117,7 +117,7 @@ func (l *Link) newMetrics() {
 	l.metrics.alerts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qrstand_stand_alerts_total",
 		Help: "Stand alerts raised and messaged to staff, by kind."}, []string{"kind"})
 	l.metrics.unannounced = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "qrstand_payments_unannounced",
-		Help: "Payments of the last 24 hours to stores with stands that no stand announced within the announce deadline.",
+		Help:        "Payments of the last 24 hours to stores with stands that no stand announced within the announce deadline.",
 		ConstLabels: prometheus.Labels{"within": l.cfg.UnannouncedWithin.String()}}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
