@@ -27,7 +27,10 @@ type testServer struct {
 
 // startServer runs a sandboxed server with the embedded broker on random
 // ports until the test ends.
-func startServer(t testing.TB) *testServer {
+func startServer(t testing.TB) *testServer { t.Helper(); return startServerWith(t, nil) }
+
+// startServerWith is startServer with config changed by edit first.
+func startServerWith(t testing.TB, edit func(*Config)) *testServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -48,6 +51,9 @@ func startServer(t testing.TB) *testServer {
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
 	cfg := Config{HTTPAddr: ln.Addr().String(), BaseURL: base, MQTTAddr: mqttAddr, DataDir: t.TempDir(), Sandbox: true,
 		SecretKey: base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)), ShutdownTimeout: 5 * time.Second}
+	if edit != nil {
+		edit(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := New(ctx, cfg, log)
 	if err != nil {

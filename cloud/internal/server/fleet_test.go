@@ -2,11 +2,14 @@ package server
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -64,5 +67,80 @@ func TestRekeyEndsSession(t *testing.T) {
 	}
 	if err := connect(newSecret); err == nil {
 		t.Error("a revoked stand connects")
+	}
+}
+
+// TestStandAlerts: an opted-in manager gets one battery-low message while
+// the battery stays low, and one offline message once the stand has been
+// offline longer than OfflineAfter within business hours; a manager who
+// did not opt in gets none.
+func TestStandAlerts(t *testing.T) {
+	ts := startServerWith(t, func(c *Config) {
+		c.Alerts = AlertsConfig{OfflineAfter: time.Second, CheckEvery: 100 * time.Millisecond, BusinessStart: "00:00", BusinessEnd: "23:59"}
+	})
+	st := ts.Storage()
+	ctx := context.Background()
+	now := time.Now()
+	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
+	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _, mcode, _ := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
+	mgr, err := st.Activate(ctx, mcode.Token, model.RoleManager, store.ID, "o-manager-0000000000001", false, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetAlertOptIn(ctx, mgr.ID, true, now); err != nil {
+		t.Fatal(err)
+	}
+	_, ocode, _ := st.AddStaff(ctx, storage.StaffInput{MerchantID: m.ID, StoreID: store.ID, Role: model.RoleManager, Name: "不订阅"}, time.Hour, now)
+	if _, err := st.Activate(ctx, ocode.Token, model.RoleManager, store.ID, "o-manager-0000000000002", false, now); err != nil {
+		t.Fatal(err)
+	}
+	stand := newStandSim(t, ts)
+	if err := st.SetPairCode(ctx, stand.id, "12345678", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PairStand(ctx, stand.id, "12345678", store.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	low := &mqtt.Status{Firmware: "t", BatteryPct: 12, OnBattery: true, Paper: mqtt.PaperOK, Volume: 50}
+	stand.send(low)
+	stand.send(low) // still low: no second message
+	alerts := func(kind string) []string {
+		var out []string
+		for _, m := range ts.WeChatPaySim().Messages() {
+			if m.TemplateID == "qrstand-stand-alert" && strings.Contains(m.ClientMsgID, "-"+kind+"-") {
+				out = append(out, m.ToUser)
+			}
+		}
+		return out
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor("battery alert", func() bool { return len(alerts("battery_low")) > 0 })
+	// The stand goes away (its presence says offline, as the stand client says on shutdown); after OfflineAfter the
+	// offline alert follows. The offline message is the marker that the
+	// second low status was processed long before.
+	off, _ := mqtt.New(&mqtt.Presence{Online: false, Reason: "shutdown"}, time.Now()).Marshal()
+	if tok := stand.client.Publish(mqtt.StateTopic(stand.id), 1, true, off); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("presence: %v", tok.Error())
+	}
+	stand.client.Disconnect(0)
+	waitFor("offline alert", func() bool { return len(alerts("offline")) > 0 })
+	if got := alerts("battery_low"); len(got) != 1 || got[0] != "o-manager-0000000000001" {
+		t.Errorf("battery alerts to %v, want one to the opted-in manager", got)
+	}
+	if got := alerts("offline"); len(got) != 1 || got[0] != "o-manager-0000000000001" {
+		t.Errorf("offline alerts to %v", got)
 	}
 }
