@@ -2,7 +2,9 @@
 // the stand's face as it is now (refreshing itself), the latest receipts as
 // the printer would print them, and the latest announcements with their
 // text and sound. It only reads the files the simulated parts write into
-// DIR, so it shows exactly what a test or a clerk would find there.
+// DIR, so it shows exactly what a test or a clerk would find there. Knobs
+// run the simulated printer out of paper and set the simulated battery, so
+// the cloud's stand alerts can be seen without hardware.
 package simweb
 
 import (

@@ -21,6 +21,11 @@
 // when the count the cloud announced with sync has arrived or when no stale
 // event came for CatchUpSettle.
 //
+// When an event is finished (or its print fails for want of paper) the
+// stand sends a ledger report (mqtt.Ledger): when it journaled, announced
+// and printed it, or why not. Reports wait in memory, in order, until the
+// broker has them, and go out again after every reconnect.
+//
 // Hooks let tests stop the pipeline dead at the crash points, exactly as a
 // power cut would, and restart a stand on the same data directory.
 package stand
