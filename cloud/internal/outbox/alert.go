@@ -11,9 +11,9 @@ import (
 
 // Stand alert kinds (storage's stand_alerts.kind).
 const (
-	AlertPaper   = "paper"       // out of paper or near the end
-	AlertBattery = "battery_low" // low and not charging
-	AlertOffline = "offline"     // offline for a while during business hours
+	AlertPaper   = "paper"                  // out of paper or near the end
+	AlertBattery = "battery_low"            // low and not charging
+	AlertOffline = storage.AlertKindOffline // offline for a while during business hours
 )
 
 // Alert is one stand alert to send to staff as an official-account

@@ -134,10 +134,17 @@ func (s *Storage) ActiveAlerts(ctx context.Context, standID string) ([]string, e
 	return out, rows.Err()
 }
 
+// AlertKindOffline is the offline alert's kind (outbox.AlertOffline).
+const AlertKindOffline = "offline"
+
 // OfflineStands lists bound, unrevoked stands whose presence has said
-// offline since before cutoff (candidates for the offline alert).
+// offline since before cutoff and whose offline alert is not active
+// (candidates for the offline alert).
 func (s *Storage) OfflineStands(ctx context.Context, cutoff time.Time) ([]FleetStand, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(fleetSelect+` WHERE s.store_id IS NOT NULL AND s.revoked_at IS NULL AND h.online = 0 AND h.since <= ? ORDER BY s.id`), ts(cutoff))
+	// Stands already alerted are left out: the check runs every few
+	// seconds over the whole fleet.
+	rows, err := s.db.QueryContext(ctx, s.q(fleetSelect+` WHERE s.store_id IS NOT NULL AND s.revoked_at IS NULL AND h.online = 0 AND h.since <= ?
+		AND NOT EXISTS (SELECT 1 FROM stand_alerts a WHERE a.stand_id = s.id AND a.kind = ? AND a.active = 1) ORDER BY s.id`), ts(cutoff), AlertKindOffline)
 	if err != nil {
 		return nil, fmt.Errorf("storage: offline stands: %w", err)
 	}
