@@ -34,7 +34,7 @@ help:
 # credentials file the cloud writes. Ctrl-C stops both. The stand may be
 # stopped alone (pkill -INT -f 'qrstand -sim') and started again with
 # `make run-stand` while the cloud keeps running.
-STAND_CMD = $(BUILD)/qrstand -sim $(RUN_DIR)/stand -provision $(RUN_DIR)/demo-stand.json -http $(STAND_ADDR)
+STAND_CMD = $(BUILD)/qrstand -sim $(RUN_DIR)/stand -sim-battery -provision $(RUN_DIR)/demo-stand.json -http $(STAND_ADDR)
 
 run: run-check
 	@trap 'kill -INT $$cloud $$stand 2>/dev/null; wait; exit 0' INT TERM; \

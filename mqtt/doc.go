@@ -12,7 +12,7 @@
 //	qrs/v1/d/{id}/down         cloud → stand   1    no        payment.paid, payment.refunded, shift.closed,
 //	                                                          stand.command, pair.code, sync
 //	qrs/v1/d/{id}/config       cloud → stand   1    yes       store.config (the latest one wins)
-//	qrs/v1/d/{id}/up           stand → cloud   1    no        ack, status, hello, pair.request
+//	qrs/v1/d/{id}/up           stand → cloud   1    no        ack, status, hello, pair.request, ledger
 //	qrs/v1/d/{id}/state        stand → cloud   1    yes       presence (online on connect; the last will
 //	                                                          says offline)
 //
@@ -55,6 +55,17 @@
 // "the stand owns it now": announcing and printing then happen from the
 // journal and survive a crash. A duplicate is acked again and does nothing
 // else. A completed MQTT publish is not delivery; only the ack is.
+//
+// # Ledger
+//
+// After a journaled event is finished the stand sends a ledger report on
+// its up topic: when it took the event (journaled, the moment it acked),
+// how it was announced (spoken, in a catch-up summary, or why not: muted,
+// quiet hours, speaker failed) and printed (printed, 补打 reprint, or why
+// not: receipts off, paper out). A later report for the same ref replaces
+// an earlier one (paper out → printed). Reports are best effort and kept
+// in the stand's memory until the broker has them; the ack stays the only
+// delivery signal.
 //
 // # Versioning rules
 //

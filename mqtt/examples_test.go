@@ -38,12 +38,18 @@ func examples() map[Kind]Body {
 		KindStatus: &Status{
 			Firmware: "0.1.0", UptimeSec: 86400, OnBattery: true, BatteryPct: 63, BatteryMV: 3840,
 			Paper: PaperNearEnd, PrinterOnline: true, Network: "wifi", SignalDBm: -61, Volume: 80, LastSeq: 42,
+			PrinterModel: "58mm", Pending: 2,
 		},
 		KindHello:       &Hello{Firmware: "0.1.0", Model: "pi-zero2w-2in13", BootID: "b7f3c1", Paired: true, ConfigVersion: 7, LastSeq: 42},
 		KindSync:        &Sync{Pending: 3, ThroughSeq: 45},
 		KindPairRequest: &PairRequest{Firmware: "0.1.0", Model: "pi-zero2w-2in13", Panel: "waveshare2in13v2", Printer: "58mm"},
 		KindPairCode:    &PairCode{Code: "K7M2Q9", URL: "https://pay.example.com/pair/stand-7f3a9c?c=K7M2Q9", ExpiresAt: exampleTS.Add(10 * time.Minute)},
 		KindPresence:    &Presence{Online: false, Reason: "lost"},
+		KindLedger: &Ledger{
+			Ref: "01KAXQ1Z0000000000000000AB", Event: KindPaymentPaid, OrderNo: "QS20261125120503A1B2C3",
+			JournaledAt: paid.Add(400 * time.Millisecond), Announce: AnnounceSpoken, AnnouncedAt: paid.Add(time.Second),
+			Print: PrintPrinted, PrintedAt: paid.Add(3 * time.Second),
+		},
 	}
 }
 

@@ -89,6 +89,8 @@ type Status struct {
 	SignalDBm     int    `json:"signal_dbm,omitempty"`
 	Volume        int    `json:"volume"`
 	LastSeq       int64  `json:"last_seq,omitempty"`
+	PrinterModel  string `json:"printer_model,omitempty"` // profile, e.g. "58mm"
+	Pending       int    `json:"pending,omitempty"`       // journaled events not yet finished
 }
 
 func (*Status) Kind() Kind { return KindStatus }
@@ -103,7 +105,7 @@ func (s *Status) Validate() error {
 		return invalid(KindStatus, "battery_pct must be -1..100")
 	case s.Volume < 0 || s.Volume > 100:
 		return invalid(KindStatus, "volume must be 0..100")
-	case s.QueuedJobs < 0 || s.LastSeq < 0:
+	case s.QueuedJobs < 0 || s.LastSeq < 0 || s.Pending < 0:
 		return invalid(KindStatus, "counters must be >= 0")
 	}
 	switch s.Paper {

@@ -159,6 +159,9 @@ func (b *Broker) Run(ctx context.Context) error {
 	close(b.ready)
 
 	<-ctx.Done()
+	b.mu.Lock()
+	b.srv = nil
+	b.mu.Unlock()
 	log.Info("mqtt broker stopping")
 	return srv.Close()
 }

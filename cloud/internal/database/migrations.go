@@ -200,6 +200,54 @@ CREATE TABLE login_limits (
 CREATE INDEX login_limits_window ON login_limits(window_start);
 UPDATE staff SET can_refund = 0 WHERE role = 'clerk';
 `,
+	// The fleet: stand ownership and revocation, health, the per-event
+	// ledger, staff alert opt-ins and alert de-duplication.
+	`
+ALTER TABLE stands ADD COLUMN provider_id TEXT;
+ALTER TABLE stands ADD COLUMN revoked_at TEXT;
+CREATE TABLE stand_health (
+	stand_id TEXT PRIMARY KEY,
+	online INTEGER NOT NULL DEFAULT 0,
+	since TEXT,
+	last_seen TEXT,
+	firmware TEXT NOT NULL DEFAULT '',
+	battery_pct INTEGER NOT NULL DEFAULT -1,
+	charging INTEGER NOT NULL DEFAULT 0,
+	on_battery INTEGER NOT NULL DEFAULT 0,
+	paper TEXT NOT NULL DEFAULT '',
+	printer_model TEXT NOT NULL DEFAULT '',
+	pending INTEGER NOT NULL DEFAULT 0,
+	network TEXT NOT NULL DEFAULT '',
+	signal_dbm INTEGER NOT NULL DEFAULT 0,
+	status_at TEXT
+);
+CREATE TABLE stand_ledger (
+	stand_id TEXT NOT NULL,
+	event_id TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	order_no TEXT NOT NULL DEFAULT '',
+	catch_up INTEGER NOT NULL DEFAULT 0,
+	journaled_at TEXT NOT NULL,
+	announce TEXT NOT NULL,
+	announced_at TEXT,
+	print TEXT NOT NULL,
+	printed_at TEXT,
+	reported_at TEXT NOT NULL,
+	PRIMARY KEY (stand_id, event_id)
+);
+CREATE TABLE alert_optins (
+	staff_id TEXT PRIMARY KEY REFERENCES staff(id),
+	created_at TEXT NOT NULL
+);
+CREATE TABLE stand_alerts (
+	stand_id TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	active INTEGER NOT NULL DEFAULT 0,
+	raised_at TEXT,
+	last_sent_at TEXT,
+	PRIMARY KEY (stand_id, kind)
+);
+`,
 }
 
 // SchemaVersion is the version Migrate brings a database to.

@@ -76,6 +76,24 @@ type Config struct {
 	// MetricsAddr is where /metrics listens, apart from the pages (main's
 	// default is 127.0.0.1:9464). Empty: /metrics is not served.
 	MetricsAddr string `json:"metrics_addr"`
+	// StandBrokerURL is the broker URL written into provisioning files the
+	// console hands out (what stands dial). Default "tcp://" + MQTTAddr.
+	StandBrokerURL string `json:"stand_broker_url"`
+	// Alerts tune stand alerts to staff.
+	Alerts AlertsConfig `json:"alerts"`
+}
+
+// AlertsConfig tunes stand alerts (see standlink.AlertConfig for the
+// defaults: offline after 10 min, quiet 30 min, business 08:00–22:00).
+type AlertsConfig struct {
+	TemplateID    string        `json:"template_id"`
+	OfflineAfter  time.Duration `json:"offline_after"`
+	Quiet         time.Duration `json:"quiet"`
+	BatteryLow    int           `json:"battery_low"`
+	BusinessStart string        `json:"business_start"`
+	BusinessEnd   string        `json:"business_end"`
+	// CheckEvery is how often offline stands are looked for (tests).
+	CheckEvery time.Duration `json:"-"`
 }
 
 // ApplyDefaults fills documented defaults.
@@ -97,6 +115,9 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.Dev {
 		c.Sandbox = true
+	}
+	if c.StandBrokerURL == "" && c.MQTTAddr != "" {
+		c.StandBrokerURL = "tcp://" + dialAddr(c.MQTTAddr)
 	}
 	if c.MQTTAddr == "" && c.MQTTTLSAddr != "" {
 		c.MQTTAddr = "127.0.0.1:0" // for the cloud's own client only

@@ -25,6 +25,9 @@ func (s *Server) routes() http.Handler {
 		inner.Handle(SimPath+"/", http.StripPrefix(SimPath, s.sim.Handler()))
 	}
 	s.mountPayments(inner)
+	if s.link != nil {
+		s.reg.MustRegister(s.link.Collectors()...)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
 	// /metrics is served on its own address (Config.MetricsAddr), never

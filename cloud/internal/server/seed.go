@@ -83,7 +83,11 @@ func (s *Server) seed(ctx context.Context) (err error) {
 	// the stand simulator sends its own pair.request over MQTT.
 	if _, err := s.st.Stand(ctx, DemoStandID); errors.Is(err, storage.ErrNotFound) {
 		secret := mqtt.NewSecret()
-		if _, err := s.st.RegisterStand(ctx, DemoStandID, secret, now); err != nil {
+		owner := "" // the demo provider's console lists it
+		if u, err := s.st.ConsoleUserByUsername(ctx, "demo"); err == nil {
+			owner = u.ProviderID
+		}
+		if err := s.st.RegisterProviderStand(ctx, owner, DemoStandID, secret, now); err != nil {
 			return err
 		}
 		// The stand simulator reads its credentials from here.

@@ -55,6 +55,7 @@ type Server struct {
 	link          *standlink.Link // nil without a broker
 	pay           payments
 	metricsAddr   atomic.Value // string: where /metrics listens, once it does
+	kicker        brokerKicker // ends re-keyed or revoked stands' sessions on the embedded broker
 }
 
 // New opens storage, migrates, seeds dev data and builds the handler.
@@ -89,7 +90,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	} else {
 		s.oauth = wxauth.New(appID, appSecret)
 	}
-	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL, Sandbox: cfg.Sandbox}, s.st, s.oauth, ui.Options{Log: log.With("component", "ui")})
+	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL, Sandbox: cfg.Sandbox, StandBroker: cfg.StandBrokerURL}, s.st, s.oauth, ui.Options{Log: log.With("component", "ui")})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -101,7 +102,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			User: ServiceUser, Secret: s.serviceSecret,
 			PairURL:  func(id, code string) string { return ui.PairURL(cfg.BaseURL, id, code) },
 			StoreURL: pages.StoreURL,
-			Log:      log.With("component", "standlink"),
+			Alerts: standlink.AlertConfig{
+				TemplateID: cfg.Alerts.TemplateID, OfflineAfter: cfg.Alerts.OfflineAfter, Quiet: cfg.Alerts.Quiet,
+				BatteryLow: cfg.Alerts.BatteryLow, BusinessStart: cfg.Alerts.BusinessStart, BusinessEnd: cfg.Alerts.BusinessEnd,
+				CheckEvery: cfg.Alerts.CheckEvery,
+				StandsURL:  func(storeID string) string { return cfg.BaseURL + "/store/" + storeID + "/stands" },
+			},
+			AfterAlert: func() {
+				if d := s.pay.dispatcher; d != nil {
+					d.Kick()
+				}
+			},
+			Log: log.With("component", "standlink"),
 		}, s.st)
 		if err != nil {
 			s.Close()
@@ -109,6 +121,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		s.link = link
 		pages.SetStandNotifier(link)
+		pages.SetCredentialHooks(&s.kicker)
 	}
 	if err := s.setupPayments(appID, appSecret); err != nil {
 		s.Close()
@@ -226,6 +239,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			ln.Close()
 			return err
 		}
+		s.kicker.set(b)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

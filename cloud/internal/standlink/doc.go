@@ -5,6 +5,12 @@
 // stand's config topic when it is paired and whenever anything it shows
 // changes (store name, QR URL, announce and print settings).
 //
+// It also keeps the fleet's view of each stand: presence (the retained
+// state topic), status (battery, paper, printer, pending events) and the
+// ledger reports the stand sends per event, and raises the stand alerts
+// staff opt in to (paper, battery low, offline during business hours),
+// queued as official-account template rows in the outbox.
+//
 // It connects as the cloud's service identity with paho; the broker may be
 // the embedded one or an external cluster.
 package standlink

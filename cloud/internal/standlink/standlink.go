@@ -27,8 +27,16 @@ type Config struct {
 	StoreURL func(token string) string
 	// PairCodeTTL is how long a pairing code works. Default 15 min.
 	PairCodeTTL time.Duration
-	Log         *slog.Logger
-	Now         func() time.Time
+	// Alerts configures stand alerts to staff.
+	Alerts AlertConfig
+	// AfterAlert is called after alert messages were queued (the outbox
+	// dispatcher's Kick); optional.
+	AfterAlert func()
+	// UnannouncedWithin is the deadline the unannounced-payments metric
+	// counts against. Default 60 s.
+	UnannouncedWithin time.Duration
+	Log               *slog.Logger
+	Now               func() time.Time
 }
 
 // Link is the cloud's MQTT client for pairing and store.config.
@@ -40,6 +48,8 @@ type Link struct {
 
 	mu      sync.Mutex
 	version int64
+
+	metrics fleetMetrics
 }
 
 // New returns a link; Run connects it.
@@ -56,11 +66,22 @@ func New(cfg Config, st *storage.Storage) (*Link, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Link{cfg: cfg, st: st}, nil
+	if cfg.UnannouncedWithin == 0 {
+		cfg.UnannouncedWithin = time.Minute
+	}
+	if err := cfg.Alerts.defaults(); err != nil {
+		return nil, err
+	}
+	l := &Link{cfg: cfg, st: st}
+	l.newMetrics()
+	return l, nil
 }
 
-// upFilter is every stand's uplink.
-var upFilter = mqtt.TopicPrefix + "+/" + string(mqtt.ChannelUp)
+// upFilter is every stand's uplink; stateFilter every stand's presence.
+var (
+	upFilter    = mqtt.TopicPrefix + "+/" + string(mqtt.ChannelUp)
+	stateFilter = mqtt.TopicPrefix + "+/" + string(mqtt.ChannelState)
+)
 
 // Run connects to broker (e.g. "tcp://127.0.0.1:1884") and serves until
 // ctx is done.
@@ -69,10 +90,13 @@ func (l *Link) Run(ctx context.Context, broker string) error {
 		SetClientID(l.cfg.User).SetUsername(l.cfg.User).SetPassword(l.cfg.Secret).
 		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
-		SetOrderMatters(false)
+		// In order: a stand's last status must not overtake its offline
+		// presence (they arrive on two topics). Handlers only do short
+		// database writes.
+		SetOrderMatters(true)
 	opts.SetOnConnectHandler(func(c paho.Client) {
 		// Resubscribe on every connect; the session may be new.
-		tok := c.Subscribe(upFilter, 1, func(_ paho.Client, m paho.Message) { l.handleUp(m.Topic(), m.Payload()) })
+		tok := c.SubscribeMultiple(map[string]byte{upFilter: 1, stateFilter: 1}, func(_ paho.Client, m paho.Message) { l.handleUp(m.Topic(), m.Payload()) })
 		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
 			l.cfg.Log.Warn("standlink: subscribe", "err", tok.Error())
 		}
@@ -90,6 +114,7 @@ func (l *Link) Run(ctx context.Context, broker string) error {
 		}
 	case <-ctx.Done():
 	}
+	go l.runChecks(ctx)
 	<-ctx.Done()
 	client.Disconnect(250)
 	return nil
@@ -106,6 +131,10 @@ func (l *Link) Connected() bool { c := l.paho(); return c != nil && c.IsConnecti
 
 func (l *Link) handleUp(topic string, payload []byte) {
 	id, ch, ok := mqtt.ParseTopic(topic)
+	if ok && ch == mqtt.ChannelState {
+		l.handleState(id, payload)
+		return
+	}
 	if !ok || ch != mqtt.ChannelUp {
 		return
 	}
@@ -117,6 +146,12 @@ func (l *Link) handleUp(topic string, payload []byte) {
 	switch body := msg.Body.(type) {
 	case *mqtt.PairRequest:
 		l.pairRequest(id, body)
+	case *mqtt.Hello:
+		l.setPresence(id, true) // may overtake the online presence (another topic, another client)
+	case *mqtt.Status:
+		l.status(id, body)
+	case *mqtt.Ledger:
+		l.ledger(id, body)
 	}
 }
 

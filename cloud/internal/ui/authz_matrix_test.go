@@ -60,6 +60,28 @@ func managerOf(s scope, tg target) bool {
 func clerkOf(s scope, tg target) bool { return s.role == model.RoleClerk && s.storeID == tg.store }
 func manages(s scope, tg target) bool { return adminOf(s, tg) || managerOf(s, tg) }
 
+func operatorOrProvider(s scope, tg target) bool { return s.operator || providerOf(s, tg) }
+
+// boundStand registers a fresh stand bound to the target's store (a
+// missing id for the ghost target).
+func (e *env) boundStand(tg target) string {
+	if tg.name == "missing" {
+		return "qrs-nosuch"
+	}
+	id := "qrs-" + strings.ToLower(storage.NewToken()[:8])
+	ctx := context.Background()
+	if _, err := e.st.RegisterStand(ctx, id, mqtt.NewSecret(), e.clock.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.SetPairCode(ctx, id, "123456", e.clock.Now().Add(time.Hour)); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.st.PairStand(ctx, id, "123456", tg.store, e.clock.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
 func static(p string) func(*env, target) string { return func(*env, target) string { return p } }
 
 var actions = []action{
@@ -149,6 +171,22 @@ var actions = []action{
 		},
 		form:  func(_ *env, tg target) url.Values { return url.Values{"store": {tg.store}} },
 		allow: manages},
+	// The fleet: a provider manages the stands bound to its merchants'
+	// stores (the operator every stand); a store's managers and admins see
+	// its stands and opt in to their alerts.
+	{name: "console stand page", method: "GET", console: true,
+		path: func(e *env, tg target) string { return "/console/stands/" + e.boundStand(tg) }, allow: operatorOrProvider},
+	{name: "console stand re-key", method: "POST", console: true,
+		path: func(e *env, tg target) string { return "/console/stands/" + e.boundStand(tg) + "/rekey" }, allow: operatorOrProvider},
+	{name: "console stand revoke", method: "POST", console: true,
+		path: func(e *env, tg target) string { return "/console/stands/" + e.boundStand(tg) + "/revoke" }, allow: operatorOrProvider},
+	{name: "console stand unpair", method: "POST", console: true,
+		path: func(e *env, tg target) string { return "/console/stands/" + e.boundStand(tg) + "/unpair" }, allow: operatorOrProvider},
+	{name: "store stands page", method: "GET",
+		path: func(_ *env, tg target) string { return "/store/" + tg.store + "/stands" }, allow: manages},
+	{name: "stand alerts opt-in", method: "POST",
+		path: func(_ *env, tg target) string { return "/store/" + tg.store + "/alerts" },
+		form: func(*env, target) url.Values { return url.Values{"alerts": {"1"}} }, allow: manages},
 	{name: "clerk page", method: "GET",
 		path: func(_ *env, tg target) string { return "/clerk/" + tg.store }, allow: clerkOf},
 	{name: "clock in", method: "POST",

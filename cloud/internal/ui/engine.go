@@ -13,6 +13,7 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/locale"
 	"github.com/qrstand/qrstand/cloud/internal/money"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
 )
 
 //go:embed templates/*.html
@@ -47,6 +48,19 @@ var funcs = template.FuncMap{
 	},
 	"staffargs": func(parent view, row staffRow) map[string]any {
 		return map[string]any{"P": parent, "Row": row}
+	},
+	"whens": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(shanghai).Format("2006-01-02 15:04:05")
+	},
+	"presenceargs": func(l locale.Lang, s storage.FleetStand) map[string]any { return map[string]any{"L": l, "S": s} },
+	"standargs": func(parent view, row fleetRow, alerts []string) map[string]any {
+		return map[string]any{"L": parent["L"], "CSRF": parent["CSRF"], "Stand": row, "Alerts": alerts}
+	},
+	"eventargs": func(parent view, evs []eventRow) map[string]any {
+		return map[string]any{"L": parent["L"], "Events": evs}
 	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {

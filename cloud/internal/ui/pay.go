@@ -145,6 +145,18 @@ func (h *Handler) orderShow(w http.ResponseWriter, r *http.Request) {
 			v["Marketing"] = mk
 		}
 	}
+	if staff && o.Paid() {
+		// What each stand of the store did with the payment (its ledger).
+		if evs, err := h.st.OrderLedger(r.Context(), o.OutTradeNo); err == nil {
+			lines := make([]ledgerLine, len(evs))
+			for i, e := range evs {
+				lines[i] = ledgerText(locale.FromRequest(r), e)
+			}
+			v["Ledger"], v["LedgerStands"] = lines, len(lines) > 1
+		} else {
+			h.log.Warn("ui: order ledger", "order", o.OutTradeNo, "err", err)
+		}
+	}
 	if staff {
 		refunds, _ := h.st.RefundsOf(r.Context(), o.OutTradeNo)
 		v["Refunds"] = refunds

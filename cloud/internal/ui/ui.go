@@ -29,6 +29,9 @@ type Config struct {
 	Login storage.LoginPolicy
 	// Sandbox shows a banner on every page: payments go to the simulator.
 	Sandbox bool
+	// StandBroker is the broker URL written into a stand's provisioning
+	// file (what stands dial, e.g. ssl://mqtt.example.com:8883).
+	StandBroker string
 }
 
 func (c *Config) defaults() error {
@@ -81,6 +84,8 @@ type Handler struct {
 	secure bool
 	pay    PayOptions
 	mux    *http.ServeMux
+
+	credHooks []CredentialHook
 }
 
 // Options are New's optional collaborators.
@@ -186,6 +191,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /p/{token}", h.plateLanding)
 	mux.HandleFunc("POST /p/{token}", h.plateBind)
 	h.payRoutes(mux)
+	h.fleetRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 }
 

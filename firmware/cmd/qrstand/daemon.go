@@ -121,13 +121,16 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 		}
 		bat = m
 	}
+	var simBattery stand.BatterySource // the knob's battery, when simulated
+	simBatteryFile := ""
 	if bat == nil && c.Hardware.Battery.Monitor == "sim" && c.Sim.Dir != "" {
 		b := c.Hardware.Battery
-		m, err := power.NewMonitor(power.FileSensor{Path: filepath.Join(c.Sim.Dir, "battery")}, power.Opts{LowPercent: b.LowPercent, CriticalPercent: b.CriticalPercent})
+		simBatteryFile = filepath.Join(c.Sim.Dir, "battery")
+		m, err := power.NewMonitor(power.FileSensor{Path: simBatteryFile}, power.Opts{LowPercent: b.LowPercent, CriticalPercent: b.CriticalPercent})
 		if err != nil {
 			return err
 		}
-		bat = m
+		bat, simBattery = m, m
 	}
 	policy := power.PolicyFor(power.Battery{}, c.KeepAlive.Duration, c.BatteryKeepAlive.Duration)
 	if bat != nil {
@@ -178,7 +181,7 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 		if err != nil {
 			return fmt.Errorf("sim page: %w", err)
 		}
-		srv := &http.Server{Handler: simweb.Handler(c.Sim.Dir, c.DeviceID, log, simOptions(s, j, now)), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: simweb.Handler(c.Sim.Dir, c.DeviceID, log, simOptions(s, j, now, simKnobs(s, pr, simBattery, simBatteryFile))), ReadHeaderTimeout: 5 * time.Second}
 		log.Info("simulator page", "url", "http://"+ln.Addr().String()+"/")
 		if hk.ready != nil {
 			hk.ready(ln.Addr().String())

@@ -51,3 +51,20 @@ func (c Curve) Percent(mV int) int {
 	}
 	return c[len(c)-1].Percent
 }
+
+// MilliVolt is the inverse of Percent: the lowest voltage that reads as pct
+// (clamped to 0..100 and to the curve's ends). The simulator's battery knob
+// uses it to write a reading that shows the chosen charge.
+func (c Curve) MilliVolt(pct int) int {
+	pct = max(0, min(100, pct))
+	lo, hi := c[len(c)-1].MilliVolt, c[0].MilliVolt
+	for lo < hi { // Percent does not fall as the voltage rises
+		mid := (lo + hi) / 2
+		if c.Percent(mid) >= pct {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}

@@ -52,3 +52,28 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// Set writes a reading that shows pct percent on curve (nil: LiIon1S),
+// charging (current into the pack) or feeding the stand: the simulator
+// page's battery knob. The file is replaced atomically, so Sense never
+// reads half of it.
+func (f FileSensor) Set(pct int, charging bool, curve Curve) error {
+	if pct < 0 || pct > 100 {
+		return fmt.Errorf("power: battery percent %d out of 0..100", pct)
+	}
+	if curve == nil {
+		curve = LiIon1S
+	}
+	ma := 150 // the stand runs from the pack
+	if charging {
+		ma = -300
+	}
+	tmp := f.Path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(fmt.Sprintf("%d %d\n", curve.MilliVolt(pct), ma)), 0o644); err != nil {
+		return fmt.Errorf("power: %w", err)
+	}
+	if err := os.Rename(tmp, f.Path); err != nil {
+		return fmt.Errorf("power: %w", err)
+	}
+	return nil
+}

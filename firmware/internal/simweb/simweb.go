@@ -2,7 +2,9 @@
 // the stand's face as it is now (refreshing itself), the latest receipts as
 // the printer would print them, and the latest announcements with their
 // text and sound. It only reads the files the simulated parts write into
-// DIR, so it shows exactly what a test or a clerk would find there.
+// DIR, so it shows exactly what a test or a clerk would find there. Knobs
+// run the simulated printer out of paper and set the simulated battery, so
+// the cloud's stand alerts can be seen without hardware.
 package simweb
 
 import (
@@ -14,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -31,6 +34,29 @@ type Options struct {
 	// Buttons are the stand's hardware buttons by name, in page order;
 	// the page shows one form button each.
 	Buttons []Button
+	// Knobs change the simulated world (paper, battery); nil hides them.
+	Knobs *Knobs
+}
+
+// Knobs let a tester run the simulated printer out of paper and drain or
+// charge the simulated battery, so the cloud's alerts can be seen without
+// hardware.
+type Knobs struct {
+	// Paper returns the printer's paper state (mqtt.Paper*).
+	Paper func() string
+	// SetPaper sets it to "ok", "near_end" or "out".
+	SetPaper func(ctx context.Context, state string) error
+	// Battery returns the charge shown and whether the pack is charging;
+	// ok is false without a simulated battery.
+	Battery func() (pct int, charging, ok bool)
+	// SetBattery sets the pack to pct (0..100), charging or not; nil hides
+	// the battery knob.
+	SetBattery func(ctx context.Context, pct int, charging bool) error
+}
+
+// paperStates are the paper knob's choices, in page order.
+var paperStates = []struct{ Value, Label string }{
+	{"ok", "正常 OK"}, {"near_end", "纸将尽 Near end"}, {"out", "缺纸 Out"},
 }
 
 // Button is one simulated hardware button.
@@ -54,7 +80,16 @@ func Handler(dir, title string, log *slog.Logger, opts Options) http.Handler {
 			Buttons       []Button
 			Receipts      []string
 			Announcements []announcement
+			Knobs         *knobView
 		}{Title: title, Buttons: opts.Buttons, Receipts: latest(filepath.Join(dir, "receipts"), ".png", 6)}
+		if k := opts.Knobs; k != nil {
+			kv := &knobView{PaperStates: paperStates, Paper: k.Paper(), HasBattery: k.SetBattery != nil}
+			if k.Battery != nil {
+				kv.BatteryPct, kv.Charging, kv.HasBattery = k.Battery()
+				kv.HasBattery = kv.HasBattery && k.SetBattery != nil
+			}
+			data.Knobs = kv
+		}
 		if opts.QR != nil {
 			data.QR = opts.QR(r.Context())
 		}
@@ -78,6 +113,9 @@ func Handler(dir, title string, log *slog.Logger, opts Options) http.Handler {
 			}
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 		})
+	}
+	if opts.Knobs != nil {
+		knobRoutes(mux, opts.Knobs, log)
 	}
 	for _, sub := range []string{"frames", "receipts", "announce"} {
 		fs := http.StripPrefix("/"+sub+"/", http.FileServer(http.Dir(filepath.Join(dir, sub))))
@@ -113,4 +151,50 @@ func latest(dir, ext string, n int) []string {
 		names = names[:n]
 	}
 	return names
+}
+
+type knobView struct {
+	PaperStates []struct{ Value, Label string }
+	Paper       string
+	HasBattery  bool
+	BatteryPct  int
+	Charging    bool
+}
+
+// knobRoutes serves the knob forms. Input is checked strictly: a paper
+// state from the list, a whole percent 0..100.
+func knobRoutes(mux *http.ServeMux, k *Knobs, log *slog.Logger) {
+	mux.HandleFunc("POST /knob/paper", func(w http.ResponseWriter, r *http.Request) {
+		state := r.PostFormValue("paper")
+		valid := false
+		for _, p := range paperStates {
+			valid = valid || p.Value == state
+		}
+		if !valid {
+			http.Error(w, "paper must be ok, near_end or out", http.StatusBadRequest)
+			return
+		}
+		if err := k.SetPaper(r.Context(), state); err != nil {
+			log.Warn("simweb: paper knob", "err", err)
+			http.Error(w, "could not set paper", http.StatusInternalServerError)
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	if k.SetBattery == nil {
+		return
+	}
+	mux.HandleFunc("POST /knob/battery", func(w http.ResponseWriter, r *http.Request) {
+		pct, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("pct")))
+		if err != nil || pct < 0 || pct > 100 {
+			http.Error(w, "pct must be a whole number 0..100", http.StatusBadRequest)
+			return
+		}
+		if err := k.SetBattery(r.Context(), pct, r.PostFormValue("charging") != ""); err != nil {
+			log.Warn("simweb: battery knob", "err", err)
+			http.Error(w, "could not set battery", http.StatusInternalServerError)
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
 }

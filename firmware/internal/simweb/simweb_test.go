@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,5 +65,53 @@ func TestPage(t *testing.T) {
 	}
 	if got := get("/receipts/receipt-000001.png"); got != "R1" {
 		t.Errorf("receipt file = %q", got)
+	}
+}
+
+// TestKnobs: the paper and battery knobs pass checked values through and
+// refuse anything else.
+func TestKnobs(t *testing.T) {
+	paper, pct, charging := "ok", 100, false
+	srv := httptest.NewServer(Handler(t.TempDir(), "stand-1", nil, Options{Knobs: &Knobs{
+		Paper:      func() string { return paper },
+		SetPaper:   func(_ context.Context, s string) error { paper = s; return nil },
+		Battery:    func() (int, bool, bool) { return pct, charging, true },
+		SetBattery: func(_ context.Context, p int, c bool) error { pct, charging = p, c; return nil },
+	}}))
+	defer srv.Close()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(path string, form url.Values) int {
+		t.Helper()
+		res, err := noRedirect.PostForm(srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if c := post("/knob/paper", url.Values{"paper": {"out"}}); c != http.StatusSeeOther || paper != "out" {
+		t.Errorf("paper out: %d, paper %q", c, paper)
+	}
+	if c := post("/knob/paper", url.Values{"paper": {"jammed"}}); c != http.StatusBadRequest || paper != "out" {
+		t.Errorf("bad paper: %d, paper %q", c, paper)
+	}
+	if c := post("/knob/battery", url.Values{"pct": {"12"}, "charging": {"on"}}); c != http.StatusSeeOther || pct != 12 || !charging {
+		t.Errorf("battery 12%% charging: %d, %d %v", c, pct, charging)
+	}
+	for _, bad := range []string{"101", "-1", "1.5", "", "12abc"} {
+		if c := post("/knob/battery", url.Values{"pct": {bad}}); c != http.StatusBadRequest || pct != 12 {
+			t.Errorf("battery %q: %d, pct %d", bad, c, pct)
+		}
+	}
+	res, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`<option value="out" selected>`, `id="battery-pct" min="0" max="100" value="12"`, `id="battery-charging" checked`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("page lacks %q", want)
+		}
 	}
 }

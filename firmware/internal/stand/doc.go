@@ -33,6 +33,10 @@
 // in memory so the retry does not repeat it, and the failure is logged once
 // a minute at most. A journal that Open found damaged and moved aside is
 // reported at ERROR when the stand starts.
+// When an event is finished (or its print fails for want of paper) the
+// stand sends a ledger report (mqtt.Ledger): when it journaled, announced
+// and printed it, or why not. Reports wait in memory, in order, until the
+// broker has them, and go out again after every reconnect.
 //
 // Hooks let tests stop the pipeline dead at the crash points, exactly as a
 // power cut would, and restart a stand on the same data directory.

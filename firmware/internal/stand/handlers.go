@@ -190,6 +190,10 @@ func (s *Stand) onConnect(ctx context.Context) {
 		s.requestPairing(ctx, false)
 	}
 	s.sendStatus(ctx, true)
+	select {
+	case s.ledgerKick <- struct{}{}: // reports kept while offline
+	default:
+	}
 }
 
 // requestPairing sends pair.request unless a pairing code is still valid.

@@ -32,7 +32,9 @@ type Stand struct {
 	boot  string
 	start time.Time
 
-	kick chan struct{}
+	kick       chan struct{}
+	ledgerKick chan struct{}
+	poke       chan struct{}
 
 	mu          sync.Mutex
 	store       *mqtt.StoreConfig
@@ -50,7 +52,9 @@ type Stand struct {
 	lastRetryLog time.Time
 	bat          *power.Battery
 	lastStatus   mqtt.Status
-	pairAsked    time.Time // last pair.request (real clock)
+	pairAsked    time.Time            // last pair.request (real clock)
+	announced    map[string]announced // how events in the pipeline were announced
+	ledgerQ      []*mqtt.Ledger       // reports not yet accepted by the broker
 	crash        error
 	stop         context.CancelCauseFunc
 }
@@ -65,15 +69,18 @@ func New(cfg Config, d Deps) (*Stand, error) {
 		return nil, fmt.Errorf("stand: journal, uplink, face, printer and announcer are required")
 	}
 	s := &Stand{
-		cfg:     cfg,
-		d:       d,
-		log:     cfg.Log,
-		boot:    mqtt.NewID(cfg.Now()),
-		start:   time.Now(),
-		kick:    make(chan struct{}, 1),
-		failed:  map[string]bool{},
-		said:    map[string]bool{},
-		printed: map[string]bool{},
+		cfg:        cfg,
+		d:          d,
+		log:        cfg.Log,
+		boot:       mqtt.NewID(cfg.Now()),
+		start:      time.Now(),
+		kick:       make(chan struct{}, 1),
+		ledgerKick: make(chan struct{}, 1),
+		poke:       make(chan struct{}, 1),
+		failed:     map[string]bool{},
+		said:       map[string]bool{},
+		printed:    map[string]bool{},
+		announced:  map[string]announced{},
 	}
 	if ma := d.Journal.MovedAside(); ma != nil {
 		cfg.Log.Error("stand: the journal was damaged and has been moved aside; a fresh journal is in use, "+
@@ -154,7 +161,8 @@ func (s *Stand) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); s.ledgerSender(ctx) }()
 	go func() { defer wg.Done(); errc <- s.d.Uplink.Run(ctx) }()
 	go func() {
 		defer wg.Done()

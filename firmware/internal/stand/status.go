@@ -24,12 +24,25 @@ func (s *Stand) monitor(ctx context.Context) error {
 			if err := s.pollOnce(ctx); err != nil {
 				return err
 			}
+		case <-s.poke:
+			if err := s.pollOnce(ctx); err != nil {
+				return err
+			}
 		case <-every.C:
 			s.sendStatus(ctx, true)
 			if err := s.d.Face.Maintain(); err != nil {
 				s.cfg.Log.Warn("stand: display maintenance", "err", err)
 			}
 		}
+	}
+}
+
+// CheckNow makes the stand look at paper and battery now instead of at its
+// next poll (the simulator's knobs use it), so the cloud hears at once.
+func (s *Stand) CheckNow() {
+	select {
+	case s.poke <- struct{}{}:
+	default:
 	}
 }
 
@@ -91,7 +104,10 @@ func displayPaper(p string) display.Paper {
 // Status returns the stand's current status.
 func (s *Stand) Status(ctx context.Context) mqtt.Status {
 	last, _ := s.d.Journal.LastSeq(ctx)
+	pending, _ := s.d.Journal.Unfinished(ctx)
 	st := mqtt.Status{
+		PrinterModel:  s.cfg.Profile.Name,
+		Pending:       len(pending),
 		Firmware:      s.cfg.Firmware,
 		UptimeSec:     int64(time.Since(s.start) / time.Second),
 		BatteryPct:    -1,

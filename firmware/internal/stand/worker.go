@@ -163,8 +163,10 @@ func mqttAnnounce(c *mqtt.StoreConfig) mqtt.AnnounceConfig {
 }
 
 // announceOnce announces u unless it was said already in this run for
-// the same ids (a journal write that failed after it is being retried).
-func (s *Stand) announceOnce(ctx context.Context, ids []string, u speech.Utterance, err error) {
+// the same ids (a journal write that failed after it is being retried), and
+// notes the outcome for the ledger (a repeat keeps the first note). summary
+// marks a catch-up's one announcement.
+func (s *Stand) announceOnce(ctx context.Context, ids []string, u speech.Utterance, err error, summary bool) {
 	s.mu.Lock()
 	all := len(ids) > 0
 	for _, id := range ids {
@@ -176,7 +178,11 @@ func (s *Stand) announceOnce(ctx context.Context, ids []string, u speech.Utteran
 		s.cfg.Log.Debug("stand: already announced in this run, not repeated", "ids", len(ids))
 		return
 	}
-	s.announce(ctx, u, err)
+	how, at := s.announce(ctx, u, err)
+	if summary && how == mqtt.AnnounceSpoken {
+		how = mqtt.AnnounceSummary
+	}
+	s.noteAnnounced(how, at, ids...)
 }
 
 // retrying logs an event that could not be finished (a print that failed,
@@ -205,26 +211,32 @@ func (s *Stand) forget(m map[string]bool, ids ...string) {
 	s.mu.Unlock()
 }
 
-func (s *Stand) announce(ctx context.Context, u speech.Utterance, err error) {
+// announce says u unless announcements are off or quiet, and returns how
+// it went (a mqtt.Announce* outcome) and when it was said.
+func (s *Stand) announce(ctx context.Context, u speech.Utterance, err error) (string, time.Time) {
 	if err != nil {
 		s.cfg.Log.Warn("stand: announcement", "err", err)
-		return
+		return mqtt.AnnounceFailed, time.Time{}
 	}
 	if !s.announceOn() {
-		return
+		return mqtt.AnnounceMuted, time.Time{}
 	}
 	if s.storeQuiet() {
 		s.cfg.Log.Info("stand: store quiet hours, not spoken", "text", u.Text)
-		return
+		return mqtt.AnnounceQuietHours, time.Time{}
 	}
 	s.cfg.Log.Info("stand: announce", "text", u.Text)
+	at := s.cfg.Now()
 	switch err := s.d.Announcer.Announce(ctx, u); {
 	case errors.Is(err, speech.ErrQuietHours):
 		s.cfg.Log.Info("stand: quiet hours, not spoken", "text", u.Text)
+		return mqtt.AnnounceQuietHours, time.Time{}
 	case err != nil:
 		// A broken speaker must not hold up the receipt.
 		s.cfg.Log.Warn("stand: announce", "err", err)
+		return mqtt.AnnounceFailed, time.Time{}
 	}
+	return mqtt.AnnounceSpoken, at
 }
 
 func speechChannel(c string) speech.Channel {
@@ -261,12 +273,12 @@ func (s *Stand) handle(ctx context.Context, e journal.Event) error {
 	case *mqtt.PaymentPaid:
 		if !e.CatchUp {
 			u, err := speechPayment(b.Channel, b.AmountFen, s.two())
-			s.announceOnce(ctx, []string{e.ID}, u, err)
+			s.announceOnce(ctx, []string{e.ID}, u, err, false)
 		}
 	case *mqtt.PaymentRefunded:
 		if !e.CatchUp {
 			u, err := speech.Refund(b.RefundFen, s.two())
-			s.announceOnce(ctx, []string{e.ID}, u, err)
+			s.announceOnce(ctx, []string{e.ID}, u, err, false)
 		}
 	}
 	if err := s.hook(AfterAnnounce, e.ID); err != nil {
@@ -310,7 +322,11 @@ func (s *Stand) printAndFinish(ctx context.Context, e journal.Event, m mqtt.Mess
 		if !reprint && !e.Resent {
 			s.command(ctx, m.Body.(*mqtt.StandCommand))
 		}
-		return s.d.Journal.MarkDone(ctx, false, e.ID)
+		if err := s.d.Journal.MarkDone(ctx, false, e.ID); err != nil {
+			return err
+		}
+		s.report(s.ledgerFor(e, mqtt.PrintNone, time.Time{}))
+		return nil
 	}
 	// A resent event may be on paper already, from before the loss.
 	reprint = reprint || e.Resent
@@ -320,9 +336,13 @@ func (s *Stand) printAndFinish(ctx context.Context, e journal.Event, m mqtt.Mess
 	if !printed {
 		if err := s.printEvent(ctx, m, reprint); err != nil {
 			s.mu.Lock()
+			first := !s.failed[e.ID]
 			s.failed[e.ID] = true
 			s.mu.Unlock()
 			s.cfg.Log.Warn("stand: print failed, will retry", "id", e.ID, "err", err)
+			if first {
+				s.report(s.ledgerFor(e, s.printFailure(), time.Time{}))
+			}
 			return err
 		}
 		s.mu.Lock()
@@ -337,7 +357,30 @@ func (s *Stand) printAndFinish(ctx context.Context, e journal.Event, m mqtt.Mess
 		return err
 	}
 	s.forget(s.printed, e.ID)
+	s.report(s.ledgerFor(e, s.printOutcome(m.Type, reprint), s.cfg.Now()))
 	return nil
+}
+
+// printOutcome is the ledger's print outcome of a finished event of kind k.
+func (s *Stand) printOutcome(k mqtt.Kind, reprint bool) string {
+	on, _, _ := s.printSettings()
+	switch {
+	case k == mqtt.KindStandCommand:
+		return mqtt.PrintNone
+	case !on && k != mqtt.KindShiftClosed:
+		return mqtt.PrintOff
+	case reprint:
+		return mqtt.PrintReprint
+	}
+	return mqtt.PrintPrinted
+}
+
+// printFailure names why a print failed, for the ledger.
+func (s *Stand) printFailure() string {
+	if s.d.Printer.Paper() == mqtt.PaperOut {
+		return mqtt.PrintPaperOut
+	}
+	return mqtt.PrintFailed
 }
 
 // catchUp handles the stale payments as one catch-up: one summary, then
@@ -355,7 +398,7 @@ func (s *Stand) catchUp(ctx context.Context, stale, resent []journal.Event) erro
 	}
 	s.cfg.Log.Info("stand: catch-up", "count", len(ids), "fen", total, "resent", len(resent))
 	u, err := speech.OfflineSummary(int64(len(ids)), total, s.two())
-	s.announceOnce(ctx, ids, u, err)
+	s.announceOnce(ctx, ids, u, err, true)
 	if err := s.hook(AfterAnnounce, ids...); err != nil {
 		return err
 	}
@@ -401,11 +444,18 @@ func (s *Stand) printBatch(ctx context.Context, batch int64, evs []journal.Event
 	if !printed {
 		if err := s.printCatchUp(ctx, evs, reprint); err != nil {
 			s.mu.Lock()
+			first := !s.failed[ids[0]]
 			for _, id := range ids {
 				s.failed[id] = true
 			}
 			s.mu.Unlock()
 			s.cfg.Log.Warn("stand: catch-up print failed, will retry", "batch", batch, "err", err)
+			if first {
+				how := s.printFailure()
+				for _, e := range evs {
+					s.report(s.ledgerFor(e, how, time.Time{}))
+				}
+			}
 			return err
 		}
 		s.mu.Lock()
@@ -422,5 +472,10 @@ func (s *Stand) printBatch(ctx context.Context, batch int64, evs []journal.Event
 		return err
 	}
 	s.forget(s.printed, ids...)
+	how := s.printOutcome(mqtt.KindPaymentPaid, reprint)
+	now := s.cfg.Now()
+	for _, e := range evs {
+		s.report(s.ledgerFor(e, how, now))
+	}
 	return nil
 }

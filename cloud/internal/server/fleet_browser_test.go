@@ -1,0 +1,248 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/payment"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/cloud/internal/ui"
+	"github.com/qrstand/qrstand/mqtt"
+)
+
+// TestBrowserFleet walks the fleet in headless Chromium: the provider
+// registers a stand in the console and a stand starts from the downloaded
+// provisioning file; the manager pairs it; the console lists it online;
+// paper out on the stand shows in the console and the manager, who opted
+// in, gets a WeChat alert (captured by the simulator); the order page
+// shows when the payment was announced and printed; the stand stops and
+// the console lists it offline; a payment made meanwhile shows as not
+// announced, then as announced in the catch-up summary once it is back.
+func TestBrowserFleet(t *testing.T) {
+	bin := chromium(t)
+	if testing.Short() {
+		t.Skip("browser walk skipped in -short mode")
+	}
+	ts := startServer(t)
+	st := ts.Storage()
+	ctx := context.Background()
+	now := time.Now()
+	hash, _ := ui.HashPassword("provider-pass-1")
+	p, err := st.CreateProvider(ctx, "演示服务商", SandboxSpMchID, "wxsandbox", model.ProviderSecrets{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateConsoleUser(ctx, "demo", hash, model.ConsoleProvider, p.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "老王面馆", SubMchID: "1900000109", AdminName: "王老板"}, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _, mcode, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李店长"}, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgrOpenID := ts.Sim().OpenID("李店长")
+	if _, err := st.Activate(ctx, mcode.Token, model.RoleManager, store.ID, mgrOpenID, false, now); err != nil {
+		t.Fatal(err)
+	}
+
+	bctx0 := headlessChromium(t, ctx, bin)
+	if err := chromedp.Do(bctx0); err != nil {
+		t.Fatal(err)
+	}
+	bctx, tcancel := context.WithTimeout(bctx0, 150*time.Second)
+	defer tcancel()
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, actions...); err != nil {
+			loc, _ := chromedp.Run(bctx, chromedp.Location())
+			t.Fatalf("%s: %v (at %s)", step, err, loc)
+		}
+	}
+	// waitText reloads url until the text of sel matches re (pages do not
+	// refresh themselves); the fact waited for is on the page.
+	waitText := func(step, url, sel string, re *regexp.Regexp) string {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		var got string
+		for {
+			run(step, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body")))
+			var nodes int
+			run(step, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				n, err := chromedp.Nodes(chromedp.CSS(sel), chromedp.AtLeast(0))(ctx, tg)
+				nodes = len(n)
+				return err
+			}))
+			if nodes > 0 {
+				run(step, textInto(sel, &got))
+				if re.MatchString(got) {
+					return got
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %s on %s is %q, want %s", step, sel, url, got, re)
+			}
+			time.Sleep(200 * time.Millisecond) // a poll interval, not a wait for a fact
+		}
+	}
+	consoleLogin := func() {
+		run("provider login",
+			clearCookies,
+			chromedp.EmulateViewport(1200, 900),
+			chromedp.Navigate(ts.base+"/console/login"),
+			chromedp.WaitVisible(chromedp.CSS("#username")),
+			chromedp.SendKeys(chromedp.CSS("#username"), "demo"),
+			chromedp.SendKeys(chromedp.CSS("#password"), "provider-pass-1"),
+			chromedp.Click(chromedp.CSS("#login")),
+			chromedp.WaitVisible(chromedp.CSS("#nav-stands")),
+		)
+	}
+	managerLogin := func(startURL, waitFor string) {
+		run("manager oauth",
+			clearCookies,
+			chromedp.Navigate(startURL),
+			chromedp.WaitVisible(chromedp.CSS("#nickname")),
+			chromedp.SendKeys(chromedp.CSS("#nickname"), "李店长"),
+			chromedp.Click(chromedp.CSS("#authorize")),
+			chromedp.WaitVisible(chromedp.CSS(waitFor)),
+		)
+	}
+
+	// 1. The provider registers a stand and takes its provisioning file.
+	consoleLogin()
+	var file string
+	run("register a stand",
+		chromedp.Click(chromedp.CSS("#nav-stands")),
+		chromedp.WaitVisible(chromedp.CSS("#register-submit")),
+		chromedp.Click(chromedp.CSS("#register-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#provision")),
+		textInto("#provision", &file),
+	)
+	var prov provisionFile
+	if err := json.Unmarshal([]byte(file), &prov); err != nil || !strings.HasPrefix(prov.Broker, "tcp://") || prov.Secret == "" {
+		t.Fatalf("provisioning file %q: %v", file, err)
+	}
+	stand := startFleetStand(t, []byte(file), 2*time.Second)
+
+	// 2. The manager pairs it (scans the pairing QR the stand shows).
+	pc := stand.pairCode()
+	managerLogin(pc.URL, "#pair-submit")
+	run("pair", chromedp.Click(chromedp.CSS("#pair-submit")), chromedp.WaitVisible(chromedp.CSS("#paired")))
+
+	// 3. The console lists it online with its printer.
+	consoleLogin()
+	row := `tr.stand-row[data-stand="` + prov.DeviceID + `"]`
+	waitText("list shows online", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`在线`))
+	var paperCell, storeCell string
+	run("row details", textInto(row+" .paper", &paperCell), textInto(row+" td:nth-child(2)", &storeCell))
+	if paperCell != "正常" || !strings.Contains(storeCell, "一号店") {
+		t.Errorf("row: paper %q store %q", paperCell, storeCell)
+	}
+
+	// 4. The manager opts in to alerts on the store's stands page.
+	managerLogin(ts.base+"/store/"+store.ID+"/stands", "#alerts-toggle")
+	run("opt in", chromedp.Click(chromedp.CSS("#alerts-toggle")), chromedp.WaitVisible(chromedp.CSS("#alerts-on")))
+
+	// 5. Paper out: the console shows it and the manager's message is captured.
+	stand.setPaper(mqtt.PaperOut)
+	consoleLogin()
+	waitText("console shows paper out", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .paper", regexp.MustCompile(`缺纸`))
+	msg := waitAlert(t, ts, mgrOpenID)
+	if !strings.Contains(string(msg.Data), "缺纸") || !strings.Contains(string(msg.Data), prov.DeviceID) || !strings.HasSuffix(msg.URL, "/store/"+store.ID+"/stands") {
+		t.Errorf("alert message %+v data %s", msg, msg.Data)
+	}
+	stand.setPaper(mqtt.PaperOK)
+
+	// 6. A payment: the order page shows when it was announced and printed.
+	pay := func(amount string) string {
+		t.Helper()
+		c, err := ts.Payments().Create(ctx, payment.CreateInput{Store: store, Amount: amount, PayerOpenID: "o-payer-000000000000001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ts.WeChatPaySim().Pay(c.Prepay.PrepayID); err != nil {
+			t.Fatal(err)
+		}
+		waitOrder(t, st, c.Order.OutTradeNo, model.Order.Paid)
+		return c.Order.OutTradeNo
+	}
+	live := pay("12.50")
+	rep := <-stand.reports
+	managerLogin(ts.base+"/o/"+live, "#result-paid")
+	want := "已播报 " + rep.AnnouncedAt.In(shanghaiT).Format("15:04:05") + " · 已打印 " + rep.PrintedAt.In(shanghaiT).Format("15:04:05")
+	waitText("order page ledger", ts.base+"/o/"+live, ".order-ledger", regexp.MustCompile(regexp.QuoteMeta(want)))
+
+	// 7. The stand stops: the console lists it offline.
+	stand.stop()
+	consoleLogin()
+	waitText("list shows offline", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`离线`))
+
+	// 8. A payment while it is offline is not announced; after it comes
+	// back it is announced in the catch-up summary.
+	offline := pay("8.00")
+	o, _ := st.Order(ctx, offline)
+	managerLogin(ts.base+"/o/"+offline, "#result-paid")
+	waitText("offline payment not announced", ts.base+"/o/"+offline, ".order-ledger", regexp.MustCompile(`未播报：收款台离线`))
+	for time.Since(o.PaidAt) <= stand.window { // the fact: the payment is older than the stand's announce window
+		time.Sleep(50 * time.Millisecond)
+	}
+	stand.restart()
+	rep = <-stand.reports
+	if !rep.CatchUp || rep.OrderNo != offline {
+		t.Fatalf("catch-up report %+v", rep)
+	}
+	want = "已播报（离线汇总） " + rep.AnnouncedAt.In(shanghaiT).Format("15:04:05") + " · 已打印 " + rep.PrintedAt.In(shanghaiT).Format("15:04:05")
+	waitText("offline payment announced in catch-up", ts.base+"/o/"+offline, ".order-ledger", regexp.MustCompile(regexp.QuoteMeta(want)))
+
+	// The unannounced metric is exported.
+	resp, err := http.Get(ts.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "qrstand_payments_unannounced{") || !strings.Contains(string(b), `qrstand_stand_alerts_total{kind="paper"} 1`) {
+		t.Errorf("metrics lack the fleet series")
+	}
+}
+
+var shanghaiT = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}()
+
+// waitAlert returns the first stand alert the WeChat simulator captured for
+// openid.
+func waitAlert(t *testing.T, ts *testServer, openid string) (msg struct {
+	URL  string
+	Data json.RawMessage
+}) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		for _, m := range ts.WeChatPaySim().Messages() {
+			if m.ToUser == openid && m.TemplateID == "qrstand-stand-alert" {
+				msg.URL, msg.Data = m.URL, m.Data
+				return msg
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no stand alert captured for %s", openid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
