@@ -280,4 +280,3 @@ func keys(m map[string]bool) []string {
 	}
 	return out
 }
-
