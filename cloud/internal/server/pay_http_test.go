@@ -64,14 +64,15 @@ func TestRefundThroughOrderPage(t *testing.T) {
 	no := c.Order.OutTradeNo
 	waitOrder(t, st, no, model.Order.Paid)
 
+	target := no // the order the refund form is for
 	refundForm := func(client *http.Client, amount, refundNo string) (int, string) {
 		t.Helper()
-		resp, err := client.Get(ts.base + "/o/" + no) // sets the CSRF cookie
+		resp, err := client.Get(ts.base + "/o/" + target) // sets the CSRF cookie
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		resp, err = client.PostForm(ts.base+"/o/"+no+"/refund", url.Values{"csrf": {csrfOf(t, client, ts.base)}, "amount": {amount}, "refund_no": {refundNo}, "reason": {"退一碗"}})
+		resp, err = client.PostForm(ts.base+"/o/"+target+"/refund", url.Values{"csrf": {csrfOf(t, client, ts.base)}, "amount": {amount}, "refund_no": {refundNo}, "reason": {"退一碗"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,6 +92,23 @@ func TestRefundThroughOrderPage(t *testing.T) {
 	if code, body := refundForm(admin, "30.01", payment.NewOutRefundNo()); code != http.StatusBadRequest || !strings.Contains(body, "退款金额超过了可退金额") {
 		t.Errorf("over-refund: %d", code)
 	}
+	// The refund number travels in the form: a malformed one is a 400
+	// with a message, not a 502 from WeChat.
+	for _, bad := range []string{strings.Repeat("R", 65), "R 1", "R/1"} {
+		if code, body := refundForm(admin, "1.00", bad); code != http.StatusBadRequest || !strings.Contains(body, "页面已过期") {
+			t.Errorf("refund number %q: %d", bad, code)
+		}
+	}
+	// An unpaid order: 409 with a message, nothing asked of WeChat.
+	unpaid, err := ts.Payments().Create(ctx, payment.CreateInput{Store: store, Amount: "5.00", PayerOpenID: "o-payer-000000000000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target = unpaid.Order.OutTradeNo
+	if code, body := refundForm(admin, "1.00", payment.NewOutRefundNo()); code != http.StatusConflict || !strings.Contains(body, "订单尚未支付") {
+		t.Errorf("refund of an unpaid order: %d", code)
+	}
+	target = no
 	o := waitOrder(t, st, no, func(o model.Order) bool { return o.RefundedFen == 2000 })
 	if o.State != model.OrderRefund {
 		t.Errorf("state %s", o.State)
