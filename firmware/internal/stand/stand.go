@@ -40,6 +40,12 @@ type Stand struct {
 	syncPending int64
 	lastStale   time.Time
 	failed      map[string]bool // ids whose print failed in this run (not on paper)
+	bat         *power.Battery
+	lastStatus  mqtt.Status
+	pairAsked   time.Time // last pair.request (real clock)
+	crash       error
+	stop        context.CancelCauseFunc
+
 	// A journal write that fails (a full disk) after the announcement or
 	// the print must not repeat them on the retry: these remember, for
 	// this run, what was said and what came out but is not journaled yet.
@@ -48,11 +54,6 @@ type Stand struct {
 	// retrying's memory: the last error logged and when.
 	lastRetryErr string
 	lastRetryLog time.Time
-	bat          *power.Battery
-	lastStatus   mqtt.Status
-	pairAsked    time.Time // last pair.request (real clock)
-	crash        error
-	stop         context.CancelCauseFunc
 }
 
 // New returns a stand; call Run.
@@ -65,16 +66,15 @@ func New(cfg Config, d Deps) (*Stand, error) {
 		return nil, fmt.Errorf("stand: journal, uplink, face, printer and announcer are required")
 	}
 	s := &Stand{
-		cfg:     cfg,
-		d:       d,
-		log:     cfg.Log,
-		boot:    mqtt.NewID(cfg.Now()),
-		start:   time.Now(),
-		kick:    make(chan struct{}, 1),
-		failed:  map[string]bool{},
-		said:    map[string]bool{},
-		printed: map[string]bool{},
+		cfg:    cfg,
+		d:      d,
+		log:    cfg.Log,
+		boot:   mqtt.NewID(cfg.Now()),
+		start:  time.Now(),
+		kick:   make(chan struct{}, 1),
+		failed: map[string]bool{},
 	}
+	s.said, s.printed = map[string]bool{}, map[string]bool{}
 	if ma := d.Journal.MovedAside(); ma != nil {
 		cfg.Log.Error("stand: the journal was damaged and has been moved aside; a fresh journal is in use, "+
 			"and the cloud resends the events it delivered, printed labelled 补打",
