@@ -204,11 +204,9 @@ func (s *Store) All() []string {
 func (s *Store) Del(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.mem[key]
 	delete(s.mem, key)
-	if ok && !e.onDisk && !s.gone[key] {
-		return // never reached the disk
-	}
+	// Removed even when this packet never reached the disk: an older one
+	// under the same key may have (a missing file is not an error).
 	if err := s.remove(key); err != nil {
 		s.gone[key] = true
 		s.fail("remove "+key, err)
@@ -222,10 +220,8 @@ func (s *Store) Del(key string) {
 func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k, e := range s.mem {
-		if e.onDisk {
-			s.gone[k] = true
-		}
+	for k := range s.mem {
+		s.gone[k] = true
 	}
 	clear(s.mem)
 	for k := range s.gone {

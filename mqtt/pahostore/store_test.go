@@ -220,3 +220,31 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestOverwriteThenDelete: a key whose newer packet never reached the
+// disk still has its older file removed on Del, so a restart does not
+// resend the old packet.
+func TestOverwriteThenDelete(t *testing.T) {
+	dir := t.TempDir()
+	ffs := &faultyFS{}
+	s := New(dir, nil)
+	s.fs = ffs
+	s.Open()
+	s.Put("i.5", publish(5, "old"))
+	ffs.setFull(true)
+	s.Put("i.5", publish(5, "new"))
+	if payload(t, s, "i.5") != "new" {
+		t.Fatal("memory does not hold the newer packet")
+	}
+	s.Del("i.5")
+	ffs.setFull(false)
+	s.Put("o.6", publish(6, "later"))
+	if err := s.Err(); err != nil {
+		t.Fatalf("Err = %v", err)
+	}
+	s2 := New(dir, nil)
+	s2.Open()
+	if got := s2.All(); !slices.Equal(got, []string{"o.6"}) {
+		t.Fatalf("after restart All = %q, want o.6 only", got)
+	}
+}

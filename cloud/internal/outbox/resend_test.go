@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/outbox"
 	"github.com/qrstand/qrstand/cloud/internal/payment/paytest"
@@ -45,7 +46,13 @@ func lose(s *stand, n int) *stand {
 // sync), the stand's acks deliver them again, and a later payment is an
 // ordinary one. A hello that is not behind resends nothing.
 func TestLostTailResent(t *testing.T) {
-	w := paytest.New(t, paytest.Options{})
+	for _, d := range []database.Dialect{database.SQLite, database.Postgres} {
+		t.Run(string(d), func(t *testing.T) { testLostTailResent(t, d) })
+	}
+}
+
+func testLostTailResent(t *testing.T, dialect database.Dialect) {
+	w := paytest.New(t, paytest.Options{Dialect: dialect})
 	b := mqtttest.Start(t, mqtttest.Options{Persistent: true})
 	secret := b.AddStand(paytest.StandA)
 	c := startDispatcher(t, w, b, nil)

@@ -77,6 +77,10 @@ func localState(ctx context.Context, dataDir string) stand.Local {
 		return stand.Local{}
 	}
 	defer j.Close()
+	if ma := j.MovedAside(); ma != nil {
+		// The daemon would have said it at its start; this command is first.
+		fmt.Fprintf(os.Stderr, "qrstand: %s; a fresh journal was started, and the cloud resends what it delivered\n", ma)
+	}
 	l, _ := stand.ReadLocal(ctx, j, time.Now())
 	return l
 }

@@ -42,6 +42,12 @@ type Stand struct {
 	syncPending int64
 	lastStale   time.Time
 	failed      map[string]bool // ids whose print failed in this run (not on paper)
+	bat         *power.Battery
+	lastStatus  mqtt.Status
+	pairAsked   time.Time // last pair.request (real clock)
+	crash       error
+	stop        context.CancelCauseFunc
+
 	// A journal write that fails (a full disk) after the announcement or
 	// the print must not repeat them on the retry: these remember, for
 	// this run, what was said and what came out but is not journaled yet.
@@ -50,13 +56,9 @@ type Stand struct {
 	// retrying's memory: the last error logged and when.
 	lastRetryErr string
 	lastRetryLog time.Time
-	bat          *power.Battery
-	lastStatus   mqtt.Status
-	pairAsked    time.Time            // last pair.request (real clock)
-	announced    map[string]announced // how events in the pipeline were announced
-	ledgerQ      []*mqtt.Ledger       // reports not yet accepted by the broker
-	crash        error
-	stop         context.CancelCauseFunc
+
+	announced map[string]announced // how events in the pipeline were announced
+	ledgerQ   []*mqtt.Ledger       // reports not yet accepted by the broker
 }
 
 // New returns a stand; call Run.
@@ -78,10 +80,9 @@ func New(cfg Config, d Deps) (*Stand, error) {
 		ledgerKick: make(chan struct{}, 1),
 		poke:       make(chan struct{}, 1),
 		failed:     map[string]bool{},
-		said:       map[string]bool{},
-		printed:    map[string]bool{},
 		announced:  map[string]announced{},
 	}
+	s.said, s.printed = map[string]bool{}, map[string]bool{}
 	if ma := d.Journal.MovedAside(); ma != nil {
 		cfg.Log.Error("stand: the journal was damaged and has been moved aside; a fresh journal is in use, "+
 			"and the cloud resends the events it delivered, printed labelled 补打",

@@ -111,7 +111,11 @@ func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
 		s.mu.Unlock()
 		if (pending > 0 && int64(n) >= pending) || idle >= s.cfg.CatchUpSettle {
 			if err := s.catchUp(ctx, stale, resent); err != nil {
-				return 0, err
+				if s.crashed() != nil {
+					return 0, err
+				}
+				s.retrying("catch-up", err)
+				return s.cfg.PrintRetry, nil
 			}
 			s.mu.Lock()
 			s.syncPending = 0
@@ -189,7 +193,7 @@ func (s *Stand) announceOnce(ctx context.Context, ids []string, u speech.Utteran
 // a journal write the disk refused): the first time, whenever the error
 // changes, and then at most once a minute while it lasts, so a full disk
 // is said clearly without a line per retry.
-func (s *Stand) retrying(id string, err error) {
+func (s *Stand) retrying(what string, err error) {
 	s.mu.Lock()
 	now := timeNow()
 	quiet := err.Error() == s.lastRetryErr && now.Sub(s.lastRetryLog) < time.Minute
@@ -198,7 +202,7 @@ func (s *Stand) retrying(id string, err error) {
 	}
 	s.mu.Unlock()
 	if !quiet {
-		s.cfg.Log.Warn("stand: event not finished, will retry", "id", id, "err", err, "retry_in", s.cfg.PrintRetry)
+		s.cfg.Log.Warn("stand: event not finished, will retry", "id", what, "err", err, "retry_in", s.cfg.PrintRetry)
 	}
 }
 
