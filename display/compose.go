@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/display/font"
+	"github.com/qrstand/qrstand/mqtt/biz"
 	"periph.io/x/devices/v3/ssd1306/image1bit"
 )
 
@@ -22,7 +23,6 @@ var MinSize = image.Pt(96, 64)
 
 // China has kept UTC+8 without daylight saving since 1991, so a fixed zone
 // is exact and needs no tzdata on the stand.
-var shanghai = time.FixedZone("CST", 8*3600)
 
 // Options say how to compose a frame.
 type Options struct {
@@ -54,7 +54,7 @@ func Compose(s Screen, st Status, o Options) (*image1bit.VerticalLSB, error) {
 		return nil, err
 	}
 	if o.Location == nil {
-		o.Location = shanghai
+		o.Location = biz.Zone
 	}
 	c := &canvas{
 		img:  image1bit.NewVerticalLSB(image.Rectangle{Max: o.Size}),
@@ -295,7 +295,7 @@ func (c *canvas) flash(f Flash) error {
 	}
 	cu.line(label, 1)
 	cu.gap(4)
-	cu.biggest(yuan(f.Fen), 3*cu.k)
+	cu.biggest(biz.Yuan(f.Fen), 3*cu.k)
 	if !f.At.IsZero() {
 		t := f.At.In(c.loc)
 		cu.bottom(cu.fitting(t.Format("2006-01-02 15:04:05"), t.Format("01-02 15:04:05"), t.Format("15:04:05")), 1)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/secretbox"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // Errors callers branch on.
@@ -105,18 +106,11 @@ func conflict(err error) error {
 	return err
 }
 
-const timeLayout = "2006-01-02T15:04:05.000000Z"
+// ts formats a time for storage (biz.FormatTS: UTC, fixed width so text
+// order is time order); parseTS reads it back.
+func ts(t time.Time) string { return biz.FormatTS(t) }
 
-// ts formats a time for storage: UTC, fixed width so text order is time order.
-func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTS(s string) time.Time {
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
+func parseTS(s string) time.Time { return biz.ParseTS(s) }
 
 func parseNTS(s sql.NullString) time.Time {
 	if !s.Valid {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/locale"
-	"github.com/qrstand/qrstand/cloud/internal/money"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 //go:embed templates/*.html
@@ -23,18 +23,10 @@ type engine struct {
 	views map[string]*template.Template
 }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
-
 var funcs = template.FuncMap{
 	"keys":  func() []string { return keypadKeys },
 	"keyid": keypadID,
-	"yuan":  money.FormatYuan,
+	"yuan":  biz.FormatFen,
 	"qrsrc": func(u string) string { return "/qr.png?size=320&u=" + template.URLQueryEscaper(u) },
 	"qrdl": func(u, name string) string {
 		return "/qr.png?size=1024&download=" + template.URLQueryEscaper(name) + "&u=" + template.URLQueryEscaper(u)
@@ -52,7 +44,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(shanghai).Format("2006-01-02 15:04")
+		return t.In(biz.Zone).Format("2006-01-02 15:04")
 	},
 }
 
