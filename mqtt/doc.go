@@ -1,7 +1,8 @@
 // Package mqtt is the wire contract between the QR Stand cloud and its stands:
 // topic names, the message envelope, every message kind as a Go type with
-// validation, and a strict codec. It imports only the standard library, so
-// both sides link it without pulling in a broker or a client.
+// validation, and a strict codec. It imports only the standard library and
+// oklog/ulid (message ids), so both sides link it without pulling in a broker
+// or a client.
 //
 // # Topics
 //
