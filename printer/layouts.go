@@ -258,7 +258,7 @@ func maskPayer(s string) string {
 }
 
 // Encode lays doc out for the printer profile p and returns the ESC/POS
-// bytes, ready for a Queue.
+// bytes, ready for a Transport.
 func Encode(doc Document, p Profile) ([]byte, error) {
 	b, _, err := encode(doc, p)
 	return b, err
