@@ -59,7 +59,7 @@ func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bo
 	case errors.Is(err, ErrUnknownStand):
 		return deny("unknown stand")
 	case err != nil:
-		return deny("lookup failed", "error", err)
+		return deny("lookup failed", "err", err)
 	case !mqtt.CheckSecret(hash, string(pk.Connect.Password)):
 		return deny("bad secret")
 	}

@@ -191,10 +191,10 @@ func (c *Client) Run(ctx context.Context) error {
 				c.shutdown()
 				return nil
 			case err = <-c.lost:
-				c.log.Warn("mqtt connection lost", "error", err)
+				c.log.Warn("mqtt connection lost", "err", err)
 			}
 		} else {
-			c.log.Warn("mqtt connect failed", "error", err, "retry_within", backoff)
+			c.log.Warn("mqtt connect failed", "err", err, "retry_within", backoff)
 		}
 		// Full jitter: wait a random time in [0, backoff).
 		wait := time.Duration(rand.Int64N(int64(backoff)) + 1)
@@ -228,7 +228,7 @@ func (c *Client) connected(pc paho.Client) {
 	// Do not wait on the token inside paho's callback.
 	go func() {
 		if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
-			c.log.Warn("mqtt subscribe failed; reconnecting", "error", tok.Error())
+			c.log.Warn("mqtt subscribe failed; reconnecting", "err", tok.Error())
 			pc.Disconnect(0)
 			select {
 			case c.lost <- fmt.Errorf("standclient: subscribe failed: %v", tok.Error()):
