@@ -1,9 +1,4 @@
-// Package fakecloud is a test stand-in for the cloud on the MQTT side: a
-// service-identity client on a test broker (mqtt/mqtttest) that publishes
-// events to a stand and records everything the stand sends up, counting
-// acks per event id. Firmware tests use it as "the publisher acting as the
-// cloud".
-package fakecloud
+package mqtttest
 
 import (
 	"strings"
@@ -14,13 +9,13 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/qrstand/qrstand/mqtt"
-	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
-// Wait bounds every wait of the fake.
-const Wait = 20 * time.Second
-
-// Cloud publishes events and counts every ack per event id.
+// Cloud is a test stand-in for the cloud on the MQTT side: a
+// service-identity client on a test broker that publishes events to stands
+// and records everything they send up, counting acks per event id. It
+// speaks only the wire, so stand tests use it as "the cloud" without
+// importing cloud/.
 type Cloud struct {
 	t  testing.TB
 	pc paho.Client
@@ -47,12 +42,12 @@ func (c *Cloud) WaitSubscribed(n int) {
 	})
 }
 
-// New connects a fake cloud to b.
-func New(t testing.TB, b *mqtttest.Broker) *Cloud {
+// NewCloud connects a fake cloud to b.
+func NewCloud(t testing.TB, b *Broker) *Cloud {
 	t.Helper()
 	c := &Cloud{t: t, acks: map[string][]string{}, ackIDs: map[string]bool{}, raw: map[string]int{}, newUp: make(chan struct{}, 1)}
-	opts := paho.NewClientOptions().AddBroker(b.URL).SetClientID(mqtttest.ServiceUser + "-" + strings.ToLower(t.Name())).
-		SetUsername(mqtttest.ServiceUser).SetPassword(b.ServiceSecret).SetCleanSession(true).
+	opts := paho.NewClientOptions().AddBroker(b.URL).SetClientID(ServiceUser + "-" + strings.ToLower(t.Name())).
+		SetUsername(ServiceUser).SetPassword(b.ServiceSecret).SetCleanSession(true).
 		SetAutoReconnect(true).SetMaxReconnectInterval(200 * time.Millisecond).SetConnectRetry(true).
 		SetConnectRetryInterval(100 * time.Millisecond)
 	opts.SetOnConnectHandler(func(pc paho.Client) {
@@ -103,6 +98,8 @@ func (c *Cloud) onMessage(_ paho.Client, pm paho.Message) {
 	}
 }
 
+// Send publishes body to stand id as a new message with outbox sequence seq
+// (0 for none) and returns it.
 func (c *Cloud) Send(id string, body mqtt.Body, seq int64) mqtt.Message {
 	c.t.Helper()
 	m := mqtt.New(body, time.Now())
@@ -111,6 +108,8 @@ func (c *Cloud) Send(id string, body mqtt.Body, seq int64) mqtt.Message {
 	return m
 }
 
+// Publish sends m to stand id as it is (a retry sends the same envelope):
+// store.config retained on the config topic, everything else on down.
 func (c *Cloud) Publish(id string, m mqtt.Message) {
 	c.t.Helper()
 	p, err := m.Marshal()
@@ -127,32 +126,30 @@ func (c *Cloud) Publish(id string, m mqtt.Message) {
 	}
 }
 
-// WaitFor polls cond until it holds or Wait passes.
+// WaitFor is WaitFor on the cloud's test.
 func (c *Cloud) WaitFor(what string, cond func() bool) {
 	c.t.Helper()
-	c.WaitForWithin(what, Wait, cond)
+	WaitFor(c.t, what, cond)
 }
 
-// WaitForWithin polls cond until it holds or d passes.
+// WaitForWithin is WaitForWithin on the cloud's test.
 func (c *Cloud) WaitForWithin(what string, d time.Duration, cond func() bool) {
 	c.t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			c.t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	WaitForWithin(c.t, what, d, cond)
 }
 
+// AckResults returns the results of the distinct ack messages for ref, in
+// arrival order.
 func (c *Cloud) AckResults(ref string) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.acks[ref]...)
 }
 
+// Acked reports whether ref has been acked at least once.
 func (c *Cloud) Acked(ref string) bool { return len(c.AckResults(ref)) > 0 }
 
+// UpsOf returns every uplink of kind k so far, in arrival order.
 func (c *Cloud) UpsOf(k mqtt.Kind) []mqtt.Message {
 	c.mu.Lock()
 	defer c.mu.Unlock()
