@@ -30,7 +30,11 @@ func (h *authHook) isService(user string) bool {
 	return h.cfg.ServiceUser != "" && user == h.cfg.ServiceUser
 }
 
-// OnConnectAuthenticate checks the CONNECT credentials.
+// OnConnectAuthenticate checks the CONNECT credentials. A false answer is
+// CONNACK 0x05 "not authorized" and mochi closes the connection
+// [MQTT-3.2.2-5]. The client id must be the username, so a stand that
+// reconnects takes over its own session and the broker drops the older
+// connection with the same id [MQTT-3.1.4-2].
 func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {
 	user := string(pk.Connect.Username)
 	deny := func(reason string, args ...any) bool {
@@ -67,7 +71,10 @@ func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bo
 }
 
 // OnACLCheck allows a stand only its own topics and the service only the
-// stand namespace, in the directions DESIGN §4 gives them.
+// stand namespace, in the directions DESIGN §4 gives them. A denied
+// subscription gets the SUBACK failure code 0x80 [MQTT-3.9.3-2]; MQTT 3.1.1
+// has no negative PUBACK, so a denied QoS 1 publish closes the connection
+// [MQTT-3.3.5-2].
 func (h *authHook) OnACLCheck(cl *mochi.Client, topic string, write bool) bool {
 	user := string(cl.Properties.Username)
 	var ok bool

@@ -128,17 +128,17 @@ func New(cfg Config) (*Client, error) {
 		SetClientID(cfg.DeviceID).
 		SetUsername(cfg.DeviceID).
 		SetPassword(cfg.Secret).
-		SetCleanSession(false).
+		SetCleanSession(false). // the broker keeps our QoS 1 messages while we are away [MQTT-3.1.2-5]
 		SetStore(store).
-		SetOrderMatters(true).
-		SetAutoAckDisabled(true).
-		SetAutoReconnect(false). // Run reconnects, with jitter
+		SetOrderMatters(true).    // the broker keeps a topic's order [MQTT-4.6.0-6]; so do we
+		SetAutoAckDisabled(true). // PUBACK only once handled; else redelivered [MQTT-4.4.0-1]
+		SetAutoReconnect(false).  // Run reconnects, with jitter
 		SetKeepAlive(cfg.KeepAlive).
 		SetPingTimeout(10*time.Second).
 		SetConnectTimeout(15*time.Second).
 		SetWriteTimeout(15*time.Second).
-		SetProtocolVersion(4). // MQTT 3.1.1
-		SetBinaryWill(mqtt.StateTopic(cfg.DeviceID), will, 1, true).
+		SetProtocolVersion(4).                                       // MQTT 3.1.1
+		SetBinaryWill(mqtt.StateTopic(cfg.DeviceID), will, 1, true). // retained "offline" on a lost connection [MQTT-3.1.2-8], [MQTT-3.1.2-17]
 		SetDefaultPublishHandler(c.dispatch).
 		SetOnConnectHandler(c.connected).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
@@ -254,6 +254,8 @@ func (c *Client) connected(pc paho.Client) {
 	}()
 }
 
+// shutdown says offline itself, then sends DISCONNECT, which makes the
+// broker drop the last will unpublished [MQTT-3.1.2-10].
 func (c *Client) shutdown() {
 	if p, err := mqtt.New(&mqtt.Presence{Online: false, Reason: "shutdown"}, c.cfg.Now()).Marshal(); err == nil {
 		tok := c.pc.Publish(mqtt.StateTopic(c.cfg.DeviceID), 1, true, p)

@@ -51,8 +51,8 @@ func (c *Client) dispatch(_ paho.Client, pm paho.Message) {
 		c.log.Warn("mqtt message rejected by handler", "type", m.Type, "id", m.ID, "err", err)
 		c.ack(m.ID, mqtt.AckRejected, err.Error())
 	default:
-		// Not acked: the broker redelivers on the next connection and the
-		// cloud's outbox resends it.
+		// Not acked: the broker redelivers on the next connection
+		// [MQTT-4.4.0-1] and the cloud's outbox resends it.
 		c.log.Error("mqtt handler failed; message left unacknowledged", "type", m.Type, "id", m.ID, "err", err)
 		return
 	}
