@@ -128,17 +128,22 @@ func New(cfg Config) (*Client, error) {
 		SetClientID(cfg.DeviceID).
 		SetUsername(cfg.DeviceID).
 		SetPassword(cfg.Secret).
-		SetCleanSession(false). // the broker keeps our QoS 1 messages while we are away [MQTT-3.1.2-5]
+		// The broker keeps our QoS 1 messages while we are away [MQTT-3.1.2-5].
+		SetCleanSession(false).
 		SetStore(store).
-		SetOrderMatters(true).    // the broker keeps a topic's order [MQTT-4.6.0-6]; so do we
-		SetAutoAckDisabled(true). // PUBACK only once handled; else redelivered [MQTT-4.4.0-1]
-		SetAutoReconnect(false).  // Run reconnects, with jitter
+		// The broker keeps a topic's order [MQTT-4.6.0-6]; so do we. PUBACK
+		// only once handled, else the broker redelivers [MQTT-4.4.0-1].
+		SetOrderMatters(true).
+		SetAutoAckDisabled(true).
+		SetAutoReconnect(false). // Run reconnects, with jitter
 		SetKeepAlive(cfg.KeepAlive).
 		SetPingTimeout(10*time.Second).
 		SetConnectTimeout(15*time.Second).
 		SetWriteTimeout(15*time.Second).
-		SetProtocolVersion(4).                                       // MQTT 3.1.1
-		SetBinaryWill(mqtt.StateTopic(cfg.DeviceID), will, 1, true). // retained "offline" on a lost connection [MQTT-3.1.2-8], [MQTT-3.1.2-17]
+		SetProtocolVersion(4). // MQTT 3.1.1
+		// A retained "offline" when the connection is lost without a
+		// DISCONNECT [MQTT-3.1.2-8], [MQTT-3.1.2-17].
+		SetBinaryWill(mqtt.StateTopic(cfg.DeviceID), will, 1, true).
 		SetDefaultPublishHandler(c.dispatch).
 		SetOnConnectHandler(c.connected).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
