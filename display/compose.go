@@ -35,6 +35,15 @@ type Options struct {
 	Location *time.Location
 }
 
+// withDefaults returns o with its zero fields given their defaults: Lang
+// ZhCN (the zero Lang) and Location biz.Zone.
+func (o Options) withDefaults() Options {
+	if o.Location == nil {
+		o.Location = biz.Zone
+	}
+	return o
+}
+
 // Validate reports whether o can be composed.
 func (o Options) Validate() error {
 	if o.Size.X < MinSize.X || o.Size.Y < MinSize.Y {
@@ -50,11 +59,9 @@ func (o Options) Validate() error {
 // (image1bit.On is white). The QR code, when the screen has one, takes the
 // largest square the layout allows and never overlaps text.
 func Compose(s Screen, st Status, o Options) (*image1bit.VerticalLSB, error) {
+	o = o.withDefaults()
 	if err := o.Validate(); err != nil {
 		return nil, err
-	}
-	if o.Location == nil {
-		o.Location = biz.Zone
 	}
 	c := &canvas{
 		img:  image1bit.NewVerticalLSB(image.Rectangle{Max: o.Size}),
