@@ -25,9 +25,23 @@ type Cloud struct {
 	ackIDs map[string]bool
 	raw    map[string]int // ref → ack messages received, duplicates included
 	ups    []mqtt.Message
+	states []mqtt.Message
+	nextUp int // NextUp's cursor into ups
+	nextSt int // NextState's cursor into states
 	onUp   func(mqtt.Message)
-	newUp  chan struct{}
 	subs   int
+}
+
+// CloudOptions say where DialCloud connects and what it listens to.
+type CloudOptions struct {
+	// URL is the broker, tcp://host:port.
+	URL string
+	// User and Secret are the service identity (any user on a broker
+	// without authentication).
+	User, Secret string
+	// Up and State are the filters for uplinks and presence; default all
+	// stands' (qrs/v1/d/+/up and qrs/v1/d/+/state).
+	Up, State string
 }
 
 // WaitSubscribed waits until the cloud has (re)subscribed n times in all:
@@ -42,17 +56,30 @@ func (c *Cloud) WaitSubscribed(n int) {
 	})
 }
 
-// NewCloud connects a fake cloud to b.
+// NewCloud connects a fake cloud to b as its service identity.
 func NewCloud(t testing.TB, b *Broker) *Cloud {
 	t.Helper()
-	c := &Cloud{t: t, acks: map[string][]string{}, ackIDs: map[string]bool{}, raw: map[string]int{}, newUp: make(chan struct{}, 1)}
-	opts := paho.NewClientOptions().AddBroker(b.URL).SetClientID(ServiceUser + "-" + strings.ToLower(t.Name())).
-		SetUsername(ServiceUser).SetPassword(b.ServiceSecret).SetCleanSession(true).
+	return DialCloud(t, CloudOptions{URL: b.URL, User: ServiceUser, Secret: b.ServiceSecret})
+}
+
+// DialCloud connects a fake cloud to any broker (Mosquitto too).
+func DialCloud(t testing.TB, o CloudOptions) *Cloud {
+	t.Helper()
+	if o.Up == "" {
+		o.Up = "qrs/v1/d/+/up"
+	}
+	if o.State == "" {
+		o.State = "qrs/v1/d/+/state"
+	}
+	c := &Cloud{t: t, acks: map[string][]string{}, ackIDs: map[string]bool{}, raw: map[string]int{}}
+	id := o.User + "-" + strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name()))
+	opts := paho.NewClientOptions().AddBroker(o.URL).SetClientID(id).
+		SetUsername(o.User).SetPassword(o.Secret).SetCleanSession(true).
 		SetAutoReconnect(true).SetMaxReconnectInterval(200 * time.Millisecond).SetConnectRetry(true).
 		SetConnectRetryInterval(100 * time.Millisecond)
 	opts.SetOnConnectHandler(func(pc paho.Client) {
 		go func() {
-			tok := pc.Subscribe("qrs/v1/d/+/up", 1, c.onMessage)
+			tok := pc.SubscribeMultiple(map[string]byte{o.Up: 1, o.State: 1}, c.onMessage)
 			if tok.WaitTimeout(Wait) && tok.Error() == nil {
 				c.mu.Lock()
 				c.subs++
@@ -70,12 +97,20 @@ func NewCloud(t testing.TB, b *Broker) *Cloud {
 }
 
 func (c *Cloud) onMessage(_ paho.Client, pm paho.Message) {
+	if len(pm.Payload()) == 0 {
+		return // a retained message being cleared
+	}
 	m, err := mqtt.Unmarshal(pm.Payload())
 	if err != nil {
-		c.t.Errorf("cloud: undecodable uplink: %v", err)
+		c.t.Errorf("cloud: undecodable uplink on %s: %v", pm.Topic(), err)
 		return
 	}
 	c.mu.Lock()
+	if m.Type == mqtt.KindPresence {
+		c.states = append(c.states, m)
+		c.mu.Unlock()
+		return
+	}
 	if a, ok := m.Body.(*mqtt.Ack); ok {
 		// QoS 1 may deliver one ack message twice (paho resends an uplink
 		// whose PUBACK it did not see before a crash); the cloud dedupes
@@ -91,10 +126,6 @@ func (c *Cloud) onMessage(_ paho.Client, pm paho.Message) {
 	c.mu.Unlock()
 	if f != nil {
 		f(m)
-	}
-	select {
-	case c.newUp <- struct{}{}:
-	default:
 	}
 }
 
@@ -120,10 +151,56 @@ func (c *Cloud) Publish(id string, m mqtt.Message) {
 	if m.Type == mqtt.KindStoreConfig {
 		topic = mqtt.ConfigTopic(id)
 	}
-	tok := c.pc.Publish(topic, 1, m.Type == mqtt.KindStoreConfig, p)
+	c.PublishRaw(topic, m.Type == mqtt.KindStoreConfig, p)
+}
+
+// PublishRaw publishes payload p on topic with QoS 1, as it is (malformed
+// payloads, or an empty retained one that clears the topic).
+func (c *Cloud) PublishRaw(topic string, retained bool, p []byte) {
+	c.t.Helper()
+	tok := c.pc.Publish(topic, 1, retained, p)
 	if !tok.WaitTimeout(Wait) || tok.Error() != nil {
 		c.t.Fatalf("cloud publish: %v", tok.Error())
 	}
+}
+
+// NextUp waits for the next uplink of kind k after the one NextUp last
+// returned, passing over uplinks of other kinds, and fails the test after
+// Wait.
+func (c *Cloud) NextUp(k mqtt.Kind) mqtt.Message {
+	c.t.Helper()
+	var m mqtt.Message
+	WaitFor(c.t, "a "+string(k)+" uplink", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for i := c.nextUp; i < len(c.ups); i++ {
+			if c.ups[i].Type == k {
+				m, c.nextUp = c.ups[i], i+1
+				return true
+			}
+		}
+		c.nextUp = len(c.ups)
+		return false
+	})
+	return m
+}
+
+// NextState waits for the next presence message after the one NextState
+// last returned, and fails the test after Wait.
+func (c *Cloud) NextState() *mqtt.Presence {
+	c.t.Helper()
+	var m mqtt.Message
+	WaitFor(c.t, "a presence message", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.nextSt < len(c.states) {
+			m = c.states[c.nextSt]
+			c.nextSt++
+			return true
+		}
+		return false
+	})
+	return m.Body.(*mqtt.Presence)
 }
 
 // WaitFor is WaitFor on the cloud's test.
