@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/display/font"
+	"github.com/qrstand/qrstand/mqtt/biz"
 	"periph.io/x/devices/v3/ssd1306/image1bit"
 )
 
@@ -22,7 +23,6 @@ var MinSize = image.Pt(96, 64)
 
 // China has kept UTC+8 without daylight saving since 1991, so a fixed zone
 // is exact and needs no tzdata on the stand.
-var shanghai = time.FixedZone("CST", 8*3600)
 
 // Options say how to compose a frame.
 type Options struct {
@@ -33,6 +33,15 @@ type Options struct {
 	Lang Lang
 	// Location for times shown; default Asia/Shanghai.
 	Location *time.Location
+}
+
+// withDefaults returns o with its zero fields given their defaults: Lang
+// ZhCN (the zero Lang) and Location biz.Zone.
+func (o Options) withDefaults() Options {
+	if o.Location == nil {
+		o.Location = biz.Zone
+	}
+	return o
 }
 
 // Validate reports whether o can be composed.
@@ -50,11 +59,9 @@ func (o Options) Validate() error {
 // (image1bit.On is white). The QR code, when the screen has one, takes the
 // largest square the layout allows and never overlaps text.
 func Compose(s Screen, st Status, o Options) (*image1bit.VerticalLSB, error) {
+	o = o.withDefaults()
 	if err := o.Validate(); err != nil {
 		return nil, err
-	}
-	if o.Location == nil {
-		o.Location = shanghai
 	}
 	c := &canvas{
 		img:  image1bit.NewVerticalLSB(image.Rectangle{Max: o.Size}),
@@ -295,7 +302,7 @@ func (c *canvas) flash(f Flash) error {
 	}
 	cu.line(label, 1)
 	cu.gap(4)
-	cu.biggest(yuan(f.Fen), 3*cu.k)
+	cu.biggest(biz.Yuan(f.Fen), 3*cu.k)
 	if !f.At.IsZero() {
 		t := f.At.In(c.loc)
 		cu.bottom(cu.fitting(t.Format("2006-01-02 15:04:05"), t.Format("01-02 15:04:05"), t.Format("15:04:05")), 1)

@@ -49,22 +49,29 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c *Config) setDefaults() {
+// DefaultConfig holds the values New uses for Config fields left zero (Log
+// left nil is slog.Default() at New).
+var DefaultConfig = Config{MaxPartials: 20, FullEvery: 6 * time.Hour, PartialArea: 50, Now: time.Now}
+
+// withDefaults returns c with its zero fields taken from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig
 	if c.MaxPartials == 0 {
-		c.MaxPartials = 20
+		c.MaxPartials = d.MaxPartials
 	}
 	if c.FullEvery == 0 {
-		c.FullEvery = 6 * time.Hour
+		c.FullEvery = d.FullEvery
 	}
 	if c.PartialArea == 0 {
-		c.PartialArea = 50
+		c.PartialArea = d.PartialArea
 	}
 	if c.Now == nil {
-		c.Now = time.Now
+		c.Now = d.Now
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
+	return c
 }
 
 // Stats counts what a Display did.
@@ -94,10 +101,10 @@ func New(p Panel, cfg Config) (*Display, error) {
 	if p == nil {
 		return nil, errors.New("display: nil panel")
 	}
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg.setDefaults()
 	return &Display{p: p, cfg: cfg}, nil
 }
 

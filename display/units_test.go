@@ -102,17 +102,6 @@ func TestComposeErrors(t *testing.T) {
 	}
 }
 
-func TestYuan(t *testing.T) {
-	for fen, want := range map[int64]string{
-		0: "￥0.00", 5: "￥0.05", 1250: "￥12.50", 100000000: "￥1000000.00", -199: "-￥1.99",
-		-9223372036854775808: "-￥92233720368547758.08",
-	} {
-		if got := yuan(fen); got != want {
-			t.Errorf("yuan(%d) = %q, want %q", fen, got, want)
-		}
-	}
-}
-
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
 		"  老王\n面馆\t ": "老王 面馆",

@@ -1,7 +1,8 @@
 // Package mqtt is the wire contract between the QR Stand cloud and its stands:
 // topic names, the message envelope, every message kind as a Go type with
-// validation, and a strict codec. It imports only the standard library, so
-// both sides link it without pulling in a broker or a client.
+// validation, and a strict codec. It imports only the standard library and
+// oklog/ulid (message ids), so both sides link it without pulling in a broker
+// or a client.
 //
 // # Topics
 //
@@ -81,4 +82,14 @@
 //
 // Golden JSON for every kind lives in testdata/ and is checked by the tests;
 // regenerate it with go test ./mqtt -run Golden -update.
+//
+// # Business units
+//
+// amount_fen on the wire is int64 fen; how fen become text ("12.50",
+// "￥12.50"), the one strict yuan parser, the money maximum, the business
+// zone (Asia/Shanghai) and day live in the sub-package [biz]. It imports
+// only the standard library, and it is the one package of mqtt/ that
+// display/ and printer/ may import.
+//
+// [biz]: https://pkg.go.dev/github.com/qrstand/qrstand/mqtt/biz
 package mqtt

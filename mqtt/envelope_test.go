@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oklog/ulid/v2"
 )
 
 func TestUnmarshalErrors(t *testing.T) {
@@ -118,23 +120,18 @@ func TestNewIDMonotonic(t *testing.T) {
 	}
 }
 
-func TestEncodeULIDKnownValue(t *testing.T) {
-	// All-ones is the largest ULID the spec allows: 7ZZZ…Z.
-	var raw [16]byte
-	for i := range raw {
-		raw[i] = 0xff
+func TestNewIDTime(t *testing.T) {
+	// The time part is t's millisecond, as any ULID reader decodes it.
+	at := time.Date(2031, 2, 3, 4, 5, 6, 789_000_000, time.UTC)
+	id := NewID(at)
+	got, err := ulid.ParseStrict(id)
+	if err != nil || !ulid.Time(got.Time()).Equal(at) {
+		t.Fatalf("NewID(%v) = %s: time %v, %v", at, id, ulid.Time(got.Time()), err)
 	}
-	if got, want := encodeULID(raw), "7"+strings.Repeat("Z", 25); got != want {
-		t.Fatalf("encodeULID(max) = %s, want %s", got, want)
-	}
-	var zero [16]byte
-	if got := encodeULID(zero); got != strings.Repeat("0", 26) {
-		t.Fatalf("encodeULID(0) = %s", got)
-	}
-	// 0x01 in the last byte is the last digit 1.
-	zero[15] = 1
-	if got := encodeULID(zero); got != strings.Repeat("0", 25)+"1" {
-		t.Fatalf("encodeULID(1) = %s", got)
+	// A time before 1970 (a Pi booting without a clock says 1970 at best)
+	// still gives a valid, increasing id.
+	if early := NewID(time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)); !ValidID(early) || early <= id {
+		t.Fatalf("NewID(1960) = %s after %s", early, id)
 	}
 }
 
@@ -144,7 +141,7 @@ func TestSecret(t *testing.T) {
 	if !CheckSecret(h, s) {
 		t.Fatal("secret does not match its own hash")
 	}
-	for _, bad := range []string{"", s + "x", strings.ToUpper(s)} {
+	for _, bad := range []string{"", s + "x", strings.ToLower(s)} {
 		if CheckSecret(h, bad) {
 			t.Errorf("CheckSecret accepted %q", bad)
 		}

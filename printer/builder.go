@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qrstand/qrstand/mqtt/biz"
 	"github.com/qrstand/qrstand/printer/escpos"
 	"github.com/skip2/go-qrcode"
 )
@@ -103,7 +104,7 @@ func (b *builder) header(store, title string, reprint bool) {
 
 // amount prints a large, bold, centred amount.
 func (b *builder) amount(prefix string, fen int64) {
-	b.text(escpos.Center, true, 2, prefix+yuan(fen))
+	b.text(escpos.Center, true, 2, prefix+biz.Yuan(fen))
 }
 
 // qr prints data as a centred QR code: natively when the profile can, as a
@@ -170,12 +171,4 @@ func (b *builder) finish() {
 	b.e.Feed(4)
 }
 
-var shanghai = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	// China has kept UTC+8 without daylight saving since 1991.
-	return time.FixedZone("CST", 8*3600)
-}()
-
-func clock(t time.Time) string { return t.In(shanghai).Format("2006-01-02 15:04:05") }
+func clock(t time.Time) string { return t.In(biz.Zone).Format("2006-01-02 15:04:05") }

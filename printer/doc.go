@@ -1,7 +1,8 @@
 // Package printer prints QR Stand's receipts on 58 mm and 80 mm Chinese
 // thermal printers: the receipt model, the layouts, the printer profiles,
-// the transports (USB printer class, serial, TCP 9100), the real-time status
-// query and a job queue that holds jobs while the paper is out.
+// the transports (USB printer class, serial, TCP 9100) and the real-time
+// status query. It keeps no queue: the stand's journal is the paper-out
+// queue (a receipt is printed from the journal and marked done there).
 //
 // The API the stand uses is small:
 //
@@ -12,9 +13,8 @@
 //   - Encode(doc, profile) returns the ESC/POS bytes;
 //   - OpenUSB, OpenSerial and DialTCP return a Transport; QueryStatus asks
 //     it for paper out, cover open, paper near end and offline (DLE EOT);
-//   - NewQueue(QueueConfig{Transport: t}) and Queue.Run print jobs in order,
-//     holding them while the printer cannot print; ErrPaperOut and the other
-//     sentinels tell why;
+//   - Status.Err and the sentinels (ErrPaperOut, …) tell why the printer
+//     cannot print;
 //   - render.WritePNG (package printer/render) draws the bytes as the paper
 //     would look, for the simulator and for tests.
 //

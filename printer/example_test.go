@@ -1,10 +1,8 @@
 package printer_test
 
 import (
-	"context"
 	"fmt"
 	"log"
-	"os"
 	"time"
 
 	"github.com/qrstand/qrstand/printer"
@@ -45,35 +43,4 @@ func Example() {
 	// 时间         2026-11-25 21:03:04
 	// 订单号    QS20261125210304000017
 	// picture width: 384
-}
-
-// Print through a queue on a USB printer; jobs wait while the paper is out
-// and print in order when it is back.
-func ExampleQueue() {
-	usb, err := printer.OpenUSB(printer.DefaultUSBPath)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer usb.Close()
-	q, err := printer.NewQueue(printer.QueueConfig{
-		Transport: usb,
-		OnStatus: func(s printer.Status, err error) {
-			log.Printf("printer status %+v: %v", s, err) // report paper out to the cloud
-		},
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	data, err := printer.Encode(printer.TestPage{Device: "qrs-7f3a9c"}, printer.Profile58())
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := q.Submit(printer.Job{ID: "test-page", Data: data}); err != nil {
-		log.Fatal(err)
-	}
-	ctx, stop := context.WithTimeout(context.Background(), time.Minute)
-	defer stop()
-	if err := q.Run(ctx); err != nil && ctx.Err() == nil {
-		fmt.Fprintln(os.Stderr, err) // the job stays queued; reopen and Run again
-	}
 }

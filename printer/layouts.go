@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/qrstand/qrstand/mqtt/biz"
 	"github.com/qrstand/qrstand/printer/escpos"
 )
 
@@ -78,7 +79,7 @@ func (r Refund) layout(b *builder) {
 	if r.RefundNo != "" {
 		b.pair("退款单号", r.RefundNo)
 	}
-	b.pair("订单金额", yuan(r.OrderAmountFen))
+	b.pair("订单金额", biz.Yuan(r.OrderAmountFen))
 	if r.Operator != "" {
 		b.pair("操作人", r.Operator)
 	}
@@ -109,9 +110,9 @@ func (s Shift) layout(b *builder) {
 	b.pair("结束", clock(s.End))
 	b.rule()
 	b.pair("交易笔数", strconv.Itoa(s.Count))
-	b.pair("交易金额", yuan(s.TotalFen))
+	b.pair("交易金额", biz.Yuan(s.TotalFen))
 	b.pair("退款笔数", strconv.Itoa(s.RefundCount))
-	b.pair("退款金额", yuan(s.RefundFen))
+	b.pair("退款金额", biz.Yuan(s.RefundFen))
 	b.rule()
 	b.center("实收")
 	b.amount("", s.NetFen())
@@ -139,12 +140,12 @@ func (d DailySummary) Validate() error {
 }
 
 func (d DailySummary) layout(b *builder) {
-	b.header(d.Store, "日结汇总 "+d.Day.In(shanghai).Format("2006-01-02"), false)
+	b.header(d.Store, "日结汇总 "+d.Day.In(biz.Zone).Format("2006-01-02"), false)
 	for _, c := range d.Channels {
-		b.pair(c.Channel.Label(), fmt.Sprintf("%d笔 %s", c.Count, yuan(c.TotalFen)))
+		b.pair(c.Channel.Label(), fmt.Sprintf("%d笔 %s", c.Count, biz.Yuan(c.TotalFen)))
 	}
-	b.pair("合计", fmt.Sprintf("%d笔 %s", d.Count(), yuan(d.TotalFen())))
-	b.pair("退款", fmt.Sprintf("%d笔 %s", d.RefundCount, yuan(d.RefundFen)))
+	b.pair("合计", fmt.Sprintf("%d笔 %s", d.Count(), biz.Yuan(d.TotalFen())))
+	b.pair("退款", fmt.Sprintf("%d笔 %s", d.RefundCount, biz.Yuan(d.RefundFen)))
 	b.rule()
 	b.center("实收")
 	b.amount("", d.TotalFen()-d.RefundFen)
@@ -152,7 +153,7 @@ func (d DailySummary) layout(b *builder) {
 		b.rule()
 		b.plain("按收银员")
 		for _, c := range d.Clerks {
-			b.pair(c.Clerk, fmt.Sprintf("%d笔 %s", c.Count, yuan(c.TotalFen)))
+			b.pair(c.Clerk, fmt.Sprintf("%d笔 %s", c.Count, biz.Yuan(c.TotalFen)))
 		}
 	}
 	b.rule()
@@ -179,16 +180,16 @@ func (c CatchUp) Validate() error {
 
 func (c CatchUp) layout(b *builder) {
 	b.header(c.Store, "离线补单", false)
-	b.center(fmt.Sprintf("离线期间收款 %d 笔，共 %s 元", len(c.Payments), FormatFen(c.TotalFen())))
+	b.center(fmt.Sprintf("离线期间收款 %d 笔，共 %s 元", len(c.Payments), biz.FormatFen(c.TotalFen())))
 	b.rule()
 	for _, p := range c.Payments {
-		b.pair(p.PaidAt.In(shanghai).Format("01-02 15:04:05")+" "+p.Channel.Label(), yuan(p.AmountFen))
+		b.pair(p.PaidAt.In(biz.Zone).Format("01-02 15:04:05")+" "+p.Channel.Label(), biz.Yuan(p.AmountFen))
 		if p.OrderNo != "" {
 			b.pair("  订单号", p.OrderNo)
 		}
 	}
 	b.rule()
-	b.pair("合计", yuan(c.TotalFen()))
+	b.pair("合计", biz.Yuan(c.TotalFen()))
 	if !c.PrintedAt.IsZero() {
 		b.pair("打印时间", clock(c.PrintedAt))
 	}
@@ -257,7 +258,7 @@ func maskPayer(s string) string {
 }
 
 // Encode lays doc out for the printer profile p and returns the ESC/POS
-// bytes, ready for a Queue.
+// bytes, ready for a Transport.
 func Encode(doc Document, p Profile) ([]byte, error) {
 	b, _, err := encode(doc, p)
 	return b, err

@@ -144,3 +144,18 @@ func TestEncodeRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestMaskPayer(t *testing.T) {
+	tests := map[string]string{
+		"":                             "*",
+		"李":                            "*",
+		"李四":                           "李*",
+		"欧阳小明":                         "欧**明",
+		"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o": "oUp****eS6o",
+	}
+	for in, want := range tests {
+		if got := maskPayer(in); got != want {
+			t.Errorf("maskPayer(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

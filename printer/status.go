@@ -7,7 +7,7 @@ import (
 )
 
 // Sentinel errors a caller branches on. Status.Err returns the first that
-// applies; Queue reports them while it holds jobs.
+// applies.
 var (
 	ErrPaperOut     = errors.New("printer: paper out")
 	ErrCoverOpen    = errors.New("printer: cover open")

@@ -24,6 +24,18 @@ type SerialConfig struct {
 	ChunkDelay time.Duration
 }
 
+// DefaultSerialConfig holds the values OpenSerial uses for SerialConfig
+// fields left zero (Port has no default).
+var DefaultSerialConfig = SerialConfig{Baud: 9600}
+
+// withDefaults returns c with its zero fields taken from DefaultSerialConfig.
+func (c SerialConfig) withDefaults() SerialConfig {
+	if c.Baud == 0 {
+		c.Baud = DefaultSerialConfig.Baud
+	}
+	return c
+}
+
 // Validate reports a configuration that cannot open a port.
 func (c SerialConfig) Validate() error {
 	switch {
@@ -50,11 +62,9 @@ var _ Transport = (*Serial)(nil)
 // OpenSerial opens the port at cfg.Baud, 8 data bits, no parity, 1 stop
 // bit.
 func OpenSerial(cfg SerialConfig) (*Serial, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
-	}
-	if cfg.Baud == 0 {
-		cfg.Baud = 9600
 	}
 	p, err := serial.Open(cfg.Port, &serial.Mode{BaudRate: cfg.Baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
 	if err != nil {

@@ -42,6 +42,24 @@ type Opts struct {
 	Partial bool
 }
 
+// DefaultOpts holds the values New uses for Opts fields left zero.
+var DefaultOpts = Opts{Size: display.Size250x122, Keep: 50, Scale: 3}
+
+// withDefaults returns o with its zero fields taken from DefaultOpts.
+func (o Opts) withDefaults() Opts {
+	d := DefaultOpts
+	if o.Size == (image.Point{}) {
+		o.Size = d.Size
+	}
+	if o.Keep == 0 {
+		o.Keep = d.Keep
+	}
+	if o.Scale == 0 {
+		o.Scale = d.Scale
+	}
+	return o
+}
+
 // Validate reports whether o is usable.
 func (o Opts) Validate() error {
 	if o.Dir == "" {
@@ -74,17 +92,9 @@ var _ display.Panel = (*Panel)(nil)
 
 // New returns a simulated panel writing into o.Dir.
 func New(o Opts) (*Panel, error) {
+	o = o.withDefaults()
 	if err := o.Validate(); err != nil {
 		return nil, err
-	}
-	if o.Size == (image.Point{}) {
-		o.Size = display.Size250x122
-	}
-	if o.Keep == 0 {
-		o.Keep = 50
-	}
-	if o.Scale == 0 {
-		o.Scale = 3
 	}
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)

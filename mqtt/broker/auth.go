@@ -35,10 +35,14 @@ func (h *authHook) isService(user string) bool {
 	return h.cfg.ServiceUser != "" && user == h.cfg.ServiceUser
 }
 
-// OnConnectAuthenticate checks the CONNECT credentials, then the will as if
-// it were a PUBLISH from that client: mochi publishes a will without any
-// ACL check (and its OnWill hook cannot veto one), so a will that would not
-// pass as a PUBLISH refuses the whole CONNECT.
+// OnConnectAuthenticate checks the CONNECT credentials. A false answer is
+// CONNACK 0x05 "not authorized" and mochi closes the connection
+// [MQTT-3.2.2-5]. The client id must be the username, so a stand that
+// reconnects takes over its own session and the broker drops the older
+// connection with the same id [MQTT-3.1.4-2].
+// Then the will is checked as if it were a PUBLISH from that client: mochi
+// publishes a will without any ACL check (and its OnWill hook cannot veto
+// one), so a will that would not pass as a PUBLISH refuses the whole CONNECT.
 func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {
 	user := string(pk.Connect.Username)
 	deny := func(reason string, args ...any) bool {
@@ -66,7 +70,7 @@ func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bo
 		case errors.Is(err, ErrUnknownStand):
 			return deny("unknown stand")
 		case err != nil:
-			return deny("lookup failed", "error", err)
+			return deny("lookup failed", "err", err)
 		case !mqtt.CheckSecret(hash, string(pk.Connect.Password)):
 			return deny("bad secret")
 		}
@@ -85,7 +89,10 @@ func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bo
 // OnACLCheck allows a stand only its own topics and the service only the
 // stand namespace, in the directions DESIGN §4 gives them. mochi calls it
 // for a PUBLISH (write, with the topic as sent, before any topic alias is
-// resolved), a SUBSCRIBE and each delivery (read).
+// resolved), a SUBSCRIBE and each delivery (read). A denied
+// subscription gets the SUBACK failure code 0x80 [MQTT-3.9.3-2]; MQTT 3.1.1
+// has no negative PUBACK, so a denied QoS 1 publish closes the connection
+// [MQTT-3.3.5-2].
 func (h *authHook) OnACLCheck(cl *mochi.Client, topic string, write bool) bool {
 	user := string(cl.Properties.Username)
 	var ok bool

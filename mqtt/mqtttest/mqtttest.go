@@ -1,6 +1,14 @@
 // Package mqtttest starts the embedded broker on a random loopback port for
 // other packages' tests, with an in-memory stand registry and a service
 // identity, and can restart it on the same port and data directory.
+//
+// Beside the broker it holds the one fake of each peer, both speaking only
+// the wire: Cloud (a service-identity client that publishes events and
+// counts acks; stand tests use it without importing cloud/) and Stand (the
+// real stand client with an in-memory journal; cloud tests use it without
+// importing firmware/). WaitFor waits for a fact; to prove that something
+// did not happen, send a marker event that is processed after it and wait
+// for the marker.
 package mqtttest
 
 import (

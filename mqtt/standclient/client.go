@@ -139,8 +139,11 @@ func New(cfg Config) (*Client, error) {
 		SetClientID(cfg.DeviceID).
 		SetUsername(cfg.DeviceID).
 		SetPassword(cfg.Secret).
+		// The broker keeps our QoS 1 messages while we are away [MQTT-3.1.2-5].
 		SetCleanSession(false).
 		SetStore(store).
+		// The broker keeps a topic's order [MQTT-4.6.0-6]; so do we. PUBACK
+		// only once handled, else the broker redelivers [MQTT-4.4.0-1].
 		SetOrderMatters(true).
 		SetAutoAckDisabled(true).
 		SetAutoReconnect(false). // Run reconnects, with jitter
@@ -149,6 +152,8 @@ func New(cfg Config) (*Client, error) {
 		SetConnectTimeout(15*time.Second).
 		SetWriteTimeout(15*time.Second).
 		SetProtocolVersion(4). // MQTT 3.1.1
+		// A retained "offline" when the connection is lost without a
+		// DISCONNECT [MQTT-3.1.2-8], [MQTT-3.1.2-17].
 		SetBinaryWill(mqtt.StateTopic(cfg.DeviceID), will, 1, true).
 		SetDefaultPublishHandler(c.dispatch).
 		SetOnConnectHandler(c.connected).
@@ -214,10 +219,10 @@ func (c *Client) Run(ctx context.Context) error {
 				c.shutdown()
 				return nil
 			case err = <-c.lost:
-				c.log.Warn("mqtt connection lost", "error", err)
+				c.log.Warn("mqtt connection lost", "err", err)
 			}
 		} else {
-			c.log.Warn("mqtt connect failed", "error", err, "retry_within", backoff)
+			c.log.Warn("mqtt connect failed", "err", err, "retry_within", backoff)
 		}
 		// Full jitter: wait a random time in [0, backoff).
 		wait := time.Duration(rand.Int64N(int64(backoff)) + 1)
@@ -251,7 +256,7 @@ func (c *Client) connected(pc paho.Client) {
 	// Do not wait on the token inside paho's callback.
 	go func() {
 		if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
-			c.log.Warn("mqtt subscribe failed; reconnecting", "error", tok.Error())
+			c.log.Warn("mqtt subscribe failed; reconnecting", "err", tok.Error())
 			pc.Disconnect(0)
 			select {
 			case c.lost <- fmt.Errorf("standclient: subscribe failed: %v", tok.Error()):
@@ -277,6 +282,8 @@ func (c *Client) connected(pc paho.Client) {
 	}()
 }
 
+// shutdown says offline itself, then sends DISCONNECT, which makes the
+// broker drop the last will unpublished [MQTT-3.1.2-10].
 func (c *Client) shutdown() {
 	if p, err := mqtt.New(&mqtt.Presence{Online: false, Reason: "shutdown"}, c.cfg.Now()).Marshal(); err == nil {
 		tok := c.pc.Publish(mqtt.StateTopic(c.cfg.DeviceID), 1, true, p)

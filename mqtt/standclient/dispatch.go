@@ -25,7 +25,7 @@ func (c *Client) dispatch(_ paho.Client, pm paho.Message) {
 		if errors.Is(err, mqtt.ErrUnknownType) {
 			result = mqtt.AckIgnored // a newer cloud; not an error of the message
 		}
-		c.log.Warn("mqtt message refused", "topic", pm.Topic(), "bytes", len(pm.Payload()), "error", err, "result", result)
+		c.log.Warn("mqtt message refused", "topic", pm.Topic(), "bytes", len(pm.Payload()), "err", err, "result", result)
 		if ref != "" {
 			c.ack(ref, result, err.Error())
 		}
@@ -48,12 +48,12 @@ func (c *Client) dispatch(_ paho.Client, pm paho.Message) {
 	case errors.Is(err, ErrDuplicate):
 		c.ack(m.ID, mqtt.AckDuplicate, "")
 	case errors.Is(err, ErrReject):
-		c.log.Warn("mqtt message rejected by handler", "type", m.Type, "id", m.ID, "error", err)
+		c.log.Warn("mqtt message rejected by handler", "type", m.Type, "id", m.ID, "err", err)
 		c.ack(m.ID, mqtt.AckRejected, err.Error())
 	default:
-		// Not acked: the broker redelivers on the next connection and the
-		// cloud's outbox resends it.
-		c.log.Error("mqtt handler failed; message left unacknowledged", "type", m.Type, "id", m.ID, "error", err)
+		// Not acked: the broker redelivers on the next connection
+		// [MQTT-4.4.0-1] and the cloud's outbox resends it.
+		c.log.Error("mqtt handler failed; message left unacknowledged", "type", m.Type, "id", m.ID, "err", err)
 		return
 	}
 	pm.Ack()
@@ -76,7 +76,7 @@ func (c *Client) ack(ref, result, reason string) {
 	a := &mqtt.Ack{Ref: ref, Result: result, Error: truncate(reason)}
 	payload, err := mqtt.New(a, c.cfg.Now()).Marshal()
 	if err != nil {
-		c.log.Error("mqtt ack encode failed", "ref", ref, "error", err)
+		c.log.Error("mqtt ack encode failed", "ref", ref, "err", err)
 		return
 	}
 	c.pc.Publish(mqtt.UpTopic(c.cfg.DeviceID), 1, false, payload)

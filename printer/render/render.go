@@ -37,12 +37,18 @@ func (o Options) Validate() error {
 	return nil
 }
 
+// DefaultOptions holds the values Render uses for Options fields left
+// zero (Face left nil is the 1× Unifont face).
+var DefaultOptions = Options{Dots: 384, MaxLength: 32768}
+
+// withDefaults returns o with its zero fields taken from DefaultOptions.
 func (o Options) withDefaults() Options {
+	d := DefaultOptions
 	if o.Dots == 0 {
-		o.Dots = 384
+		o.Dots = d.Dots
 	}
 	if o.MaxLength == 0 {
-		o.MaxLength = 32768
+		o.MaxLength = d.MaxLength
 	}
 	if o.Face == nil {
 		o.Face = font.New(1)
@@ -60,10 +66,10 @@ var ErrTooLong = errors.New("render: paper longer than MaxLength")
 // Render draws cmds on paper Options.Dots wide and returns the printed
 // strip, white paper and black dots.
 func Render(cmds []escpos.Command, opt Options) (*image.Gray, error) {
+	opt = opt.withDefaults()
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
-	opt = opt.withDefaults()
 	p := newPrinter(opt)
 	for _, c := range cmds {
 		p.exec(c)

@@ -6,6 +6,8 @@ package locale
 import (
 	"net/http"
 	"strings"
+
+	"golang.org/x/text/language"
 )
 
 // Lang is a UI language.
@@ -56,14 +58,26 @@ func FromRequest(r *http.Request) Lang {
 			return l
 		}
 	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
-		switch {
-		case strings.HasPrefix(tag, "zh"):
-			return ZH
-		case strings.HasPrefix(tag, "en"):
-			return EN
-		}
+	return fromAccept(r.Header.Get("Accept-Language"))
+}
+
+// supported lists the UI languages in the matcher's order; the first is
+// the default.
+var (
+	supported = []Lang{ZH, EN}
+	matcher   = language.NewMatcher([]language.Tag{language.MustParse(string(ZH)), language.MustParse(string(EN))})
+)
+
+// fromAccept picks the best UI language for an Accept-Language header by
+// BCP 47 matching (q-values, regions and scripts are weighed as
+// golang.org/x/text/language does); zh-CN when nothing matches.
+func fromAccept(h string) Lang {
+	tags, _, err := language.ParseAcceptLanguage(h)
+	if err != nil || len(tags) == 0 {
+		return ZH
+	}
+	if _, i, conf := matcher.Match(tags...); conf != language.No {
+		return supported[i]
 	}
 	return ZH
 }

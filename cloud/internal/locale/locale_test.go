@@ -17,6 +17,14 @@ func TestFromRequest(t *testing.T) {
 		{"", "en", "zh-CN", EN},
 		{"zh-CN", "en", "en", ZH},
 		{"xx", "", "en", EN},
+		{"", "", "en;q=0.5, zh-CN;q=0.9", ZH}, // q-values, not order, decide
+		{"", "", "de-DE, en-GB;q=0.8", EN},
+		{"", "", "zh-Hans-CN", ZH},
+		{"", "", "en-AU", EN},
+		{"", "", "*", ZH},
+		{"", "", "not a header;;;q=x", ZH},
+		{"", "", "zh-TW", ZH},          // Traditional only: Simplified is the nearest
+		{"", "", "zh-TW,en;q=0.8", EN}, // but an exact English beats it (CLDR distances)
 	} {
 		r := httptest.NewRequest("GET", "/?lang="+tc.query, nil)
 		if tc.cookie != "" {

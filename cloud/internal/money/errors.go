@@ -3,15 +3,19 @@ package money
 import (
 	"errors"
 	"strconv"
+
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
-// Sentinels that every ParseYuan error wraps; branch with errors.Is.
+// Sentinels that every ParseYuan error wraps; branch with errors.Is. The
+// first four are biz's, so a caller may test against either package.
 var (
-	ErrEmpty       = errors.New("money: empty amount")
-	ErrInvalid     = errors.New("money: not a plain decimal amount")
-	ErrPrecision   = errors.New("money: more than two decimal places")
-	ErrNotPositive = errors.New("money: amount is not greater than zero")
-	ErrOverLimit   = errors.New("money: amount over the limit")
+	ErrEmpty       = biz.ErrEmpty
+	ErrInvalid     = biz.ErrSyntax
+	ErrPrecision   = biz.ErrPrecision
+	ErrNotPositive = biz.ErrNotPositive
+	// ErrOverLimit: above the caller's limit, or above biz.MaxFen.
+	ErrOverLimit = errors.New("money: amount over the limit")
 )
 
 // InputError is a rejected amount. Its Error text is for logs; ZH and EN are

@@ -5,11 +5,12 @@ import (
 	"fmt"
 
 	"github.com/qrstand/qrstand/cloud/internal/money"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 func ExampleParseYuan() {
 	fen, err := money.ParseYuan(" 12.5 ", 5_000_000)
-	fmt.Println(fen, err, money.FormatYuan(fen))
+	fmt.Println(fen, err, biz.FormatFen(fen))
 
 	_, err = money.ParseYuan("0.001", 5_000_000)
 	var ie *money.InputError

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // limit used by most rows: 50,000 yuan, a typical per-payment cap.
@@ -60,7 +62,7 @@ func TestParseYuan(t *testing.T) {
 		{"NaN", testLimit, want{Kind: kind(ErrInvalid), ZH: "金额格式不对，请只输入数字和小数点", EN: "Invalid amount: enter digits and a decimal point only."}},
 		{"٣", testLimit, want{Kind: kind(ErrInvalid), ZH: "金额格式不对，请只输入数字和小数点", EN: "Invalid amount: enter digits and a decimal point only."}}, // Arabic-Indic digit
 		{"99999999999999999999999", 0, want{Kind: kind(ErrOverLimit), ZH: "单笔金额不能超过 999999999999.99 元", EN: "A single payment cannot exceed 999999999999.99 yuan."}},
-		{"999999999999.99", 0, want{Fen: MaxFen}},
+		{"999999999999.99", 0, want{Fen: biz.MaxFen}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -85,45 +87,21 @@ func TestParseYuan(t *testing.T) {
 	}
 }
 
-func TestFormatYuan(t *testing.T) {
-	tests := []struct {
-		fen  int64
-		want string
-	}{
-		{0, "0.00"},
-		{1, "0.01"},
-		{10, "0.10"},
-		{1250, "12.50"},
-		{9_999_999_999, "99999999.99"},
-		{-5, "-0.05"},
-		{-1250, "-12.50"},
-		{-9223372036854775808, "-92233720368547758.08"},
-		{9223372036854775807, "92233720368547758.07"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			if diff := cmp.Diff(FormatYuan(tt.fen), tt.want); diff != "" {
-				t.Errorf("FormatYuan(%d) (-got +want):\n%s", tt.fen, diff)
-			}
-		})
-	}
-}
-
-// FuzzRoundTrip: every positive amount up to MaxFen survives Format→Parse.
+// FuzzRoundTrip: every positive amount up to biz.MaxFen survives Format→Parse.
 func FuzzRoundTrip(f *testing.F) {
-	for _, fen := range []int64{1, 9, 10, 99, 100, 1250, 9_999_999_999, MaxFen} {
+	for _, fen := range []int64{1, 9, 10, 99, 100, 1250, 9_999_999_999, biz.MaxFen} {
 		f.Add(fen)
 	}
 	f.Fuzz(func(t *testing.T, fen int64) {
-		if fen <= 0 || fen > MaxFen {
-			if _, err := ParseYuan(FormatYuan(fen), 0); err == nil {
-				t.Fatalf("ParseYuan(FormatYuan(%d)) accepted an out-of-range amount", fen)
+		if fen <= 0 || fen > biz.MaxFen {
+			if _, err := ParseYuan(biz.FormatFen(fen), 0); err == nil {
+				t.Fatalf("ParseYuan(biz.FormatFen(%d)) accepted an out-of-range amount", fen)
 			}
 			return
 		}
-		got, err := ParseYuan(FormatYuan(fen), 0)
+		got, err := ParseYuan(biz.FormatFen(fen), 0)
 		if err != nil || got != fen {
-			t.Fatalf("ParseYuan(FormatYuan(%d)) = %d, %v", fen, got, err)
+			t.Fatalf("ParseYuan(biz.FormatFen(%d)) = %d, %v", fen, got, err)
 		}
 	})
 }
@@ -147,9 +125,9 @@ func FuzzParseYuan(f *testing.F) {
 		if fen <= 0 || fen > testLimit {
 			t.Fatalf("ParseYuan(%q) = %d, outside (0, %d]", s, fen, testLimit)
 		}
-		again, err := ParseYuan(FormatYuan(fen), testLimit)
+		again, err := ParseYuan(biz.FormatFen(fen), testLimit)
 		if err != nil || again != fen {
-			t.Fatalf("canonical %q of %q parses to %d, %v", FormatYuan(fen), s, again, err)
+			t.Fatalf("canonical %q of %q parses to %d, %v", biz.FormatFen(fen), s, again, err)
 		}
 	})
 }

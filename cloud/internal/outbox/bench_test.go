@@ -28,7 +28,7 @@ func BenchmarkPaidToAck(b *testing.B) {
 	if err := w.St.UnpairStand(ctx, paytest.StandB); err != nil {
 		b.Fatal(err)
 	}
-	startStand(b, br, paytest.StandA, br.AddStand(paytest.StandA))
+	mqtttest.StartStand(b, br, paytest.StandA, br.AddStand(paytest.StandA))
 	d := startDispatcherTB(b, w, br)
 	now := time.Now()
 	nos := make([]string, b.N)

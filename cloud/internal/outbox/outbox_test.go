@@ -2,7 +2,6 @@ package outbox_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,100 +10,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/payment/paytest"
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/mqtttest"
-	"github.com/qrstand/qrstand/mqtt/standclient"
 )
-
-const wait = 20 * time.Second
-
-// stand is a stand-side client with an in-memory journal: an event id is
-// handled once, a repeat is a duplicate (acked, nothing else).
-type stand struct {
-	id     string
-	dir    string // the client's store
-	c      *standclient.Client
-	mu     sync.Mutex
-	seen   map[string]bool
-	got    []mqtt.Message // every message handled, in order, duplicates excluded
-	dups   int
-	events chan mqtt.Message
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-// startStand connects a stand; prev, when given, is the same stand before a
-// reboot, whose journal it keeps.
-func startStand(t testing.TB, b *mqtttest.Broker, id, secret string, prev ...*stand) *stand {
-	t.Helper()
-	s := &stand{id: id, seen: map[string]bool{}, events: make(chan mqtt.Message, 100000), done: make(chan struct{})}
-	for _, p := range prev {
-		p.mu.Lock()
-		s.seen, s.got = p.seen, p.got
-		p.mu.Unlock()
-	}
-	// A file store, as on a real stand. (With the in-memory store, paho's
-	// resume() sets DUP on the very packet object its writer goroutine is
-	// sending — a data race inside paho v1.5.1 the race detector reports.)
-	dir := t.TempDir()
-	for _, p := range prev {
-		dir = p.dir
-	}
-	s.dir = dir
-	c, err := standclient.New(standclient.Config{Broker: b.URL, DeviceID: id, Secret: secret, StoreDir: dir, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.c = c
-	handle := func(ctx context.Context, m mqtt.Message) error {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.seen[m.ID] {
-			s.dups++
-			return standclient.ErrDuplicate
-		}
-		s.seen[m.ID] = true
-		s.got = append(s.got, m)
-		s.events <- m
-		return nil
-	}
-	c.Handle(mqtt.KindPaymentPaid, handle)
-	c.Handle(mqtt.KindPaymentRefunded, handle)
-	c.Handle(mqtt.KindSync, handle)
-	c.OnConnect(func(ctx context.Context) {
-		s.mu.Lock()
-		var last int64
-		for _, m := range s.got {
-			last = max(last, m.Seq)
-		}
-		s.mu.Unlock()
-		if _, err := c.Publish(ctx, &mqtt.Hello{Firmware: "test", BootID: "boot-1", Paired: true, LastSeq: last}); err != nil {
-			t.Logf("hello: %v", err)
-		}
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	go func() { defer close(s.done); c.Run(ctx) }()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *stand) stop() {
-	s.cancel()
-	<-s.done
-}
-
-func (s *stand) next(t *testing.T, kind mqtt.Kind) mqtt.Message {
-	t.Helper()
-	for {
-		select {
-		case m := <-s.events:
-			if m.Type == kind {
-				return m
-			}
-		case <-time.After(wait):
-			t.Fatalf("stand %s: no %s", s.id, kind)
-		}
-	}
-}
 
 type cloud struct {
 	d      *outbox.Dispatcher
@@ -131,13 +37,7 @@ func startDispatcher(t testing.TB, w *paytest.World, b *mqtttest.Broker, tpl out
 	c := &cloud{d: d, cancel: cancel, done: make(chan struct{})}
 	go func() { defer close(c.done); d.Run(ctx) }()
 	t.Cleanup(c.stop)
-	deadline := time.Now().Add(wait)
-	for !d.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("dispatcher did not connect")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	mqtttest.WaitFor(t, "dispatcher connected", d.Connected)
 	return c
 }
 
@@ -149,22 +49,27 @@ func (c *cloud) stop() {
 // rowState waits until the stand row of ref for standID reaches state.
 func rowState(t *testing.T, w *paytest.World, ref, standID, state string) model.OutboxRow {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
+	return rowWhere(t, w, ref, standID, "state "+state, func(r model.OutboxRow) bool { return r.State == state })
+}
+
+// rowWhere waits until the stand row of ref for standID satisfies cond.
+func rowWhere(t *testing.T, w *paytest.World, ref, standID, what string, cond func(model.OutboxRow) bool) model.OutboxRow {
+	t.Helper()
+	var row model.OutboxRow
+	mqtttest.WaitFor(t, "row of "+ref+" for "+standID+": "+what, func() bool {
 		rs, err := w.St.OutboxByRef(context.Background(), ref)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range rs {
-			if r.StandID == standID && r.State == state {
-				return r
+			if r.StandID == standID && cond(r) {
+				row = r
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("row of %s for %s never reached %s: %+v", ref, standID, state, rs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
+	return row
 }
 
 // pay places and pays an order (notify path) and returns its number.
@@ -182,12 +87,12 @@ func TestPaidReachesStandAndAckDelivers(t *testing.T) {
 	w := paytest.New(t, paytest.Options{})
 	b := mqtttest.Start(t, mqtttest.Options{})
 	startDispatcher(t, w, b, nil)
-	a := startStand(t, b, paytest.StandA, b.AddStand(paytest.StandA))
-	if s := a.next(t, mqtt.KindSync).Body.(*mqtt.Sync); s.Pending != 0 { // hello answered: nothing pending yet
+	a := mqtttest.StartStand(t, b, paytest.StandA, b.AddStand(paytest.StandA))
+	if s := a.Next(mqtt.KindSync).Body.(*mqtt.Sync); s.Pending != 0 { // hello answered: nothing pending yet
 		t.Errorf("sync %+v", s)
 	}
 	no := pay(t, w, "12.50")
-	m := a.next(t, mqtt.KindPaymentPaid)
+	m := a.Next(mqtt.KindPaymentPaid)
 	p := m.Body.(*mqtt.PaymentPaid)
 	if p.OrderNo != no || p.AmountFen != 1250 || m.Seq != 1 {
 		t.Errorf("stand got %+v %+v", m, p)
@@ -209,18 +114,21 @@ func TestOfflineStandGetsSyncThenFlush(t *testing.T) {
 	for _, amt := range []string{"1.00", "2.00", "3.00"} {
 		orders = append(orders, pay(t, w, amt))
 	}
-	// Retries go nowhere while the stand is offline; the rows wait.
-	time.Sleep(500 * time.Millisecond)
+	// Retries go nowhere while the stand is offline: every row is sent
+	// twice and still waits.
 	for _, no := range orders {
-		rowState(t, w, no, paytest.StandB, model.OutboxPending)
+		r := rowWhere(t, w, no, paytest.StandB, "retried", func(r model.OutboxRow) bool { return r.Attempts >= 2 })
+		if r.State != model.OutboxPending {
+			t.Errorf("row of %s for an offline stand is %s, want pending", no, r.State)
+		}
 	}
-	s := startStand(t, b, paytest.StandB, secret)
-	sync := s.next(t, mqtt.KindSync).Body.(*mqtt.Sync)
+	s := mqtttest.StartStand(t, b, paytest.StandB, secret)
+	sync := s.Next(mqtt.KindSync).Body.(*mqtt.Sync)
 	if sync.Pending != 3 || sync.ThroughSeq != 3 {
 		t.Errorf("sync = %+v, want 3 pending through seq 3", sync)
 	}
 	for i, no := range orders {
-		m := s.next(t, mqtt.KindPaymentPaid)
+		m := s.Next(mqtt.KindPaymentPaid)
 		if m.Seq != int64(i+1) || m.Body.(*mqtt.PaymentPaid).OrderNo != no {
 			t.Errorf("event %d: seq %d order %s, want %d %s", i, m.Seq, m.Body.(*mqtt.PaymentPaid).OrderNo, i+1, no)
 		}
@@ -236,34 +144,30 @@ func TestOfflineStandIsNotFlooded(t *testing.T) {
 	b := mqtttest.Start(t, mqtttest.Options{Persistent: true})
 	secret := b.AddStand(paytest.StandA)
 	c := startDispatcher(t, w, b, nil)
-	s := startStand(t, b, paytest.StandA, secret)
-	s.next(t, mqtt.KindSync)
-	s.stop() // a clean shutdown: presence offline
+	s := mqtttest.StartStand(t, b, paytest.StandA, secret)
+	s.Next(mqtt.KindSync)
+	s.Stop() // a clean shutdown: presence offline
 	no := pay(t, w, "6.00")
 	// MinBackoff 300 ms, MaxBackoff 1 s: several retries fall due meanwhile.
-	deadline := time.Now().Add(wait)
-	for c.d.Skipped() < 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("retries held back: %d, want >= 3", c.d.Skipped())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s2 := startStand(t, b, paytest.StandA, secret, s)
+	mqtttest.WaitFor(t, "3 retries held back", func() bool { return c.d.Skipped() >= 3 })
+	s.Restart()
 	rowState(t, w, no, paytest.StandA, model.OutboxDelivered)
-	time.Sleep(300 * time.Millisecond) // anything queued would have arrived by now
-	s2.mu.Lock()
-	defer s2.mu.Unlock()
-	if s2.dups != 0 {
-		t.Errorf("the stand received %d duplicate copies; the offline retries were queued", s2.dups)
+	// A marker payment after the return: the broker delivers the stand's
+	// queue in order, so any copy queued while it was away arrives before
+	// the marker does.
+	marker := pay(t, w, "6.01")
+	rowState(t, w, marker, paytest.StandA, model.OutboxDelivered)
+	if n := s.Dups(); n != 0 {
+		t.Errorf("the stand received %d duplicate copies; the offline retries were queued", n)
 	}
-	var paid int
-	for _, m := range s2.got {
+	var paid []string
+	for _, m := range s.Got() {
 		if m.Type == mqtt.KindPaymentPaid {
-			paid++
+			paid = append(paid, m.Body.(*mqtt.PaymentPaid).OrderNo)
 		}
 	}
-	if paid != 1 {
-		t.Errorf("stand handled %d payments, want 1", paid)
+	if len(paid) != 2 || paid[0] != no || paid[1] != marker {
+		t.Errorf("stand handled %v, want [%s %s] once each", paid, no, marker)
 	}
 }
 
@@ -275,23 +179,21 @@ func TestCloudRestartLosesNothing(t *testing.T) {
 	b := mqtttest.Start(t, mqtttest.Options{Persistent: true})
 	secret := b.AddStand(paytest.StandA)
 	c1 := startDispatcher(t, w, b, nil)
-	s := startStand(t, b, paytest.StandA, secret)
-	s.next(t, mqtt.KindSync)
-	s.stop() // persistent session: the broker queues for it
+	s := mqtttest.StartStand(t, b, paytest.StandA, secret)
+	s.Next(mqtt.KindSync)
+	s.Stop() // persistent session: the broker queues for it
 	first := pay(t, w, "4.00")
-	time.Sleep(300 * time.Millisecond) // c1 publishes into the stand's queue
+	rowWhere(t, w, first, paytest.StandA, "claimed by c1", func(r model.OutboxRow) bool { return r.Attempts >= 1 })
 	c1.stop()
 	second := pay(t, w, "5.00") // written while no dispatcher runs
 	b.Restart()
 	startDispatcher(t, w, b, nil)
-	s2 := startStand(t, b, paytest.StandA, secret, s)
+	s.Restart()
 	for _, no := range []string{first, second} {
 		rowState(t, w, no, paytest.StandA, model.OutboxDelivered)
 	}
-	s2.mu.Lock()
-	defer s2.mu.Unlock()
 	var paid []string
-	for _, m := range s2.got {
+	for _, m := range s.Got() {
 		if m.Type == mqtt.KindPaymentPaid {
 			paid = append(paid, m.Body.(*mqtt.PaymentPaid).OrderNo)
 		}
@@ -307,23 +209,15 @@ func TestTemplateMessagesReachSimulator(t *testing.T) {
 	oa := &outbox.OfficialAccount{BaseURL: w.SimURL, AppID: "wxsandbox", Secret: "s"}
 	startDispatcher(t, w, b, oa)
 	no := pay(t, w, "7.00")
-	deadline := time.Now().Add(wait)
-	for {
+	mqtttest.WaitFor(t, "template row delivered", func() bool {
 		rs, _ := w.St.OutboxByRef(context.Background(), no)
-		var tpl model.OutboxRow
 		for _, r := range rs {
 			if r.Kind == model.OutboxTemplate {
-				tpl = r
+				return r.State == model.OutboxDelivered
 			}
 		}
-		if tpl.State == model.OutboxDelivered {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("template row %+v", tpl)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
 	msgs := w.Sim.Messages()
 	if len(msgs) != 1 || msgs[0].ToUser != w.Clerk.OpenID || msgs[0].ClientMsgID == "" {
 		t.Fatalf("messages %+v", msgs)

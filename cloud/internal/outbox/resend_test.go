@@ -19,27 +19,6 @@ import (
 	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
-// lose returns s's journal cut down to its first n events (the rest of its
-// tail lost), to start the stand again with.
-func lose(s *stand, n int) *stand {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	lost := &stand{id: s.id, dir: s.dir, seen: map[string]bool{}}
-	kept := 0
-	for _, m := range s.got {
-		if m.Type != mqtt.KindPaymentPaid {
-			continue
-		}
-		if kept == n {
-			break
-		}
-		kept++
-		lost.seen[m.ID] = true
-		lost.got = append(lost.got, m)
-	}
-	return lost
-}
-
 // TestLostTailResent: a stand whose journal lost its last events says
 // hello with a last_seq below what it acked; the dispatcher sends exactly
 // those events again (same ids and seqs, marked resent, announced by a
@@ -56,24 +35,25 @@ func testLostTailResent(t *testing.T, dialect database.Dialect) {
 	b := mqtttest.Start(t, mqtttest.Options{Persistent: true})
 	secret := b.AddStand(paytest.StandA)
 	c := startDispatcher(t, w, b, nil)
-	s := startStand(t, b, paytest.StandA, secret)
-	s.next(t, mqtt.KindSync)
+	s := mqtttest.StartStand(t, b, paytest.StandA, secret)
+	s.Next(mqtt.KindSync)
 	var orders []string
 	var first []mqtt.Message
 	for _, amt := range []string{"1.00", "2.00", "3.00"} {
 		no := pay(t, w, amt)
 		orders = append(orders, no)
-		first = append(first, s.next(t, mqtt.KindPaymentPaid))
+		first = append(first, s.Next(mqtt.KindPaymentPaid))
 		rowState(t, w, no, paytest.StandA, model.OutboxDelivered)
 	}
-	s.stop()
+	s.Stop()
 
-	s2 := startStand(t, b, paytest.StandA, secret, lose(s, 1)) // hello last_seq 1
-	if sync := s2.next(t, mqtt.KindSync).Body.(*mqtt.Sync); sync.Pending != 2 || sync.ThroughSeq != 3 {
+	s.LoseTail(1)
+	s2 := s.Restart() // hello last_seq 1
+	if sync := s2.Next(mqtt.KindSync).Body.(*mqtt.Sync); sync.Pending != 2 || sync.ThroughSeq != 3 {
 		t.Errorf("sync = %+v, want 2 pending through seq 3", sync)
 	}
 	for i := 1; i < 3; i++ {
-		m := s2.next(t, mqtt.KindPaymentPaid)
+		m := s2.Next(mqtt.KindPaymentPaid)
 		if m.ID != first[i].ID || m.Seq != first[i].Seq || !m.Resent {
 			t.Errorf("resent %d: id %s seq %d resent %v, want id %s seq %d resent", i, m.ID, m.Seq, m.Resent, first[i].ID, first[i].Seq)
 		}
@@ -87,20 +67,20 @@ func testLostTailResent(t *testing.T, dialect database.Dialect) {
 	}
 	// The kept event is not sent again.
 	no := pay(t, w, "4.00")
-	m := s2.next(t, mqtt.KindPaymentPaid)
+	m := s2.Next(mqtt.KindPaymentPaid)
 	if m.Body.(*mqtt.PaymentPaid).OrderNo != no || m.Resent || m.Seq != 4 {
 		t.Errorf("next event %+v seq %d resent %v, want %s seq 4, not resent", m.Body, m.Seq, m.Resent, no)
 	}
-	s2.stop()
+	s2.Stop()
 
 	// Its journal whole again (last_seq 4): nothing is resent; the next
 	// event after the sync is a new payment.
-	s3 := startStand(t, b, paytest.StandA, secret, s2)
-	if sync := s3.next(t, mqtt.KindSync).Body.(*mqtt.Sync); sync.Pending != 0 {
+	s3 := s2.Restart()
+	if sync := s3.Next(mqtt.KindSync).Body.(*mqtt.Sync); sync.Pending != 0 {
 		t.Errorf("sync = %+v, want nothing pending", sync)
 	}
 	no = pay(t, w, "5.00")
-	if m := s3.next(t, mqtt.KindPaymentPaid); m.Body.(*mqtt.PaymentPaid).OrderNo != no || m.Resent {
+	if m := s3.Next(mqtt.KindPaymentPaid); m.Body.(*mqtt.PaymentPaid).OrderNo != no || m.Resent {
 		t.Errorf("after a sound hello got %+v resent %v, want %s", m.Body, m.Resent, no)
 	}
 	if got := value(c.d.Collectors()[1]); got != 2 {
@@ -115,17 +95,18 @@ func TestResendWindow(t *testing.T) {
 	b := mqtttest.Start(t, mqtttest.Options{Persistent: true})
 	secret := b.AddStand(paytest.StandA)
 	startDispatcher(t, w, b, nil, func(c *outbox.Config) { c.ResendWindow = time.Nanosecond })
-	s := startStand(t, b, paytest.StandA, secret)
-	s.next(t, mqtt.KindSync)
+	s := mqtttest.StartStand(t, b, paytest.StandA, secret)
+	s.Next(mqtt.KindSync)
 	pay(t, w, "1.00")
-	s.next(t, mqtt.KindPaymentPaid)
-	s.stop()
-	s2 := startStand(t, b, paytest.StandA, secret, lose(s, 0))
-	if sync := s2.next(t, mqtt.KindSync).Body.(*mqtt.Sync); sync.Pending != 0 {
+	s.Next(mqtt.KindPaymentPaid)
+	s.Stop()
+	s.LoseTail(0)
+	s2 := s.Restart()
+	if sync := s2.Next(mqtt.KindSync).Body.(*mqtt.Sync); sync.Pending != 0 {
 		t.Errorf("sync = %+v, want nothing pending", sync)
 	}
 	no := pay(t, w, "2.00")
-	if m := s2.next(t, mqtt.KindPaymentPaid); m.Body.(*mqtt.PaymentPaid).OrderNo != no || m.Resent {
+	if m := s2.Next(mqtt.KindPaymentPaid); m.Body.(*mqtt.PaymentPaid).OrderNo != no || m.Resent {
 		t.Errorf("got %+v resent %v, want only the new %s", m.Body, m.Resent, no)
 	}
 }
@@ -159,10 +140,10 @@ func TestUnmatchedAcksCounted(t *testing.T) {
 	secret := b.AddStand(paytest.StandA)
 	book := &logBook{}
 	c := startDispatcher(t, w, b, nil, func(c *outbox.Config) { c.Log = slog.New(book) })
-	s := startStand(t, b, paytest.StandA, secret)
-	s.next(t, mqtt.KindSync)
+	s := mqtttest.StartStand(t, b, paytest.StandA, secret)
+	s.Next(mqtt.KindSync)
 	no := pay(t, w, "1.00")
-	mine := s.next(t, mqtt.KindPaymentPaid)
+	mine := s.Next(mqtt.KindPaymentPaid)
 	rowState(t, w, no, paytest.StandA, model.OutboxDelivered)
 	foreign := rowState(t, w, no, paytest.StandB, model.OutboxPending) // stand B is away
 
@@ -174,7 +155,7 @@ func TestUnmatchedAcksCounted(t *testing.T) {
 	}
 	for i := 0; i < 3; i++ {
 		for ref := range acks {
-			if _, err := s.c.Publish(ctx, &mqtt.Ack{Ref: ref, Result: mqtt.AckDone}); err != nil {
+			if _, err := s.Client().Publish(ctx, &mqtt.Ack{Ref: ref, Result: mqtt.AckDone}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -187,13 +168,7 @@ func TestUnmatchedAcksCounted(t *testing.T) {
 		}
 		return n
 	}
-	deadline := time.Now().Add(wait)
-	for sum() < 9 {
-		if time.Now().After(deadline) {
-			t.Fatalf("unmatched acks counted: %v, want 9", sum())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	mqtttest.WaitFor(t, "9 unmatched acks counted", func() bool { return sum() >= 9 })
 	for _, reason := range acks {
 		if got := value(vec.WithLabelValues(reason)); got != 3 {
 			t.Errorf("qrstand_outbox_ack_unmatched_total{reason=%q} = %v, want 3", reason, got)
@@ -235,24 +210,26 @@ func TestResendOncePerMinute(t *testing.T) {
 	b := mqtttest.Start(t, mqtttest.Options{Persistent: true})
 	secret := b.AddStand(paytest.StandA)
 	c := startDispatcher(t, w, b, nil)
-	s := startStand(t, b, paytest.StandA, secret)
-	s.next(t, mqtt.KindSync)
+	s := mqtttest.StartStand(t, b, paytest.StandA, secret)
+	s.Next(mqtt.KindSync)
 	no := pay(t, w, "1.00")
-	s.next(t, mqtt.KindPaymentPaid)
-	s.stop()
-	s2 := startStand(t, b, paytest.StandA, secret, lose(s, 0))
-	s2.next(t, mqtt.KindSync)
-	if m := s2.next(t, mqtt.KindPaymentPaid); !m.Resent {
+	s.Next(mqtt.KindPaymentPaid)
+	s.Stop()
+	s.LoseTail(0)
+	s2 := s.Restart()
+	s2.Next(mqtt.KindSync)
+	if m := s2.Next(mqtt.KindPaymentPaid); !m.Resent {
 		t.Fatalf("first loss: %+v not resent", m)
 	}
 	rowState(t, w, no, paytest.StandA, model.OutboxDelivered)
-	s2.stop()
-	s3 := startStand(t, b, paytest.StandA, secret, lose(s2, 0))
-	if sync := s3.next(t, mqtt.KindSync).Body.(*mqtt.Sync); sync.Pending != 0 {
+	s2.Stop()
+	s2.LoseTail(0)
+	s3 := s2.Restart()
+	if sync := s3.Next(mqtt.KindSync).Body.(*mqtt.Sync); sync.Pending != 0 {
 		t.Errorf("second hello within a minute: sync %+v, want nothing reopened", sync)
 	}
 	no2 := pay(t, w, "2.00")
-	if m := s3.next(t, mqtt.KindPaymentPaid); m.Body.(*mqtt.PaymentPaid).OrderNo != no2 || m.Resent {
+	if m := s3.Next(mqtt.KindPaymentPaid); m.Body.(*mqtt.PaymentPaid).OrderNo != no2 || m.Resent {
 		t.Errorf("got %+v resent %v, want only the new %s", m.Body, m.Resent, no2)
 	}
 	if got := value(c.d.Collectors()[1]); got != 1 {

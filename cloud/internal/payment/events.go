@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
-	"github.com/qrstand/qrstand/cloud/internal/money"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
-
-var shanghai = time.FixedZone("CST", 8*3600)
 
 // TemplateMessage is the body of POST /cgi-bin/message/template/send.
 type TemplateMessage struct {
@@ -74,9 +71,9 @@ func (s *Service) paidEvents(ctx context.Context, o model.Order, p storage.Paid)
 			msg := TemplateMessage{
 				ToUser: r.OpenID, TemplateID: s.cfg.TemplatePaid, URL: body.OrderURL,
 				Data: map[string]TemplateValue{
-					"amount1": {money.FormatYuan(o.AmountFen) + "元"},
+					"amount1": {biz.FormatFen(o.AmountFen) + "元"},
 					"thing2":  {st.Name},
-					"time3":   {o.PaidAt.In(shanghai).Format("2006-01-02 15:04:05")},
+					"time3":   {o.PaidAt.In(biz.Zone).Format("2006-01-02 15:04:05")},
 					"thing4":  {codeName},
 					"thing5":  {o.Remark},
 				},

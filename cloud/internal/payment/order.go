@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
-
-	"github.com/oklog/ulid/v2"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/money"
 	"github.com/qrstand/qrstand/cloud/internal/wxpay"
+	"github.com/qrstand/qrstand/mqtt"
 )
 
 // MaxRemark bounds the payer's remark, in characters.
@@ -35,7 +35,7 @@ type Created struct {
 // NewOutTradeNo returns a fresh out_trade_no: "Q" and a ULID (27 of
 // [0-9A-Z], inside WeChat's 6..32 of [0-9A-Za-z_-|*]), unique and
 // roughly time-ordered.
-func NewOutTradeNo() string { return "Q" + ulid.Make().String() }
+func NewOutTradeNo() string { return "Q" + mqtt.NewID(time.Now()) }
 
 // Limit is the store's largest single payment in fen.
 func (s *Service) Limit(ctx context.Context, storeID string) (int64, error) {

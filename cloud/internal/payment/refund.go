@@ -7,17 +7,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oklog/ulid/v2"
-
 	"github.com/qrstand/qrstand/cloud/internal/authz"
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/wxpay"
+	"github.com/qrstand/qrstand/mqtt"
 )
 
 // NewOutRefundNo returns a fresh out_refund_no. The refund form carries one
 // from when it was shown, so a double submit is the same refund.
-func NewOutRefundNo() string { return "R" + ulid.Make().String() }
+func NewOutRefundNo() string { return "R" + mqtt.NewID(time.Now()) }
 
 // RefundInput asks for a (partial) refund.
 type RefundInput struct {

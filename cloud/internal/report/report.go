@@ -10,17 +10,9 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
-	"github.com/qrstand/qrstand/cloud/internal/money"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
-
-// Shanghai is the time zone reports are shown in.
-var Shanghai = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
 
 // Grouping names.
 const (
@@ -101,7 +93,7 @@ func Build(ctx context.Context, st *storage.Storage, store model.Store, by strin
 		var key, label string
 		switch by {
 		case ByDay:
-			key = f.At.In(Shanghai).Format("2006-01-02")
+			key = f.At.In(biz.Zone).Format("2006-01-02")
 			label = key
 		case ByShift:
 			key, label = f.ShiftID, "—"
@@ -155,8 +147,8 @@ func (r Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	rows := [][]string{{r.By, "笔数", "交易(元)", "退款笔数", "退款(元)", "实收(元)"}}
 	for _, x := range append(append([]Row(nil), r.Rows...), r.Total) {
-		rows = append(rows, []string{csvSafe(x.Label), fmt.Sprint(x.Count), money.FormatYuan(x.TotalFen), fmt.Sprint(x.RefundCount),
-			money.FormatYuan(x.RefundFen), money.FormatYuan(x.NetFen)})
+		rows = append(rows, []string{csvSafe(x.Label), fmt.Sprint(x.Count), biz.FormatFen(x.TotalFen), fmt.Sprint(x.RefundCount),
+			biz.FormatFen(x.RefundFen), biz.FormatFen(x.NetFen)})
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("report: csv: %w", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/payment/paytest"
 	"github.com/qrstand/qrstand/cloud/internal/report"
 	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 func payVia(t *testing.T, w *paytest.World, amount string, clerk bool) string {
@@ -70,7 +71,7 @@ func testReport(t *testing.T, d database.Dialect) {
 	}
 	from, to := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
 	total := report.Row{Key: "total", Label: "合计", Count: 2, TotalFen: 12050, RefundCount: 1, RefundFen: 3000, NetFen: 9050}
-	today := time.Now().In(report.Shanghai).Format("2006-01-02")
+	today := time.Now().In(biz.Zone).Format("2006-01-02")
 	shift, err := w.St.OpenShift(ctx, w.Store.ID)
 	if err != nil {
 		t.Fatal(err)

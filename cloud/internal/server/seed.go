@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,9 +21,7 @@ import (
 const DemoStandID = "qrs-demo-0001"
 
 func randomPassword() string {
-	b := make([]byte, 10)
-	rand.Read(b)
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	return strings.ToLower(rand.Text()[:16])
 }
 
 // seed creates the operator (when configured or in dev) and, in dev, a

@@ -3,6 +3,7 @@ package standlink
 import (
 	"context"
 	"fmt"
+	"github.com/qrstand/qrstand/mqtt/biz"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,11 +65,7 @@ func (a *AlertConfig) defaults() error {
 		a.CheckEvery = 30 * time.Second
 	}
 	if a.Zone == nil {
-		z, err := time.LoadLocation("Asia/Shanghai")
-		if err != nil {
-			z = time.FixedZone("CST", 8*3600) // no tzdata: China has no DST
-		}
-		a.Zone = z
+		a.Zone = biz.Zone
 	}
 	if _, err := clockMinutes(a.BusinessStart); err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,10 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oklog/ulid/v2"
-
 	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/secretbox"
+	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // Errors callers branch on.
@@ -106,18 +105,11 @@ func conflict(err error) error {
 	return err
 }
 
-const timeLayout = "2006-01-02T15:04:05.000000Z"
+// ts formats a time for storage (biz.FormatTS: UTC, fixed width so text
+// order is time order); parseTS reads it back.
+func ts(t time.Time) string { return biz.FormatTS(t) }
 
-// ts formats a time for storage: UTC, fixed width so text order is time order.
-func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTS(s string) time.Time {
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
+func parseTS(s string) time.Time { return biz.ParseTS(s) }
 
 func parseNTS(s sql.NullString) time.Time {
 	if !s.Valid {
@@ -136,18 +128,11 @@ func b2i(b bool) int {
 }
 
 // NewID returns a new ULID string.
-func NewID() string { return ulid.Make().String() }
+func NewID() string { return mqtt.NewID(time.Now()) }
 
-var tokenEnc = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// NewToken returns a random URL-safe token with 160 bits of entropy.
-func NewToken() string {
-	b := make([]byte, 20)
-	if _, err := rand.Read(b); err != nil {
-		panic("storage: crypto/rand failed: " + err.Error())
-	}
-	return strings.ToLower(tokenEnc.EncodeToString(b))
-}
+// NewToken returns a random URL-safe token: crypto/rand.Text in lower case,
+// 26 base32 characters carrying 130 bits.
+func NewToken() string { return strings.ToLower(rand.Text()) }
 
 // HashSecret hashes a high-entropy secret (session tokens, stand secrets,
 // pairing codes). Low-entropy secrets (passwords) use bcrypt elsewhere.

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/locale"
-	"github.com/qrstand/qrstand/cloud/internal/money"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 //go:embed templates/*.html
@@ -24,18 +24,10 @@ type engine struct {
 	views map[string]*template.Template
 }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
-
 var funcs = template.FuncMap{
 	"keys":  func() []string { return keypadKeys },
 	"keyid": keypadID,
-	"yuan":  money.FormatYuan,
+	"yuan":  biz.FormatFen,
 	"qrsrc": func(u string) string { return "/qr.png?size=320&u=" + template.URLQueryEscaper(u) },
 	"qrdl": func(u, name string) string {
 		return "/qr.png?size=1024&download=" + template.URLQueryEscaper(name) + "&u=" + template.URLQueryEscaper(u)
@@ -53,7 +45,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(shanghai).Format("2006-01-02 15:04:05")
+		return t.In(biz.Zone).Format("2006-01-02 15:04:05")
 	},
 	"presenceargs": func(l locale.Lang, s storage.FleetStand) map[string]any { return map[string]any{"L": l, "S": s} },
 	"standargs": func(parent view, row fleetRow, alerts []string) map[string]any {
@@ -66,7 +58,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(shanghai).Format("2006-01-02 15:04")
+		return t.In(biz.Zone).Format("2006-01-02 15:04")
 	},
 }
 

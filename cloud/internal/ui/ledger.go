@@ -7,6 +7,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // ledgerLine is what a person reads about one event on one stand.
@@ -25,7 +26,7 @@ func ledgerText(l locale.Lang, e storage.EventLine) ledgerLine {
 	if r == nil {
 		switch {
 		case e.State == model.OutboxDelivered:
-			out.Text = l.T("已送达收款台") + " " + e.DeliveredAt.In(shanghai).Format("15:04:05")
+			out.Text = l.T("已送达收款台") + " " + e.DeliveredAt.In(biz.Zone).Format("15:04:05")
 		case !e.StandOnline:
 			out.Text = l.T("未播报：收款台离线")
 		default:
@@ -37,9 +38,9 @@ func ledgerText(l locale.Lang, e storage.EventLine) ledgerLine {
 	announced := false
 	switch r.Announce {
 	case mqtt.AnnounceSpoken:
-		parts, announced = append(parts, l.T("已播报")+" "+r.AnnouncedAt.In(shanghai).Format("15:04:05")), true
+		parts, announced = append(parts, l.T("已播报")+" "+r.AnnouncedAt.In(biz.Zone).Format("15:04:05")), true
 	case mqtt.AnnounceSummary:
-		parts, announced = append(parts, l.T("已播报（离线汇总）")+" "+r.AnnouncedAt.In(shanghai).Format("15:04:05")), true
+		parts, announced = append(parts, l.T("已播报（离线汇总）")+" "+r.AnnouncedAt.In(biz.Zone).Format("15:04:05")), true
 	case mqtt.AnnounceUnknown:
 		parts, announced = append(parts, l.T("已播报（时间未知）")), true
 	case mqtt.AnnounceMuted:
@@ -54,9 +55,9 @@ func ledgerText(l locale.Lang, e storage.EventLine) ledgerLine {
 	printed := false
 	switch r.Print {
 	case mqtt.PrintPrinted:
-		parts, printed = append(parts, l.T("已打印")+" "+r.PrintedAt.In(shanghai).Format("15:04:05")), true
+		parts, printed = append(parts, l.T("已打印")+" "+r.PrintedAt.In(biz.Zone).Format("15:04:05")), true
 	case mqtt.PrintReprint:
-		parts, printed = append(parts, l.T("已补打")+" "+r.PrintedAt.In(shanghai).Format("15:04:05")), true
+		parts, printed = append(parts, l.T("已补打")+" "+r.PrintedAt.In(biz.Zone).Format("15:04:05")), true
 	case mqtt.PrintOff:
 		parts, printed = append(parts, l.T("未打印：小票已关闭")), true
 	case mqtt.PrintPaperOut:

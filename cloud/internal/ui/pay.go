@@ -15,6 +15,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/payment"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // PayOptions connect the pay page to the payment service.
@@ -44,7 +45,7 @@ func (h *Handler) payView(r *http.Request, v view, st model.Store) {
 	v["Verified"] = true // every store belongs to a sub-merchant the provider onboarded with WeChat Pay
 	if h.pay.Service != nil {
 		if limit, err := h.pay.Service.Limit(r.Context(), st.ID); err == nil {
-			v["Limit"] = money.FormatYuan(limit)
+			v["Limit"] = biz.FormatFen(limit)
 		}
 	}
 }
@@ -100,7 +101,7 @@ func (h *Handler) paySubmit(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "paying", view{"Store": st, "Order": c.Order, "Yuan": money.FormatYuan(c.Order.AmountFen),
+	h.render(w, r, http.StatusOK, "paying", view{"Store": st, "Order": c.Order, "Yuan": biz.FormatFen(c.Order.AmountFen),
 		"Params": template.JS(params), "Result": result})
 }
 
@@ -138,7 +139,7 @@ func (h *Handler) orderShow(w http.ResponseWriter, r *http.Request) {
 			h.log.Warn("ui: query after pay sheet", "order", o.OutTradeNo, "err", err)
 		}
 	}
-	v := view{"Store": st, "Order": o, "Yuan": money.FormatYuan(o.AmountFen), "Paid": o.Paid(), "Staff": staff,
+	v := view{"Store": st, "Order": o, "Yuan": biz.FormatFen(o.AmountFen), "Paid": o.Paid(), "Staff": staff,
 		"Cancelled": strings.HasSuffix(r.URL.Query().Get("err_msg"), ":cancel")}
 	if o.Paid() {
 		if mk, err := h.st.Marketing(r.Context(), st.MerchantID); err == nil {
@@ -160,11 +161,11 @@ func (h *Handler) orderShow(w http.ResponseWriter, r *http.Request) {
 	if staff {
 		refunds, _ := h.st.RefundsOf(r.Context(), o.OutTradeNo)
 		v["Refunds"] = refunds
-		v["Refunded"] = money.FormatYuan(o.RefundedFen)
+		v["Refunded"] = biz.FormatFen(o.RefundedFen)
 		if _, can := payment.Refunder(roles, st); can && o.Paid() && o.RefundedFen < o.AmountFen {
 			v["CanRefund"] = true
 			v["RefundNo"] = payment.NewOutRefundNo()
-			v["Left"] = money.FormatYuan(o.AmountFen - o.RefundedFen)
+			v["Left"] = biz.FormatFen(o.AmountFen - o.RefundedFen)
 		}
 	}
 	h.render(w, r, http.StatusOK, "result", v)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/money"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // paySettingsShow: a store's payment limit (managers, admins) and, for
@@ -25,7 +26,7 @@ func (h *Handler) paySettingsShow(w http.ResponseWriter, r *http.Request) {
 	}
 	v := view{"Store": st, "Limit": ""}
 	if limit > 0 {
-		v["Limit"] = money.FormatYuan(limit)
+		v["Limit"] = biz.FormatFen(limit)
 	}
 	if _, admin := roles.AdminOf(st.MerchantID); admin {
 		mk, err := h.st.Marketing(ctx, st.MerchantID)

@@ -7,8 +7,8 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/authz"
 	"github.com/qrstand/qrstand/cloud/internal/model"
-	"github.com/qrstand/qrstand/cloud/internal/money"
 	"github.com/qrstand/qrstand/cloud/internal/report"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // storeReport: a store's payments for its managers and its merchant's
@@ -48,11 +48,11 @@ func (h *Handler) renderReport(w http.ResponseWriter, r *http.Request, st model.
 	if by == "" {
 		by = report.ByDay
 	}
-	today := h.now().In(report.Shanghai)
-	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, report.Shanghai)
+	today := h.now().In(biz.Zone)
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, biz.Zone)
 	from, to := today.AddDate(0, 0, -6), today
 	if v := q.Get("from"); v != "" {
-		t, err := time.ParseInLocation("2006-01-02", v, report.Shanghai)
+		t, err := time.ParseInLocation("2006-01-02", v, biz.Zone)
 		if err != nil {
 			h.badInput(w, r, "日期格式应为 2026-11-25")
 			return
@@ -60,7 +60,7 @@ func (h *Handler) renderReport(w http.ResponseWriter, r *http.Request, st model.
 		from = t
 	}
 	if v := q.Get("to"); v != "" {
-		t, err := time.ParseInLocation("2006-01-02", v, report.Shanghai)
+		t, err := time.ParseInLocation("2006-01-02", v, biz.Zone)
 		if err != nil {
 			h.badInput(w, r, "日期格式应为 2026-11-25")
 			return
@@ -95,7 +95,7 @@ func (h *Handler) renderReport(w http.ResponseWriter, r *http.Request, st model.
 	}
 	var lines []line
 	for _, x := range append(append([]report.Row(nil), rep.Rows...), rep.Total) {
-		lines = append(lines, line{x, money.FormatYuan(x.TotalFen), money.FormatYuan(x.RefundFen), money.FormatYuan(x.NetFen)})
+		lines = append(lines, line{x, biz.FormatFen(x.TotalFen), biz.FormatFen(x.RefundFen), biz.FormatFen(x.NetFen)})
 	}
 	h.render(w, r, http.StatusOK, "report", view{"Store": st, "By": by, "From": from.Format("2006-01-02"), "To": to.Format("2006-01-02"),
 		"Lines": lines, "Self": self, "Groupings": []string{report.ByDay, report.ByShift, report.ByClerk, report.ByCode, report.ByStand}})

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // event is one notification to deliver.
@@ -187,7 +189,7 @@ func (s *Server) notifyBody(id string, ev event, v variant) ([]byte, error) {
 	}
 	return json.Marshal(map[string]any{
 		"id":            id,
-		"create_time":   s.Now().In(shanghai).Format(time.RFC3339),
+		"create_time":   s.Now().In(biz.Zone).Format(time.RFC3339),
 		"resource_type": "encrypt-resource",
 		"event_type":    ev.eventType,
 		"summary":       ev.summary,

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"time"
 	"unicode/utf8"
+
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // Trade states, as WeChat names them.
@@ -20,9 +22,6 @@ const (
 )
 
 var outTradeNoRE = regexp.MustCompile(`^[0-9A-Za-z_\-|*]{6,32}$`)
-
-// shanghai is UTC+8 without tzdata, as WeChat renders times.
-var shanghai = time.FixedZone("CST", 8*3600)
 
 type order struct {
 	SpAppID, SpMchID, SubMchID, SubAppID string
@@ -161,7 +160,7 @@ func (s *Server) handlePrepay(w http.ResponseWriter, r *http.Request, c *call) {
 		OutTradeNo: req.OutTradeNo, Description: req.Description, Attach: req.Attach,
 		NotifyURL: req.NotifyURL, SpOpenID: openID, Total: *req.Amount.Total,
 		State: StateNotPay, TimeExpire: expire, Created: s.Now(),
-		PrepayID: fmt.Sprintf("wx%s%010d", s.Now().In(shanghai).Format("20060102150405"), s.nextSeq()),
+		PrepayID: fmt.Sprintf("wx%s%010d", s.Now().In(biz.Zone).Format("20060102150405"), s.nextSeq()),
 	}
 	s.orders[key] = o
 	s.byPrepay[o.PrepayID] = o
@@ -191,7 +190,7 @@ func (o *order) transactionJSON() map[string]any {
 	if o.State == StateSuccess || o.State == StateRefund {
 		t["transaction_id"] = o.TransactionID
 		t["bank_type"] = "OTHERS"
-		t["success_time"] = o.SuccessTime.In(shanghai).Format(time.RFC3339)
+		t["success_time"] = o.SuccessTime.In(biz.Zone).Format(time.RFC3339)
 		t["payer"] = map[string]any{"sp_openid": o.SpOpenID}
 		t["amount"] = map[string]any{"total": o.Total, "payer_total": o.Total, "currency": "CNY", "payer_currency": "CNY"}
 	}
@@ -303,7 +302,7 @@ func (s *Server) Pay(prepayID string) error {
 	}
 	o.State = StateSuccess
 	o.SuccessTime = s.Now()
-	o.TransactionID = fmt.Sprintf("42%s%08d", s.Now().In(shanghai).Format("20060102"), s.nextSeq())
+	o.TransactionID = fmt.Sprintf("42%s%08d", s.Now().In(biz.Zone).Format("20060102"), s.nextSeq())
 	s.byTxID[o.TransactionID] = o
 	tx := o.transactionJSON()
 	f := s.faults

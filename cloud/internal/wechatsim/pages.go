@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/qrstand/qrstand/cloud/internal/money"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 //go:embed templates/*.html
@@ -46,7 +46,7 @@ func (s *Server) handleConfirmPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	o := s.byPrepay[v.PrepayID]
 	if o != nil {
-		v.Amount = money.FormatYuan(o.Total)
+		v.Amount = biz.FormatFen(o.Total)
 		v.Description = o.Description
 		v.OutTradeNo = o.OutTradeNo
 		m, _ := s.merchant(o.SpMchID)
@@ -127,7 +127,7 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request) {
 	f, _ := json.MarshalIndent(s.Faults(), "", "  ")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = pages.ExecuteTemplate(w, "admin.html", map[string]any{
-		"KeyID": s.PlatformKeyID, "TZ": shanghai, "Faults": string(f), "Orders": s.Orders(),
+		"KeyID": s.PlatformKeyID, "TZ": biz.Zone, "Faults": string(f), "Orders": s.Orders(),
 		"Refunds": s.Refunds(), "Deliveries": s.Deliveries(), "Messages": s.Messages(),
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // Refund states, as WeChat names them.
@@ -57,7 +59,7 @@ func (f *refund) refundJSON() map[string]any {
 		"refund_id": f.RefundID, "out_refund_no": f.OutRefundNo,
 		"transaction_id": f.order.TransactionID, "out_trade_no": f.order.OutTradeNo,
 		"channel": "ORIGINAL", "user_received_account": "支付用户零钱",
-		"create_time": f.Created.In(shanghai).Format(time.RFC3339),
+		"create_time": f.Created.In(biz.Zone).Format(time.RFC3339),
 		"status":      f.Status, "funds_account": "AVAILABLE",
 		"amount": map[string]any{
 			"total": f.order.Total, "refund": f.Amount, "payer_total": f.order.Total,
@@ -68,7 +70,7 @@ func (f *refund) refundJSON() map[string]any {
 		"promotion_detail": []any{},
 	}
 	if f.Status == RefundSuccess {
-		r["success_time"] = f.SuccessTime.In(shanghai).Format(time.RFC3339)
+		r["success_time"] = f.SuccessTime.In(biz.Zone).Format(time.RFC3339)
 	}
 	return r
 }
@@ -133,7 +135,7 @@ func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	f := &refund{
-		RefundID:    fmt.Sprintf("50%s%08d", s.Now().In(shanghai).Format("20060102"), s.nextSeq()),
+		RefundID:    fmt.Sprintf("50%s%08d", s.Now().In(biz.Zone).Format("20060102"), s.nextSeq()),
 		OutRefundNo: req.OutRefundNo, Reason: req.Reason, NotifyURL: req.NotifyURL,
 		order: o, Amount: *req.Amount.Refund, Status: RefundProcessing, Created: s.Now(),
 	}
@@ -160,7 +162,7 @@ func (s *Server) settleRefund(f *refund) {
 	res := map[string]any{
 		"sp_mchid": o.SpMchID, "sub_mchid": o.SubMchID, "transaction_id": o.TransactionID,
 		"out_trade_no": o.OutTradeNo, "refund_id": f.RefundID, "out_refund_no": f.OutRefundNo,
-		"refund_status": RefundSuccess, "success_time": f.SuccessTime.In(shanghai).Format(time.RFC3339),
+		"refund_status": RefundSuccess, "success_time": f.SuccessTime.In(biz.Zone).Format(time.RFC3339),
 		"user_received_account": "支付用户零钱",
 		"amount":                map[string]any{"total": o.Total, "refund": f.Amount, "payer_total": o.Total, "payer_refund": f.Amount},
 	}

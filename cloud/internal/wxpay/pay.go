@@ -8,10 +8,9 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/partnerpayments"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/partnerpayments/jsapi"
-)
 
-// shanghai is UTC+8: WeChat wants time_expire with an explicit +08:00.
-var shanghai = time.FixedZone("CST", 8*3600)
+	"github.com/qrstand/qrstand/mqtt/biz"
+)
 
 // Trade states (trade_state).
 const (
@@ -75,7 +74,7 @@ func (c *Client) Prepay(ctx context.Context, p PrepayRequest) (PrepayResult, err
 	if !p.TimeExpire.IsZero() {
 		// The SDK renders time.RFC3339 in the value's own zone: give it
 		// +08:00, whole seconds.
-		t := p.TimeExpire.In(shanghai).Truncate(time.Second)
+		t := p.TimeExpire.In(biz.Zone).Truncate(time.Second)
 		req.TimeExpire = &t
 	}
 	resp, result, err := c.jsapi.PrepayWithRequestPayment(ctx, req, c.cfg.SpAppID)

@@ -16,7 +16,6 @@ import (
 
 	"periph.io/x/devices/v3/ssd1306/image1bit"
 
-	"github.com/qrstand/qrstand/firmware/internal/fakecloud"
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
@@ -89,7 +88,7 @@ func BenchmarkDaemonIdle(b *testing.B) {
 		br := mqtttest.Start(b, mqtttest.Options{})
 		id := "stand-bench-1"
 		secret := br.AddStand(id)
-		cl := fakecloud.New(b, br)
+		cl := mqtttest.NewCloud(b, br)
 		dir := b.TempDir()
 		cmd := exec.Command(bin, "-sim", dir, "-broker", br.URL, "-id", id, "-http", "off", "-log-level", "warn")
 		cmd.Env = append(os.Environ(), "QRSTAND_SECRET="+secret)

@@ -17,7 +17,6 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
-	"github.com/qrstand/qrstand/firmware/internal/fakecloud"
 	"github.com/qrstand/qrstand/firmware/internal/speech"
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/mqtttest"
@@ -79,7 +78,7 @@ func startSim(t *testing.T, b *mqtttest.Broker, id, secret, dir string) *simStan
 	case s.addr = <-ready:
 	case err := <-s.done:
 		t.Fatalf("daemon ended: %v", err)
-	case <-time.After(fakecloud.Wait):
+	case <-time.After(mqtttest.Wait):
 		t.Fatal("daemon did not start")
 	}
 	t.Cleanup(func() { s.stop(t) })
@@ -114,7 +113,7 @@ func TestSimEndToEnd(t *testing.T) {
 	b := mqtttest.Start(t, mqtttest.Options{})
 	id := "stand-sim-1"
 	secret := b.AddStand(id)
-	cl := fakecloud.New(t, b)
+	cl := mqtttest.NewCloud(t, b)
 	dir := t.TempDir()
 	s := startSim(t, b, id, secret, dir)
 

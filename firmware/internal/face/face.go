@@ -46,7 +46,6 @@ type Face struct {
 	store   *display.Store
 	pairing *display.Pairing
 	low     bool
-	errMsg  string
 	flash   *display.Flash
 	flashT  *time.Timer
 	noFlash bool
@@ -71,8 +70,6 @@ func (f *Face) screen() display.Screen {
 	switch {
 	case f.flash != nil && f.store != nil:
 		return *f.flash
-	case f.errMsg != "":
-		return display.Error{Message: f.errMsg, Store: f.store}
 	case f.store != nil && f.low:
 		return display.LowBattery{Store: *f.store}
 	case f.store != nil && f.st.Network == display.NetOffline:
@@ -165,9 +162,6 @@ func (f *Face) SetPaper(p display.Paper) error {
 	return f.update(func() { f.st.Paper = p })
 }
 
-// SetError shows a fault message ("" clears it); the store QR stays.
-func (f *Face) SetError(msg string) error { return f.update(func() { f.errMsg = msg }) }
-
 // SetFlashEnabled turns the payment flash on or off (the battery policy
 // turns it off: two fewer refreshes per payment).
 func (f *Face) SetFlashEnabled(on bool) {
@@ -229,7 +223,7 @@ func (f *Face) Final(st display.Status) error {
 	if f.flashT != nil {
 		f.flashT.Stop()
 	}
-	f.flash, f.errMsg, f.low = nil, "", false
+	f.flash, f.low = nil, false
 	f.st = st
 	err := f.draw()
 	f.closed = true

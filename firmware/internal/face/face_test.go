@@ -103,7 +103,7 @@ func TestScreens(t *testing.T) {
 		t.Error("the final frame is not the plain store QR")
 	}
 	n = rec.count()
-	f.SetError("打印机故障")
+	f.SetPairing(&display.Pairing{Code: "12345678"})
 	if rec.count() != n {
 		t.Error("drew after Final")
 	}

@@ -13,11 +13,8 @@ import (
 	"github.com/mattn/go-sqlite3" // the SQLite driver (cgo)
 
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
-
-// Shanghai is the zone days are counted in (no DST since 1991, so a fixed
-// zone needs no tzdata on the stand).
-var Shanghai = time.FixedZone("CST", 8*60*60)
 
 // State is where an event is in the pipeline.
 type State string
@@ -214,16 +211,6 @@ func (j *Journal) MovedAside() *MovedAside { return j.aside }
 // Close closes the database.
 func (j *Journal) Close() error { return j.db.Close() }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-func parseTS(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
-// Day returns the business day of t in Asia/Shanghai, as YYYY-MM-DD.
-func Day(t time.Time) string { return t.In(Shanghai).Format("2006-01-02") }
-
 // Insert journals e in state New. It reports false, with no error, when an
 // event with the same id is already there (a duplicate delivery): nothing
 // is changed then.
@@ -242,7 +229,7 @@ func (j *Journal) Insert(ctx context.Context, e Event) (bool, error) {
 		VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO NOTHING`,
 		e.ID, string(e.Kind), e.OutboxSeq, e.CatchUp, e.Resent, e.Fen, e.Channel,
-		ts(e.EventAt), ts(e.ReceivedAt), Day(e.EventAt), e.Payload)
+		biz.FormatTS(e.EventAt), biz.FormatTS(e.ReceivedAt), biz.Day(e.EventAt), e.Payload)
 	if err != nil {
 		return false, fmt.Errorf("journal: insert %s: %w", e.ID, err)
 	}
@@ -267,7 +254,7 @@ func scan(row interface{ Scan(...any) error }) (Event, error) {
 		return e, fmt.Errorf("journal: %w", err)
 	}
 	e.Kind, e.State = mqtt.Kind(kind), State(state)
-	e.EventAt, e.ReceivedAt = parseTS(eventAt), parseTS(receivedAt)
+	e.EventAt, e.ReceivedAt = biz.ParseTS(eventAt), biz.ParseTS(receivedAt)
 	return e, nil
 }
 
@@ -353,7 +340,7 @@ func (j *Journal) MarkPrinting(ctx context.Context, batch int64, ids ...string) 
 // MarkDone moves ids from Printing to Done. reprinted records that the
 // receipt that came out was a 补打 reprint.
 func (j *Journal) MarkDone(ctx context.Context, reprinted bool, ids ...string) error {
-	return j.transition(ctx, Printing, Done, `, done_at = ?, reprint = reprint OR ?`, []any{ts(j.now()), reprinted}, ids)
+	return j.transition(ctx, Printing, Done, `, done_at = ?, reprint = reprint OR ?`, []any{biz.FormatTS(j.now()), reprinted}, ids)
 }
 
 // NextBatch returns a fresh catch-up batch number.
@@ -389,7 +376,7 @@ func (t Totals) NetFen() int64 { return t.TotalFen - t.RefundFen }
 
 // DayTotals sums the payments and refunds of the Shanghai day containing t.
 func (j *Journal) DayTotals(ctx context.Context, t time.Time) (Totals, error) {
-	tot := Totals{Day: Day(t), ByChannel: map[string][2]int64{}}
+	tot := Totals{Day: biz.Day(t), ByChannel: map[string][2]int64{}}
 	rows, err := j.db.QueryContext(ctx, `SELECT kind, channel, COUNT(*), COALESCE(SUM(fen), 0)
 		FROM events WHERE day = ? AND kind IN (?, ?) GROUP BY kind, channel`,
 		tot.Day, string(mqtt.KindPaymentPaid), string(mqtt.KindPaymentRefunded))

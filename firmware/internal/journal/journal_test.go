@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 func open(t *testing.T, dir string) *Journal {
@@ -67,7 +68,7 @@ func TestLifecycleSurvivesReopen(t *testing.T) {
 	if seq != 3 {
 		t.Errorf("LastSeq = %d, want 3", seq)
 	}
-	tot, err := j.DayTotals(ctx, time.Date(2026, 11, 25, 12, 0, 0, 0, Shanghai))
+	tot, err := j.DayTotals(ctx, time.Date(2026, 11, 25, 12, 0, 0, 0, biz.Zone))
 	if err != nil {
 		t.Fatal(err)
 	}

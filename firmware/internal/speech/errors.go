@@ -6,12 +6,8 @@ import "errors"
 var (
 	// ErrNegative: an amount or count below zero.
 	ErrNegative = errors.New("speech: negative amount")
-	// ErrOverflow: an amount above MaxFen (or a yuan string that would be).
+	// ErrOverflow: an amount or count too large to read.
 	ErrOverflow = errors.New("speech: amount too large")
-	// ErrNotPositive: a yuan string for "say" that is zero.
-	ErrNotPositive = errors.New("speech: amount must be greater than zero")
-	// ErrSyntax: a yuan string that is not digits with at most two decimals.
-	ErrSyntax = errors.New("speech: invalid yuan amount")
 	// ErrUnknownText: text that does not split into known tokens.
 	ErrUnknownText = errors.New("speech: text has no clip")
 	// ErrBadWAV: a clip that is not a readable PCM WAV file.

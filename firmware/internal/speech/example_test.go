@@ -6,12 +6,13 @@ import (
 
 	"github.com/qrstand/qrstand/firmware/internal/speech"
 	"github.com/qrstand/qrstand/firmware/internal/speech/speechtest"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 func ExampleAmountText() {
 	for _, fen := range []int64{1, 1250, 10001200, 10001000000} {
 		s, _ := speech.AmountText(fen, speech.TwoEr)
-		fmt.Println(speech.FormatYuan(fen), s)
+		fmt.Println(biz.FormatFen(fen), s)
 	}
 	two, _ := speech.AmountText(20000, speech.TwoLiang)
 	fmt.Println("200.00", two, "(TwoLiang)")
@@ -57,5 +58,5 @@ func ExamplePrepareSay() {
 	fmt.Println(err)
 	// Output:
 	// 10010 支付宝收款一百点一元
-	// speech: invalid yuan amount: "12.345" has more than two decimals
+	// biz: more than two decimal places: "12.345"
 }

@@ -5,9 +5,11 @@ import (
 	"strings"
 )
 
-// MaxFen is the largest amount read aloud: 9999 9999 9999 9999.99 yuan, the
-// top of the 万亿 range. Anything larger would need 亿亿 and is an error.
-const MaxFen int64 = 1_000_000_000_000_000_000 - 1
+// maxReadFen is the largest amount the reader can say: 9999 9999 9999
+// 9999.99 yuan, the top of the 万亿 range; anything larger would need 亿亿
+// and is an error. It is the reader's grammar, not a money rule: it lies
+// far above biz.maxReadFen, so every payment and any total of them reads.
+const maxReadFen int64 = 1_000_000_000_000_000_000 - 1
 
 // TwoStyle chooses how the digit 2 is read where Mandarin allows 两.
 type TwoStyle int
@@ -65,8 +67,8 @@ func AmountTokens(fen int64, two TwoStyle) ([]Token, error) {
 	if fen < 0 {
 		return nil, fmt.Errorf("%w: %d fen", ErrNegative, fen)
 	}
-	if fen > MaxFen {
-		return nil, fmt.Errorf("%w: %d fen is above %d", ErrOverflow, fen, MaxFen)
+	if fen > maxReadFen {
+		return nil, fmt.Errorf("%w: %d fen is above %d", ErrOverflow, fen, maxReadFen)
 	}
 	yuan, jiao, f := fen/100, fen/10%10, fen%10
 	toks := integerTokens(nil, yuan)

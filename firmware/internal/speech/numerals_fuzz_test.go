@@ -92,7 +92,7 @@ func checkReading(t *testing.T, fen int64, text string) {
 	}
 }
 
-// FuzzAmountText: every fen in [0, MaxFen] reads as known tokens only, follows
+// FuzzAmountText: every fen in [0, maxReadFen] reads as known tokens only, follows
 // the structural rules, and reads back to the same fen in both styles;
 // everything else is a clear error.
 func FuzzAmountText(f *testing.F) {
@@ -100,7 +100,7 @@ func FuzzAmountText(f *testing.F) {
 		f.Add(tc.fen)
 	}
 	f.Add(int64(-1))
-	f.Add(MaxFen + 1)
+	f.Add(maxReadFen + 1)
 	f.Add(int64(1<<63 - 1))
 	f.Fuzz(func(t *testing.T, fen int64) {
 		for _, two := range []TwoStyle{TwoEr, TwoLiang} {
@@ -111,7 +111,7 @@ func FuzzAmountText(f *testing.F) {
 					t.Fatalf("AmountTokens(%d) error = %v, want ErrNegative", fen, err)
 				}
 				return
-			case fen > MaxFen:
+			case fen > maxReadFen:
 				if !errors.Is(err, ErrOverflow) {
 					t.Fatalf("AmountTokens(%d) error = %v, want ErrOverflow", fen, err)
 				}

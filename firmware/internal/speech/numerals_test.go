@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // The expected readings below were worked out by hand from the rules in
@@ -79,7 +81,8 @@ var amountCases = []struct {
 	{100000000000000, "一万亿元", ""},
 	{100020000000000, "一万零二亿元", ""},
 	{100000003000000, "一万亿零三万元", ""},
-	{MaxFen, "九千九百九十九万九千九百九十九亿九千九百九十九万九千九百九十九点九九元", ""},
+	{biz.MaxFen, "九千九百九十九亿九千九百九十九万九千九百九十九点九九元", ""}, // the money maximum
+	{maxReadFen, "九千九百九十九万九千九百九十九亿九千九百九十九万九千九百九十九点九九元", ""},
 }
 
 func TestAmountText(t *testing.T) {
@@ -87,7 +90,7 @@ func TestAmountText(t *testing.T) {
 		t.Fatalf("table has %d amounts, want at least 40", len(amountCases))
 	}
 	for _, tc := range amountCases {
-		t.Run(fmt.Sprintf("%s/er", FormatYuan(tc.fen)), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/er", biz.FormatFen(tc.fen)), func(t *testing.T) {
 			got, err := AmountText(tc.fen, TwoEr)
 			if err != nil {
 				t.Fatal(err)
@@ -100,7 +103,7 @@ func TestAmountText(t *testing.T) {
 		if want == "" {
 			want = tc.er
 		}
-		t.Run(fmt.Sprintf("%s/liang", FormatYuan(tc.fen)), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/liang", biz.FormatFen(tc.fen)), func(t *testing.T) {
 			got, err := AmountText(tc.fen, TwoLiang)
 			if err != nil {
 				t.Fatal(err)
@@ -135,7 +138,7 @@ func TestAmountErrors(t *testing.T) {
 	}{
 		{-1, ErrNegative},
 		{-1 << 63, ErrNegative},
-		{MaxFen + 1, ErrOverflow},
+		{maxReadFen + 1, ErrOverflow},
 		{1<<63 - 1, ErrOverflow},
 	} {
 		t.Run(fmt.Sprint(tc.fen), func(t *testing.T) {
@@ -192,7 +195,7 @@ func TestAnnouncementErrors(t *testing.T) {
 	if _, err := OfflineSummary(-1, 100, TwoEr); !errors.Is(err, ErrNegative) {
 		t.Errorf("OfflineSummary(-1) error = %v, want ErrNegative", err)
 	}
-	if _, err := OfflineSummary(1, MaxFen+1, TwoEr); !errors.Is(err, ErrOverflow) {
+	if _, err := OfflineSummary(1, maxReadFen+1, TwoEr); !errors.Is(err, ErrOverflow) {
 		t.Errorf("OfflineSummary total overflow error = %v, want ErrOverflow", err)
 	}
 }

@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// Shanghai is China Standard Time. China has kept UTC+8 without daylight
-// saving since 1991, so a fixed zone is exact and needs no tzdata on the Pi.
-var Shanghai = time.FixedZone("CST", 8*60*60)
+	"github.com/qrstand/qrstand/mqtt/biz"
+)
 
 // QuietHours is a daily window, in Asia/Shanghai wall-clock time, during
 // which payments are not announced aloud. The zero value is "never quiet".
@@ -26,7 +24,7 @@ func (q QuietHours) Contains(t time.Time) bool {
 	if !q.Enabled() {
 		return false
 	}
-	l := t.In(Shanghai)
+	l := t.In(biz.Zone)
 	m := l.Hour()*60 + l.Minute()
 	if q.Start < q.End {
 		return m >= q.Start && m < q.End

@@ -3,6 +3,8 @@ package speech
 import (
 	"testing"
 	"time"
+
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 func TestQuietHours(t *testing.T) {
@@ -30,7 +32,7 @@ func TestQuietHours(t *testing.T) {
 			t.Fatalf("%q: %v", tc.window, err)
 		}
 		if got := q.Contains(tc.t); got != tc.want {
-			t.Errorf("%q contains %v (%s CST) = %v, want %v", tc.window, tc.t, tc.t.In(Shanghai).Format("15:04"), got, tc.want)
+			t.Errorf("%q contains %v (%s CST) = %v, want %v", tc.window, tc.t, tc.t.In(biz.Zone).Format("15:04"), got, tc.want)
 		}
 	}
 }

@@ -1,5 +1,7 @@
 package speech
 
+import "github.com/qrstand/qrstand/mqtt/biz"
+
 // Said is what `qrstand say` shows and plays.
 type Said struct {
 	Fen       int64
@@ -8,12 +10,13 @@ type Said struct {
 }
 
 // PrepareSay backs the `qrstand say 12.50 [-o out.wav]` subcommand: it parses
-// the yuan string (ParseYuan: digits, at most two decimals, above zero) and
-// returns the announcement for channel ch and its WAV in the pack's format at
-// volume percent. The command prints Utterance.Text, then writes WAV to the
+// the yuan string with biz.ParseYuan (digits, at most two decimals, above
+// zero, at most biz.MaxFen; errors wrap biz's sentinels) and returns the
+// announcement for channel ch and its WAV in the pack's format at volume
+// percent. The command prints Utterance.Text, then writes WAV to the
 // -o file or hands it to a Player.
 func PrepareSay(yuan string, ch Channel, two TwoStyle, pack *Pack, volume int) (Said, error) {
-	fen, err := ParseYuan(yuan)
+	fen, err := biz.ParseYuan(yuan)
 	if err != nil {
 		return Said{}, err
 	}

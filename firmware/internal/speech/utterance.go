@@ -107,7 +107,7 @@ func OfflineSummary(count int64, totalFen int64, two TwoStyle) (Utterance, error
 	if count < 0 {
 		return Utterance{}, fmt.Errorf("%w: count %d", ErrNegative, count)
 	}
-	if count > MaxFen/100 {
+	if count > maxReadFen/100 {
 		return Utterance{}, fmt.Errorf("%w: count %d", ErrOverflow, count)
 	}
 	amt, err := AmountTokens(totalFen, two)

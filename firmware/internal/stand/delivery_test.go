@@ -56,12 +56,15 @@ func TestPaymentAnnouncedPrintedAcked(t *testing.T) {
 	if d := cmp.Diff(r.cloud.AckResults(m.ID), []string{mqtt.AckDone, mqtt.AckDuplicate}); d != "" {
 		t.Errorf("acks (-got +want):\n%s", d)
 	}
-	time.Sleep(200 * time.Millisecond)
-	if n := len(receipts(t, r.dir)); n != 1 {
+	r.settle(run, 2)
+	if n := len(withoutMarker(receipts(t, r.dir))); n != 1 {
 		t.Errorf("%d receipts after a duplicate, want 1", n)
 	}
-	if n := len(announcements(t, r.dir)); n != 1 {
+	if n := len(saidWithoutMarker(announcements(t, r.dir))); n != 1 {
 		t.Errorf("%d announcements after a duplicate, want 1", n)
+	}
+	if n := len(r.cloud.AckResults(m.ID)); n != 2 {
+		t.Errorf("%d acks after a duplicate, want 2", n)
 	}
 }
 
@@ -98,8 +101,8 @@ func TestCrashBetweenJournalAndPrint(t *testing.T) {
 				return err == nil && e.State == journal.Done
 			})
 			r.cloud.WaitFor("ack", func() bool { return r.cloud.Acked(m.ID) })
-			time.Sleep(300 * time.Millisecond) // room for a wrong second ack or print
-			rs := receipts(t, r.dir)
+			r.settle(run2, 2) // after it, a wrong second ack or print would show
+			rs := withoutMarker(receipts(t, r.dir))
 			if len(rs) != 1 || countContaining(rs, "ORD-CRASH") != 1 || countContaining(rs, ReprintLabel) != 0 {
 				t.Errorf("receipts = %q, want one ORD-CRASH without 补打", rs)
 			}
@@ -109,7 +112,7 @@ func TestCrashBetweenJournalAndPrint(t *testing.T) {
 			if p == AfterAnnounce {
 				wantSaid = 2
 			}
-			if got := announcements(t, r.dir); len(got) != wantSaid {
+			if got := saidWithoutMarker(announcements(t, r.dir)); len(got) != wantSaid {
 				t.Errorf("announcements = %q, want %d", got, wantSaid)
 			}
 			if got := r.cloud.AckResults(m.ID); len(got) != 1 {
@@ -151,8 +154,8 @@ func TestCrashBetweenPrintAndDone(t *testing.T) {
 		e, err := run2.j.Get(t.Context(), m2.ID)
 		return err == nil && e.State == journal.Done
 	})
-	time.Sleep(300 * time.Millisecond)
-	rs = receipts(t, r.dir)
+	r.settle(run2, 3)
+	rs = withoutMarker(receipts(t, r.dir))
 	var got []string
 	for _, rc := range rs {
 		line := "plain"
@@ -169,7 +172,7 @@ func TestCrashBetweenPrintAndDone(t *testing.T) {
 	if d := cmp.Diff(got, []string{"ORD-PAPER plain", "ORD-PAPER 补打", "ORD-NEXT plain"}); d != "" {
 		t.Errorf("receipts (-got +want):\n%s", d)
 	}
-	if d := cmp.Diff(announcements(t, r.dir), []string{"微信收款八点八元", "微信收款一元"}); d != "" {
+	if d := cmp.Diff(saidWithoutMarker(announcements(t, r.dir)), []string{"微信收款八点八元", "微信收款一元"}); d != "" {
 		t.Errorf("announcements (-got +want):\n%s", d)
 	}
 	for _, id := range []string{m.ID, m2.ID} {
@@ -207,19 +210,19 @@ func TestBrokerRestart(t *testing.T) {
 		un, err := run2.j.Unfinished(t.Context())
 		return err == nil && len(un) == 0
 	})
-	time.Sleep(300 * time.Millisecond)
+	r.settle(run2, 5)
 	for _, m := range append(queued, m1) {
 		if got := r.cloud.AckResults(m.ID); len(got) != 1 {
 			t.Errorf("acks for %s = %q, want exactly one", m.Body.(*mqtt.PaymentPaid).OrderNo, got)
 		}
 	}
-	rs := receipts(t, r.dir)
+	rs := withoutMarker(receipts(t, r.dir))
 	for _, o := range []string{"ORD-R1", "ORD-Q0", "ORD-Q1", "ORD-Q2"} {
 		if n := countContaining(rs, o); n != 1 {
 			t.Errorf("%s printed %d times, want 1", o, n)
 		}
 	}
-	if n := len(announcements(t, r.dir)); n != 4 {
+	if n := len(saidWithoutMarker(announcements(t, r.dir))); n != 4 {
 		t.Errorf("%d announcements, want 4", n)
 	}
 }

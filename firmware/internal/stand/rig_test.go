@@ -13,7 +13,6 @@ import (
 	"github.com/qrstand/qrstand/display"
 	"github.com/qrstand/qrstand/display/sim"
 	"github.com/qrstand/qrstand/firmware/internal/face"
-	"github.com/qrstand/qrstand/firmware/internal/fakecloud"
 	"github.com/qrstand/qrstand/firmware/internal/journal"
 	"github.com/qrstand/qrstand/firmware/internal/outputs"
 	"github.com/qrstand/qrstand/firmware/internal/speech"
@@ -33,7 +32,7 @@ type rig struct {
 	id     string
 	secret string
 	dir    string
-	cloud  *fakecloud.Cloud
+	cloud  *mqtttest.Cloud
 }
 
 func newRigB(b *testing.B) *rig { return newRig(b, false) }
@@ -43,7 +42,7 @@ func newRig(t testing.TB, persistent bool) *rig {
 	b := mqtttest.Start(t, mqtttest.Options{Persistent: persistent})
 	r := &rig{t: t, b: b, id: "stand-test-1", dir: t.TempDir()}
 	r.secret = b.AddStand(r.id)
-	r.cloud = fakecloud.New(t, b)
+	r.cloud = mqtttest.NewCloud(t, b)
 	return r
 }
 
@@ -220,4 +219,48 @@ func storeConfig() *mqtt.StoreConfig {
 func paid(order string, fen int64, at time.Time) *mqtt.PaymentPaid {
 	return &mqtt.PaymentPaid{OrderNo: order, Channel: mqtt.ChannelWeChat, AmountFen: fen, PaidAt: at.UTC(), StoreID: "st_1",
 		StoreName: "老王面馆", OrderURL: "https://pay.example.com/o/" + order}
+}
+
+// The marker is a payment sent to prove that nothing more is coming: the
+// stand handles down events in order and its worker works the journal in
+// order, so once the marker is acked and done, whatever an earlier
+// duplicate, redelivery or restart would still cause (a second ack,
+// announcement or receipt) has already happened.
+const (
+	markerOrder = "ORD-MARKER"
+	markerSaid  = "微信收款零点零一元"
+)
+
+// settle sends the marker with outbox sequence seq and waits until it is
+// acked and done in run's journal.
+func (r *rig) settle(run *running, seq int64) {
+	r.t.Helper()
+	m := r.cloud.Send(r.id, paid(markerOrder, 1, time.Now()), seq)
+	r.cloud.WaitFor("marker acked", func() bool { return r.cloud.Acked(m.ID) })
+	r.cloud.WaitFor("marker done", func() bool {
+		e, err := run.j.Get(context.Background(), m.ID)
+		return err == nil && e.State == journal.Done
+	})
+}
+
+// withoutMarker drops the marker's receipt.
+func withoutMarker(rs []receipt) []receipt {
+	var out []receipt
+	for _, r := range rs {
+		if !strings.Contains(r.text, markerOrder) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// saidWithoutMarker drops the marker's announcement.
+func saidWithoutMarker(said []string) []string {
+	var out []string
+	for _, s := range said {
+		if s != markerSaid {
+			out = append(out, s)
+		}
+	}
+	return out
 }
