@@ -3,7 +3,6 @@ package standlink
 import (
 	"context"
 	"fmt"
-	"github.com/qrstand/qrstand/mqtt/biz"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,6 +10,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/outbox"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // AlertConfig configures stand alerts to staff. Zero values take the
