@@ -7,8 +7,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/qrstand/qrstand/cloud/internal/outbox"
 	"github.com/qrstand/qrstand/cloud/internal/payment"
@@ -133,7 +134,7 @@ func (s *Server) mountPayments(mux *http.ServeMux) {
 
 // runPayments starts the outbox dispatcher (when a broker is known) and
 // the reconciler; both stop with ctx.
-func (s *Server) runPayments(ctx context.Context, wg *sync.WaitGroup, brokerURL string) error {
+func (s *Server) runPayments(ctx context.Context, g *errgroup.Group, brokerURL string) error {
 	if s.pay.svc == nil {
 		return nil
 	}
@@ -152,17 +153,9 @@ func (s *Server) runPayments(ctx context.Context, wg *sync.WaitGroup, brokerURL 
 		}
 		s.pay.dispatcher = d
 		s.reg.MustRegister(d.Collectors()...)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.Run(ctx)
-		}()
+		g.Go(func() error { _ = d.Run(ctx); return nil })
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		s.pay.svc.RunReconciler(ctx, 10*time.Second, 30*time.Second)
-	}()
+	g.Go(func() error { s.pay.svc.RunReconciler(ctx, 10*time.Second, 30*time.Second); return nil })
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/oauthsim"
@@ -223,13 +224,13 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 // Serve serves HTTP on ln (and runs the embedded broker if configured)
-// until ctx is done, then shuts down within ShutdownTimeout and closes.
+// until ctx is done or a part fails, then shuts down within
+// ShutdownTimeout and closes.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer s.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	g, ctx := errgroup.WithContext(ctx)
 	brokerURL := ""
 	if s.cfg.MQTTAddr != "" {
 		b, err := s.newBroker()
@@ -238,61 +239,45 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		s.kicker.set(b)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		goUntil(ctx, g, func() error {
 			if err := b.Run(ctx); err != nil {
-				errc <- fmt.Errorf("server: broker: %w", err)
+				return fmt.Errorf("server: broker: %w", err)
 			}
-		}()
+			return nil
+		})
 		select {
 		case <-b.Ready():
-		case err := <-errc:
+		case <-ctx.Done(): // stopped, or the broker failed to start
 			ln.Close()
-			return err
-		case <-ctx.Done():
+			return g.Wait()
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := s.link.Run(ctx, "tcp://"+dialAddr(b.Addr().String())); err != nil {
-				errc <- err
-			}
-		}()
 		brokerURL = "tcp://" + dialAddr(b.Addr().String())
+		goUntil(ctx, g, func() error { return s.link.Run(ctx, brokerURL) })
 	}
-	if err := s.runPayments(ctx, &wg, brokerURL); err != nil {
+	if err := s.runPayments(ctx, g, brokerURL); err != nil {
 		ln.Close()
+		cancel()
+		_ = g.Wait()
 		return err
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		s.sweepSessions(ctx)
-	}()
+	g.Go(func() error { s.sweepSessions(ctx); return nil })
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	goUntil(ctx, g, func() error {
 		s.log.Info("http listening", "addr", ln.Addr().String(), "base_url", s.cfg.BaseURL)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("server: http: %w", err)
+			return fmt.Errorf("server: http: %w", err)
 		}
-	}()
-	msrv, err := s.serveMetrics(&wg, errc)
+		return nil
+	})
+	msrv, err := s.serveMetrics(ctx, g)
 	if err != nil {
 		cancel()
 		srv.Close()
-		wg.Wait()
+		_ = g.Wait()
 		return err
 	}
-	var runErr error
-	select {
-	case <-ctx.Done():
-	case runErr = <-errc:
-	}
-	cancel()
+	<-ctx.Done()
 	sctx, scancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer scancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -302,14 +287,25 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if msrv != nil {
 		msrv.Close() // scrapes are short; nothing to drain
 	}
-	wg.Wait()
+	runErr := g.Wait()
 	s.log.Info("stopped")
 	return runErr
 }
 
+// goUntil runs f in g. An error from f stops the server only while ctx
+// lasts: after that it is part of the shutdown, not its cause.
+func goUntil(ctx context.Context, g *errgroup.Group, f func() error) {
+	g.Go(func() error {
+		if err := f(); err != nil && ctx.Err() == nil {
+			return err
+		}
+		return nil
+	})
+}
+
 // serveMetrics serves /metrics on MetricsAddr (none when empty), apart
 // from the internet-facing pages.
-func (s *Server) serveMetrics(wg *sync.WaitGroup, errc chan<- error) (*http.Server, error) {
+func (s *Server) serveMetrics(ctx context.Context, g *errgroup.Group) (*http.Server, error) {
 	if s.cfg.MetricsAddr == "" {
 		return nil, nil
 	}
@@ -323,13 +319,12 @@ func (s *Server) serveMetrics(wg *sync.WaitGroup, errc chan<- error) (*http.Serv
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	s.log.Info("metrics listening", "addr", ln.Addr().String())
 	s.metricsAddr.Store(ln.Addr().String())
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	goUntil(ctx, g, func() error {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("server: metrics: %w", err)
+			return fmt.Errorf("server: metrics: %w", err)
 		}
-	}()
+		return nil
+	})
 	return srv, nil
 }
 

@@ -31,7 +31,7 @@ import (
 
 // hooks let tests reach into a running daemon.
 type hooks struct {
-	now     func() time.Time
+	clock   clock.Clock // default clock.Real
 	crash   func(stand.Point, []string) error
 	onFrame func(*image1bit.VerticalLSB)
 	ready   func(addr string) // the sim page's address
@@ -47,10 +47,11 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	now := hk.now
-	if now == nil {
-		now = time.Now
+	clk := hk.clock
+	if clk == nil {
+		clk = clock.Real{}
 	}
+	now := clk.Now
 	log.Info("qrstand starting", "version", version, "device", c.DeviceID, "broker", c.Broker, "sim", c.Sim.Dir)
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
@@ -166,12 +167,14 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 		DeviceID: c.DeviceID, Firmware: version, Model: c.Hardware.Profile, Panel: c.Hardware.Panel,
 		Profile: profile(c), StatusEvery: c.StatusEvery.Duration, PollEvery: poll,
 		Reboot: reboot,
-		Hook:   hk.crash, Now: now, Log: log,
+		Hook:   hk.crash, Clock: clk, Log: log,
 	}, stand.Deps{Journal: j, Uplink: cl, Face: fc, Printer: pr, Announcer: an, Battery: bat})
 	if err != nil {
 		return err
 	}
 
+	// The sim page and the buttons end with runCtx. The stand runs outside
+	// this group: a slow shutdown must not hold the process (see below).
 	var wg sync.WaitGroup
 	runCtx, cancel := context.WithCancel(ctx)
 	defer func() { cancel(); wg.Wait() }()
@@ -186,26 +189,22 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 		if hk.ready != nil {
 			hk.ready(ln.Addr().String())
 		}
-		wg.Add(2)
-		go func() { defer wg.Done(); _ = srv.Serve(ln) }()
-		go func() {
-			defer wg.Done()
+		wg.Go(func() { _ = srv.Serve(ln) })
+		wg.Go(func() {
 			<-runCtx.Done()
 			sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer scancel()
 			_ = srv.Shutdown(sctx)
-		}()
+		})
 	}
 	if c.Hardware.Panel != "sim" && c.Sim.Dir == "" {
 		bs, err := openButtons(c, s, an)
 		if err != nil {
 			log.Warn("buttons disabled", "err", err)
 		} else if len(bs) > 0 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				_ = buttons.Run(runCtx, bs, buttons.Opts{Debounce: c.Hardware.Buttons.Debounce.Duration, Log: log})
-			}()
+			})
 		}
 	}
 

@@ -1,6 +1,6 @@
-// Package clock waits for a sane wall clock at boot. A Raspberry Pi has no
-// RTC and starts in 1970 (or at the last fake-hwclock save) until NTP has
-// answered; TLS certificates and journal timestamps need the real time, so
+// Package clock is the stand's source of time (Clock) and waits for a
+// sane wall clock at boot. A Raspberry Pi has no RTC and starts in 1970 (or
+// at the last fake-hwclock save) until NTP has answered; TLS certificates and journal timestamps need the real time, so
 // the daemon waits here first (the habit of gokrazy's wait.go).
 package clock
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/qrstand/qrstand/firmware/internal/clock"
 	"github.com/qrstand/qrstand/firmware/internal/face"
 	"github.com/qrstand/qrstand/firmware/internal/journal"
 	"github.com/qrstand/qrstand/firmware/internal/outputs"
@@ -65,9 +66,11 @@ type Config struct {
 	// returning an error (ErrCrash) stops the pipeline at once: nothing more
 	// is announced, printed or written, and Run returns the error.
 	Hook func(p Point, ids []string) error
-	// Now is the clock; default time.Now.
-	Now func() time.Time
-	Log *slog.Logger
+	// Clock tells the time for everything the stand dates or measures:
+	// event ages, quiet hours, receipts, settling, uptime; default
+	// clock.Real.
+	Clock clock.Clock
+	Log   *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -89,8 +92,8 @@ func (c *Config) setDefaults() {
 	if c.PrintRetry == 0 {
 		c.PrintRetry = 30 * time.Second
 	}
-	if c.Now == nil {
-		c.Now = time.Now
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)

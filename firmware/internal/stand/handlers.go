@@ -58,7 +58,7 @@ func (s *Stand) onEvent(ctx context.Context, m mqtt.Message) error {
 	if err != nil {
 		return fmt.Errorf("stand: re-encode %s: %w", m.ID, err)
 	}
-	now := s.cfg.Now()
+	now := s.now()
 	e := journal.Event{ID: m.ID, Kind: m.Type, OutboxSeq: m.Seq, Resent: m.Resent, ReceivedAt: now, EventAt: m.TS, Payload: payload}
 	// A resent event may have been announced before this stand lost it:
 	// it joins the catch-up whatever its age.
@@ -81,7 +81,7 @@ func (s *Stand) onEvent(ctx context.Context, m mqtt.Message) error {
 	}
 	if e.CatchUp {
 		s.mu.Lock()
-		s.lastStale = timeNow()
+		s.lastStale = s.now()
 		s.mu.Unlock()
 	}
 	if err := s.hook(AfterJournal, m.ID); err != nil {
@@ -190,23 +190,21 @@ func (s *Stand) onConnect(ctx context.Context) {
 		s.requestPairing(ctx, false)
 	}
 	s.sendStatus(ctx, true)
-	select {
-	case s.ledgerKick <- struct{}{}: // reports kept while offline
-	default:
-	}
+	s.reports.wake() // reports kept while offline
 }
 
 // requestPairing sends pair.request unless a pairing code is still valid.
 // retry marks the periodic re-request of an unanswered or expired code,
 // sent at most once a minute.
 func (s *Stand) requestPairing(ctx context.Context, retry bool) {
+	now := s.now()
 	s.mu.Lock()
-	valid := s.pair != nil && s.cfg.Now().Before(s.pair.ExpiresAt)
+	valid := s.pair != nil && now.Before(s.pair.ExpiresAt)
 	paired := s.store != nil && s.store.Bound
 	// The retry waits for the first ask, made by onConnect after hello.
-	recent := retry && (s.pairAsked.IsZero() || timeNow().Sub(s.pairAsked) < time.Minute)
+	recent := retry && (s.pairAsked.IsZero() || now.Sub(s.pairAsked) < time.Minute)
 	if !valid && !paired && !recent {
-		s.pairAsked = timeNow()
+		s.pairAsked = now
 	}
 	s.mu.Unlock()
 	if valid || paired || recent {

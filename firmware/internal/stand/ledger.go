@@ -2,6 +2,7 @@ package stand
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/qrstand/qrstand/firmware/internal/journal"
@@ -21,16 +22,14 @@ type announced struct {
 }
 
 // noteAnnounced records how event id was announced.
-func (s *Stand) noteAnnounced(how string, at time.Time, ids ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (w *worker) noteAnnounced(how string, at time.Time, ids ...string) {
 	for _, id := range ids {
-		s.announced[id] = announced{how: how, at: at}
+		w.announced[id] = announced{how: how, at: at}
 	}
 }
 
 // ledgerFor builds the report of e with print outcome how (printed at at).
-func (s *Stand) ledgerFor(e journal.Event, how string, at time.Time) *mqtt.Ledger {
+func (w *worker) ledgerFor(e journal.Event, how string, at time.Time) *mqtt.Ledger {
 	l := &mqtt.Ledger{Ref: e.ID, Event: e.Kind, CatchUp: e.CatchUp, JournaledAt: e.ReceivedAt.UTC(), Print: how}
 	if how == mqtt.PrintPrinted || how == mqtt.PrintReprint {
 		l.PrintedAt = at.UTC()
@@ -46,12 +45,10 @@ func (s *Stand) ledgerFor(e journal.Event, how string, at time.Time) *mqtt.Ledge
 	if len(l.OrderNo) > mqtt.MaxOrderNo {
 		l.OrderNo = ""
 	}
-	s.mu.Lock()
-	a, ok := s.announced[e.ID]
+	a, ok := w.announced[e.ID]
 	if how != mqtt.PrintPaperOut && how != mqtt.PrintFailed {
-		delete(s.announced, e.ID) // finished: nothing more to report
+		delete(w.announced, e.ID) // finished: nothing more to report
 	}
-	s.mu.Unlock()
 	switch {
 	case ok:
 		l.Announce = a.how
@@ -68,22 +65,58 @@ func (s *Stand) ledgerFor(e journal.Event, how string, at time.Time) *mqtt.Ledge
 	return l
 }
 
+// reportQueue holds the ledger reports the broker has not accepted yet:
+// the worker adds, the ledger sender takes, anyone may count. It has its
+// own lock so that neither waits on the other's work.
+type reportQueue struct {
+	kick chan struct{} // wakes the sender
+
+	mu sync.Mutex
+	q  []*mqtt.Ledger
+}
+
 // report queues a ledger report and wakes the sender.
 func (s *Stand) report(l *mqtt.Ledger) {
 	if err := l.Validate(); err != nil {
 		s.cfg.Log.Error("stand: ledger report", "id", l.Ref, "err", err)
 		return
 	}
-	s.mu.Lock()
-	if len(s.ledgerQ) >= maxLedgerQueue {
-		s.cfg.Log.Warn("stand: ledger queue full, oldest report dropped", "id", s.ledgerQ[0].Ref)
-		s.ledgerQ = s.ledgerQ[1:]
+	r := &s.reports
+	r.mu.Lock()
+	if len(r.q) >= maxLedgerQueue {
+		s.cfg.Log.Warn("stand: ledger queue full, oldest report dropped", "id", r.q[0].Ref)
+		r.q = r.q[1:]
 	}
-	s.ledgerQ = append(s.ledgerQ, l)
-	s.mu.Unlock()
+	r.q = append(r.q, l)
+	r.mu.Unlock()
+	r.wake()
+}
+
+// wake wakes the sender.
+func (r *reportQueue) wake() {
 	select {
-	case s.ledgerKick <- struct{}{}:
+	case r.kick <- struct{}{}:
 	default:
+	}
+}
+
+// first returns the oldest report, or nil.
+func (r *reportQueue) first() *mqtt.Ledger {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.q) == 0 {
+		return nil
+	}
+	return r.q[0]
+}
+
+// sent drops l, the oldest report, once the broker accepted it (unless the
+// queue dropped it meanwhile).
+func (r *reportQueue) sent(l *mqtt.Ledger) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.q) > 0 && r.q[0] == l {
+		r.q = r.q[1:]
 	}
 }
 
@@ -94,34 +127,27 @@ func (s *Stand) ledgerSender(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.ledgerKick:
+		case <-s.reports.kick:
 		}
 		for s.d.Uplink.Connected() {
-			s.mu.Lock()
-			if len(s.ledgerQ) == 0 {
-				s.mu.Unlock()
+			l := s.reports.first()
+			if l == nil {
 				break
 			}
-			l := s.ledgerQ[0]
-			s.mu.Unlock()
 			if _, err := s.d.Uplink.Publish(ctx, l); err != nil {
 				if ctx.Err() == nil {
 					s.cfg.Log.Warn("stand: ledger report", "id", l.Ref, "err", err)
 				}
 				break // the next connect wakes us
 			}
-			s.mu.Lock()
-			if len(s.ledgerQ) > 0 && s.ledgerQ[0] == l {
-				s.ledgerQ = s.ledgerQ[1:]
-			}
-			s.mu.Unlock()
+			s.reports.sent(l)
 		}
 	}
 }
 
 // PendingReports is how many ledger reports wait for the cloud.
 func (s *Stand) PendingReports() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.ledgerQ)
+	s.reports.mu.Lock()
+	defer s.reports.mu.Unlock()
+	return len(s.reports.q)
 }

@@ -95,7 +95,7 @@ func (s *Stand) printEvent(ctx context.Context, m mqtt.Message, reprint bool) er
 		}
 		return s.printDoc(ctx, printer.Shift{
 			Store: store, Clerk: b.Clerk, Start: b.Start, End: b.End, Count: int(b.Count), TotalFen: b.TotalFen,
-			RefundCount: int(b.RefundCount), RefundFen: b.RefundFen, PrintedAt: s.cfg.Now(), Reprint: reprint,
+			RefundCount: int(b.RefundCount), RefundFen: b.RefundFen, PrintedAt: s.now(), Reprint: reprint,
 		}, 1)
 	}
 	return nil
@@ -109,7 +109,7 @@ func (s *Stand) printCatchUp(ctx context.Context, evs []journal.Event, reprint b
 		return nil
 	}
 	store := s.storeName()
-	doc := printer.CatchUp{PrintedAt: s.cfg.Now()}
+	doc := printer.CatchUp{PrintedAt: s.now()}
 	for _, e := range evs {
 		m, err := e.Message()
 		if err != nil {
@@ -145,7 +145,7 @@ func (s *Stand) PrintTestPage(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	return s.printDoc(ctx, printer.TestPage{
-		Store: s.storeName(), Device: s.cfg.DeviceID, Firmware: s.cfg.Firmware, PrintedAt: s.cfg.Now(), QRURL: url,
+		Store: s.storeName(), Device: s.cfg.DeviceID, Firmware: s.cfg.Firmware, PrintedAt: s.now(), QRURL: url,
 	}, 1)
 }
 
@@ -177,7 +177,7 @@ func (s *Stand) Reprint(ctx context.Context, id string) error {
 
 // PrintToday prints today's totals (Asia/Shanghai) from the local journal.
 func (s *Stand) PrintToday(ctx context.Context) error {
-	now := s.cfg.Now()
+	now := s.now()
 	t, err := s.d.Journal.DayTotals(ctx, now)
 	if err != nil {
 		return err

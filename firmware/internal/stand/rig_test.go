@@ -12,6 +12,7 @@ import (
 
 	"github.com/qrstand/qrstand/display"
 	"github.com/qrstand/qrstand/display/sim"
+	"github.com/qrstand/qrstand/firmware/internal/clock"
 	"github.com/qrstand/qrstand/firmware/internal/face"
 	"github.com/qrstand/qrstand/firmware/internal/journal"
 	"github.com/qrstand/qrstand/firmware/internal/outputs"
@@ -120,7 +121,11 @@ func (r *rig) start(o opts) *running {
 	if settle == 0 {
 		settle = 500 * time.Millisecond
 	}
-	s, err := New(Config{DeviceID: r.id, Firmware: "test", CatchUpSettle: settle, Hook: o.hook, Now: o.now, Reboot: o.reboot, Log: o.log,
+	var clk clock.Clock = clock.Real{}
+	if o.now != nil {
+		clk = clock.Func(o.now)
+	}
+	s, err := New(Config{DeviceID: r.id, Firmware: "test", CatchUpSettle: settle, Hook: o.hook, Clock: clk, Reboot: o.reboot, Log: o.log,
 		PollEvery: 50 * time.Millisecond, PrintRetry: 100 * time.Millisecond},
 		Deps{Journal: j, Uplink: cl, Face: f, Printer: pr, Announcer: an, Battery: o.battery})
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/qrstand/qrstand/display"
 	"github.com/qrstand/qrstand/firmware/internal/power"
 	"github.com/qrstand/qrstand/mqtt"
@@ -24,41 +26,33 @@ const (
 	keyPairCode    = "pair_code"
 )
 
-// Stand is one running stand.
+// Stand is one running stand. Run starts four goroutines: the uplink
+// (whose handlers journal events and apply settings), the worker (the
+// journal pipeline, with its own state in a worker), the monitor (poll and
+// status) and the ledger sender. Fields are grouped by who owns them.
 type Stand struct {
+	// Set by New and read-only after.
 	cfg   Config
 	d     Deps
-	log   interface{ Info(string, ...any) }
 	boot  string
 	start time.Time
 
-	kick       chan struct{}
-	ledgerKick chan struct{}
-	poke       chan struct{}
+	kick    chan struct{} // wakes the worker
+	poke    chan struct{} // wakes the monitor
+	reports reportQueue   // the worker's ledger reports, sent by the ledger sender
 
+	// Shared by the uplink's handlers, the worker, the monitor and callers
+	// of the exported methods.
 	mu          sync.Mutex
-	store       *mqtt.StoreConfig
-	pair        *mqtt.PairCode
-	syncPending int64
-	lastStale   time.Time
-	failed      map[string]bool // ids whose print failed in this run (not on paper)
-	bat         *power.Battery
-	lastStatus  mqtt.Status
-	pairAsked   time.Time // last pair.request (real clock)
-	crash       error
+	store       *mqtt.StoreConfig // the store.config in force (journaled)
+	pair        *mqtt.PairCode    // the pairing code shown (journaled)
+	syncPending int64             // events the cloud announced in sync (uplink sets, worker clears)
+	lastStale   time.Time         // when the last catch-up event was journaled (uplink sets, worker reads)
+	pairAsked   time.Time         // last periodic pair.request (uplink and monitor)
+	bat         *power.Battery    // last battery reading (monitor sets, Status reads)
+	lastStatus  mqtt.Status       // last status sent (sendStatus, from any goroutine)
+	crash       error             // set once by a hook that stopped the stand
 	stop        context.CancelCauseFunc
-
-	// A journal write that fails (a full disk) after the announcement or
-	// the print must not repeat them on the retry: these remember, for
-	// this run, what was said and what came out but is not journaled yet.
-	said    map[string]bool
-	printed map[string]bool
-	// retrying's memory: the last error logged and when.
-	lastRetryErr string
-	lastRetryLog time.Time
-
-	announced map[string]announced // how events in the pipeline were announced
-	ledgerQ   []*mqtt.Ledger       // reports not yet accepted by the broker
 }
 
 // New returns a stand; call Run.
@@ -70,19 +64,16 @@ func New(cfg Config, d Deps) (*Stand, error) {
 	if d.Journal == nil || d.Uplink == nil || d.Face == nil || d.Printer == nil || d.Announcer == nil {
 		return nil, fmt.Errorf("stand: journal, uplink, face, printer and announcer are required")
 	}
+	now := cfg.Clock.Now()
 	s := &Stand{
-		cfg:        cfg,
-		d:          d,
-		log:        cfg.Log,
-		boot:       mqtt.NewID(cfg.Now()),
-		start:      time.Now(),
-		kick:       make(chan struct{}, 1),
-		ledgerKick: make(chan struct{}, 1),
-		poke:       make(chan struct{}, 1),
-		failed:     map[string]bool{},
-		announced:  map[string]announced{},
+		cfg:     cfg,
+		d:       d,
+		boot:    mqtt.NewID(now),
+		start:   now,
+		kick:    make(chan struct{}, 1),
+		poke:    make(chan struct{}, 1),
+		reports: reportQueue{kick: make(chan struct{}, 1)},
 	}
-	s.said, s.printed = map[string]bool{}, map[string]bool{}
 	if ma := d.Journal.MovedAside(); ma != nil {
 		cfg.Log.Error("stand: the journal was damaged and has been moved aside; a fresh journal is in use, "+
 			"and the cloud resends the events it delivered, printed labelled 补打",
@@ -139,7 +130,7 @@ func (s *Stand) showInitial() error {
 	if st != nil && st.Bound {
 		return s.d.Face.SetStore(&display.Store{Name: st.StoreName, URL: st.QRURL})
 	}
-	if pc != nil && s.cfg.Now().Before(pc.ExpiresAt) {
+	if pc != nil && s.now().Before(pc.ExpiresAt) {
 		return s.d.Face.SetPairing(&display.Pairing{URL: pc.URL, Code: pc.Code})
 	}
 	return s.d.Face.Refresh()
@@ -148,50 +139,36 @@ func (s *Stand) showInitial() error {
 // Run works until ctx ends (nil), a hook crashes the pipeline (its error)
 // or the battery is critical (ErrBatteryCritical).
 func (s *Stand) Run(ctx context.Context) error {
+	// A hook may fire on the uplink's goroutine too, so it stops the
+	// group through this cancel rather than by returning.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	s.mu.Lock()
 	s.stop = cancel
+	s.lastStale = s.now() // a batch may still be arriving from before the restart
 	s.mu.Unlock()
 	if err := s.showInitial(); err != nil {
 		s.cfg.Log.Warn("stand: first frame", "err", err)
 	}
-	s.mu.Lock()
-	s.lastStale = time.Now() // a batch may still be arriving from before the restart
-	s.mu.Unlock()
 
-	var wg sync.WaitGroup
-	errc := make(chan error, 3)
-	wg.Add(4)
-	go func() { defer wg.Done(); s.ledgerSender(ctx) }()
-	go func() { defer wg.Done(); errc <- s.d.Uplink.Run(ctx) }()
-	go func() {
-		defer wg.Done()
-		err := s.worker(ctx)
-		if err != nil {
-			cancel(err)
+	w := newWorker(s)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { s.ledgerSender(ctx); return nil })
+	g.Go(func() error {
+		if err := s.d.Uplink.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			return err
 		}
-		errc <- err
-	}()
-	go func() {
-		defer wg.Done()
-		err := s.monitor(ctx)
-		if err != nil {
-			cancel(err)
-		}
-		errc <- err
-	}()
-	wg.Wait()
-	close(errc)
-	var first error
-	for err := range errc {
-		if err != nil && first == nil && !errors.Is(err, context.Canceled) {
-			first = err
-		}
-	}
+		return nil
+	})
+	g.Go(func() error { return w.run(ctx) })
+	g.Go(func() error { return s.monitor(ctx) })
+	err := g.Wait()
 	s.d.Face.Close()
 	if err := s.crashed(); err != nil {
 		return err
 	}
-	return first
+	return err
 }
+
+// now is the stand's clock.
+func (s *Stand) now() time.Time { return s.cfg.Clock.Now() }

@@ -109,7 +109,7 @@ func (s *Stand) Status(ctx context.Context) mqtt.Status {
 		PrinterModel:  s.cfg.Profile.Name,
 		Pending:       len(pending),
 		Firmware:      s.cfg.Firmware,
-		UptimeSec:     int64(time.Since(s.start) / time.Second),
+		UptimeSec:     int64(s.now().Sub(s.start) / time.Second),
 		BatteryPct:    -1,
 		Paper:         s.d.Printer.Paper(),
 		PrinterOnline: s.d.Printer.Paper() != mqtt.PaperUnknown,

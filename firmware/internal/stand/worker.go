@@ -11,26 +11,53 @@ import (
 	"github.com/qrstand/qrstand/mqtt"
 )
 
-// timeNow is the real clock for in-process timers (settling), which must
-// not follow an injected wall clock.
-var timeNow = time.Now
+// worker is the journal pipeline: it handles every event not done, in
+// order. Its fields belong to the goroutine running run and have no lock;
+// the Stand it embeds gives the configuration, the parts and the shared
+// settings.
+type worker struct {
+	*Stand
+	// failed holds ids whose print failed in this run (not on paper).
+	failed map[string]bool
+	// A journal write that fails (a full disk) after the announcement or
+	// the print must not repeat them on the retry: these remember, for
+	// this run, what was said and what came out but is not journaled yet.
+	said    map[string]bool
+	printed map[string]bool
+	// announced is how events in the pipeline were announced, until their
+	// ledger report is built.
+	announced map[string]announced
+	// retrying's memory: the last error logged and when.
+	lastRetryErr string
+	lastRetryLog time.Time
+}
 
-// worker processes the journal: every event not done, in order.
-func (s *Stand) worker(ctx context.Context) error {
+func newWorker(s *Stand) *worker {
+	return &worker{
+		Stand:     s,
+		failed:    map[string]bool{},
+		said:      map[string]bool{},
+		printed:   map[string]bool{},
+		announced: map[string]announced{},
+	}
+}
+
+// run processes the journal until ctx ends or a hook crashes the pipeline.
+func (w *worker) run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
 	for {
-		wait, err := s.process(ctx)
+		wait, err := w.process(ctx)
 		if err != nil {
 			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 				return nil
 			}
-			if s.crashed() != nil {
+			if w.crashed() != nil {
 				return err
 			}
-			s.cfg.Log.Warn("stand: worker", "err", err)
-			wait = s.cfg.PrintRetry
+			w.cfg.Log.Warn("stand: worker", "err", err)
+			wait = w.cfg.PrintRetry
 		}
 		if wait > 0 {
 			timer.Reset(wait)
@@ -38,7 +65,7 @@ func (s *Stand) worker(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-s.kick:
+		case <-w.kick:
 		case <-timer.C:
 		}
 		timer.Stop()
@@ -47,12 +74,12 @@ func (s *Stand) worker(ctx context.Context) error {
 
 // process handles what is ready and returns how long to wait before
 // looking again (0: until woken).
-func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
+func (w *worker) process(runCtx context.Context) (time.Duration, error) {
 	// An event that was started is finished even when shutdown begins: a
 	// clean stop must not leave it for a 补打 reprint. Shutdown is checked
 	// between events.
 	ctx := context.WithoutCancel(runCtx)
-	evs, err := s.d.Journal.Unfinished(ctx)
+	evs, err := w.d.Journal.Unfinished(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -61,7 +88,7 @@ func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
 	var order []int64
 	var wait time.Duration
 	for _, e := range evs {
-		if err := s.crashed(); err != nil {
+		if err := w.crashed(); err != nil {
 			return 0, err
 		}
 		if err := runCtx.Err(); err != nil {
@@ -74,54 +101,54 @@ func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
 			}
 			batches[e.Batch] = append(batches[e.Batch], e)
 		case e.State == journal.Printing:
-			if err := s.finish(ctx, e); err != nil {
-				if s.crashed() != nil {
+			if err := w.finish(ctx, e); err != nil {
+				if w.crashed() != nil {
 					return 0, err
 				}
-				s.retrying(e.ID, err)
-				wait = s.cfg.PrintRetry
+				w.retrying(e.ID, err)
+				wait = w.cfg.PrintRetry
 			}
 		case e.CatchUp && e.Kind == mqtt.KindPaymentPaid && e.Resent:
 			resent = append(resent, e)
 		case e.CatchUp && e.Kind == mqtt.KindPaymentPaid:
 			stale = append(stale, e)
 		default:
-			if err := s.handle(ctx, e); err != nil {
-				if s.crashed() != nil {
+			if err := w.handle(ctx, e); err != nil {
+				if w.crashed() != nil {
 					return 0, err
 				}
-				s.retrying(e.ID, err)
-				wait = s.cfg.PrintRetry
+				w.retrying(e.ID, err)
+				wait = w.cfg.PrintRetry
 			}
 		}
 	}
 	for _, b := range order {
-		if err := s.reprintBatch(ctx, batches[b]); err != nil {
-			if s.crashed() != nil {
+		if err := w.reprintBatch(ctx, batches[b]); err != nil {
+			if w.crashed() != nil {
 				return 0, err
 			}
-			s.retrying(batches[b][0].ID, err)
-			wait = s.cfg.PrintRetry
+			w.retrying(batches[b][0].ID, err)
+			wait = w.cfg.PrintRetry
 		}
 	}
 	if n := len(stale) + len(resent); n > 0 {
-		s.mu.Lock()
-		pending := s.syncPending
-		idle := timeNow().Sub(s.lastStale)
-		s.mu.Unlock()
-		if (pending > 0 && int64(n) >= pending) || idle >= s.cfg.CatchUpSettle {
-			if err := s.catchUp(ctx, stale, resent); err != nil {
-				if s.crashed() != nil {
+		w.mu.Lock()
+		pending := w.syncPending
+		idle := w.now().Sub(w.lastStale)
+		w.mu.Unlock()
+		if (pending > 0 && int64(n) >= pending) || idle >= w.cfg.CatchUpSettle {
+			if err := w.catchUp(ctx, stale, resent); err != nil {
+				if w.crashed() != nil {
 					return 0, err
 				}
-				s.retrying("catch-up", err)
-				return s.cfg.PrintRetry, nil
+				w.retrying("catch-up", err)
+				return w.cfg.PrintRetry, nil
 			}
-			s.mu.Lock()
-			s.syncPending = 0
-			s.mu.Unlock()
-		} else if w := s.cfg.CatchUpSettle - idle; wait == 0 || w < wait {
-			wait = w
+			w.mu.Lock()
+			w.syncPending = 0
+			w.mu.Unlock()
+		} else if d := w.cfg.CatchUpSettle - idle; wait == 0 || d < wait {
+			wait = d
 		}
 	}
 	return wait, nil
@@ -156,7 +183,7 @@ func (s *Stand) storeQuiet() bool {
 	if err := q.UnmarshalText([]byte(a.QuietStart + "-" + a.QuietEnd)); err != nil {
 		return false // Validate on the wire already refused bad times
 	}
-	return q.Contains(s.cfg.Now())
+	return q.Contains(s.now())
 }
 
 func mqttAnnounce(c *mqtt.StoreConfig) mqtt.AnnounceConfig {
@@ -170,49 +197,41 @@ func mqttAnnounce(c *mqtt.StoreConfig) mqtt.AnnounceConfig {
 // the same ids (a journal write that failed after it is being retried), and
 // notes the outcome for the ledger (a repeat keeps the first note). summary
 // marks a catch-up's one announcement.
-func (s *Stand) announceOnce(ctx context.Context, ids []string, u speech.Utterance, err error, summary bool) {
-	s.mu.Lock()
+func (w *worker) announceOnce(ctx context.Context, ids []string, u speech.Utterance, err error, summary bool) {
 	all := len(ids) > 0
 	for _, id := range ids {
-		all = all && s.said[id]
-		s.said[id] = true
+		all = all && w.said[id]
+		w.said[id] = true
 	}
-	s.mu.Unlock()
 	if all {
-		s.cfg.Log.Debug("stand: already announced in this run, not repeated", "ids", len(ids))
+		w.cfg.Log.Debug("stand: already announced in this run, not repeated", "ids", len(ids))
 		return
 	}
-	how, at := s.announce(ctx, u, err)
+	how, at := w.announce(ctx, u, err)
 	if summary && how == mqtt.AnnounceSpoken {
 		how = mqtt.AnnounceSummary
 	}
-	s.noteAnnounced(how, at, ids...)
+	w.noteAnnounced(how, at, ids...)
 }
 
 // retrying logs an event that could not be finished (a print that failed,
 // a journal write the disk refused): the first time, whenever the error
 // changes, and then at most once a minute while it lasts, so a full disk
 // is said clearly without a line per retry.
-func (s *Stand) retrying(what string, err error) {
-	s.mu.Lock()
-	now := timeNow()
-	quiet := err.Error() == s.lastRetryErr && now.Sub(s.lastRetryLog) < time.Minute
+func (w *worker) retrying(what string, err error) {
+	now := w.now()
+	quiet := err.Error() == w.lastRetryErr && now.Sub(w.lastRetryLog) < time.Minute
 	if !quiet {
-		s.lastRetryErr, s.lastRetryLog = err.Error(), now
-	}
-	s.mu.Unlock()
-	if !quiet {
-		s.cfg.Log.Warn("stand: event not finished, will retry", "id", what, "err", err, "retry_in", s.cfg.PrintRetry)
+		w.lastRetryErr, w.lastRetryLog = err.Error(), now
+		w.cfg.Log.Warn("stand: event not finished, will retry", "id", what, "err", err, "retry_in", w.cfg.PrintRetry)
 	}
 }
 
 // forget drops the in-run memory of ids once their state is journaled.
-func (s *Stand) forget(m map[string]bool, ids ...string) {
-	s.mu.Lock()
+func (w *worker) forget(m map[string]bool, ids ...string) {
 	for _, id := range ids {
 		delete(m, id)
 	}
-	s.mu.Unlock()
 }
 
 // announce says u unless announcements are off or quiet, and returns how
@@ -230,7 +249,7 @@ func (s *Stand) announce(ctx context.Context, u speech.Utterance, err error) (st
 		return mqtt.AnnounceQuietHours, time.Time{}
 	}
 	s.cfg.Log.Info("stand: announce", "text", u.Text)
-	at := s.cfg.Now()
+	at := s.now()
 	switch err := s.d.Announcer.Announce(ctx, u); {
 	case errors.Is(err, speech.ErrQuietHours):
 		s.cfg.Log.Info("stand: quiet hours, not spoken", "text", u.Text)
@@ -262,42 +281,42 @@ func displayChannel(c string) display.Channel {
 }
 
 // handle runs a new event through announce → printing → print → done.
-func (s *Stand) handle(ctx context.Context, e journal.Event) error {
+func (w *worker) handle(ctx context.Context, e journal.Event) error {
 	m, err := e.Message()
 	if err != nil {
 		// Stored by this firmware, so this is a bug or a downgrade: keep
 		// the row (nothing lost) but do not loop on it.
-		s.cfg.Log.Error("stand: journaled event does not decode", "id", e.ID, "err", err)
-		if err := s.d.Journal.MarkPrinting(ctx, 0, e.ID); err != nil {
+		w.cfg.Log.Error("stand: journaled event does not decode", "id", e.ID, "err", err)
+		if err := w.d.Journal.MarkPrinting(ctx, 0, e.ID); err != nil {
 			return err
 		}
-		return s.d.Journal.MarkDone(ctx, false, e.ID)
+		return w.d.Journal.MarkDone(ctx, false, e.ID)
 	}
 	switch b := m.Body.(type) {
 	case *mqtt.PaymentPaid:
 		if !e.CatchUp {
-			u, err := speechPayment(b.Channel, b.AmountFen, s.two())
-			s.announceOnce(ctx, []string{e.ID}, u, err, false)
+			u, err := speechPayment(b.Channel, b.AmountFen, w.two())
+			w.announceOnce(ctx, []string{e.ID}, u, err, false)
 		}
 	case *mqtt.PaymentRefunded:
 		if !e.CatchUp {
-			u, err := speech.Refund(b.RefundFen, s.two())
-			s.announceOnce(ctx, []string{e.ID}, u, err, false)
+			u, err := speech.Refund(b.RefundFen, w.two())
+			w.announceOnce(ctx, []string{e.ID}, u, err, false)
 		}
 	}
-	if err := s.hook(AfterAnnounce, e.ID); err != nil {
+	if err := w.hook(AfterAnnounce, e.ID); err != nil {
 		return err
 	}
-	if err := s.d.Journal.MarkPrinting(ctx, 0, e.ID); err != nil {
+	if err := w.d.Journal.MarkPrinting(ctx, 0, e.ID); err != nil {
 		return err
 	}
-	s.forget(s.said, e.ID)
+	w.forget(w.said, e.ID)
 	if b, ok := m.Body.(*mqtt.PaymentPaid); ok && !e.CatchUp {
-		if err := s.d.Face.Flash(b.AmountFen, displayChannel(b.Channel), b.PaidAt); err != nil {
-			s.cfg.Log.Warn("stand: flash", "err", err)
+		if err := w.d.Face.Flash(b.AmountFen, displayChannel(b.Channel), b.PaidAt); err != nil {
+			w.cfg.Log.Warn("stand: flash", "err", err)
 		}
 	}
-	return s.printAndFinish(ctx, e, m, false)
+	return w.printAndFinish(ctx, e, m, false)
 }
 
 func speechPayment(ch string, fen int64, two speech.TwoStyle) (speech.Utterance, error) {
@@ -307,61 +326,51 @@ func speechPayment(ch string, fen int64, two speech.TwoStyle) (speech.Utterance,
 // finish completes an event found in printing: after a crash its receipt
 // may be on paper already, so it is printed again labelled 补打; after a
 // print error in this run it is printed normally.
-func (s *Stand) finish(ctx context.Context, e journal.Event) error {
+func (w *worker) finish(ctx context.Context, e journal.Event) error {
 	m, err := e.Message()
 	if err != nil {
-		s.cfg.Log.Error("stand: journaled event does not decode", "id", e.ID, "err", err)
-		return s.d.Journal.MarkDone(ctx, false, e.ID)
+		w.cfg.Log.Error("stand: journaled event does not decode", "id", e.ID, "err", err)
+		return w.d.Journal.MarkDone(ctx, false, e.ID)
 	}
-	s.mu.Lock()
-	failed := s.failed[e.ID]
-	s.mu.Unlock()
-	return s.printAndFinish(ctx, e, m, !failed)
+	return w.printAndFinish(ctx, e, m, !w.failed[e.ID])
 }
 
-func (s *Stand) printAndFinish(ctx context.Context, e journal.Event, m mqtt.Message, reprint bool) error {
+func (w *worker) printAndFinish(ctx context.Context, e journal.Event, m mqtt.Message, reprint bool) error {
 	if m.Type == mqtt.KindStandCommand {
 		// Commands are not repeated after a crash (a reboot would loop),
 		// nor when the cloud resends one the stand lost.
 		if !reprint && !e.Resent {
-			s.command(ctx, m.Body.(*mqtt.StandCommand))
+			w.command(ctx, m.Body.(*mqtt.StandCommand))
 		}
-		if err := s.d.Journal.MarkDone(ctx, false, e.ID); err != nil {
+		if err := w.d.Journal.MarkDone(ctx, false, e.ID); err != nil {
 			return err
 		}
-		s.report(s.ledgerFor(e, mqtt.PrintNone, time.Time{}))
+		w.report(w.ledgerFor(e, mqtt.PrintNone, time.Time{}))
 		return nil
 	}
 	// A resent event may be on paper already, from before the loss.
 	reprint = reprint || e.Resent
-	s.mu.Lock()
-	printed := s.printed[e.ID]
-	s.mu.Unlock()
-	if !printed {
-		if err := s.printEvent(ctx, m, reprint); err != nil {
-			s.mu.Lock()
-			first := !s.failed[e.ID]
-			s.failed[e.ID] = true
-			s.mu.Unlock()
-			s.cfg.Log.Warn("stand: print failed, will retry", "id", e.ID, "err", err)
+	if !w.printed[e.ID] {
+		if err := w.printEvent(ctx, m, reprint); err != nil {
+			first := !w.failed[e.ID]
+			w.failed[e.ID] = true
+			w.cfg.Log.Warn("stand: print failed, will retry", "id", e.ID, "err", err)
 			if first {
-				s.report(s.ledgerFor(e, s.printFailure(), time.Time{}))
+				w.report(w.ledgerFor(e, w.printFailure(), time.Time{}))
 			}
 			return err
 		}
-		s.mu.Lock()
-		delete(s.failed, e.ID)
-		s.printed[e.ID] = true
-		s.mu.Unlock()
-		if err := s.hook(AfterPrint, e.ID); err != nil {
+		delete(w.failed, e.ID)
+		w.printed[e.ID] = true
+		if err := w.hook(AfterPrint, e.ID); err != nil {
 			return err
 		}
 	}
-	if err := s.d.Journal.MarkDone(ctx, reprint, e.ID); err != nil {
+	if err := w.d.Journal.MarkDone(ctx, reprint, e.ID); err != nil {
 		return err
 	}
-	s.forget(s.printed, e.ID)
-	s.report(s.ledgerFor(e, s.printOutcome(m.Type, reprint), s.cfg.Now()))
+	w.forget(w.printed, e.ID)
+	w.report(w.ledgerFor(e, w.printOutcome(m.Type, reprint), w.now()))
 	return nil
 }
 
@@ -393,17 +402,17 @@ func (s *Stand) printFailure() string {
 // (they may be on paper already). The lists are separate batches, each
 // marked printing only when its turn comes, so a failure between them
 // never labels a first print 补打.
-func (s *Stand) catchUp(ctx context.Context, stale, resent []journal.Event) error {
+func (w *worker) catchUp(ctx context.Context, stale, resent []journal.Event) error {
 	var total int64
 	var ids []string
 	for _, e := range append(append([]journal.Event(nil), stale...), resent...) {
 		total += e.Fen
 		ids = append(ids, e.ID)
 	}
-	s.cfg.Log.Info("stand: catch-up", "count", len(ids), "fen", total, "resent", len(resent))
-	u, err := speech.OfflineSummary(int64(len(ids)), total, s.two())
-	s.announceOnce(ctx, ids, u, err, true)
-	if err := s.hook(AfterAnnounce, ids...); err != nil {
+	w.cfg.Log.Info("stand: catch-up", "count", len(ids), "fen", total, "resent", len(resent))
+	u, err := speech.OfflineSummary(int64(len(ids)), total, w.two())
+	w.announceOnce(ctx, ids, u, err, true)
+	if err := w.hook(AfterAnnounce, ids...); err != nil {
 		return err
 	}
 	for _, evs := range [][]journal.Event{stale, resent} {
@@ -414,15 +423,15 @@ func (s *Stand) catchUp(ctx context.Context, stale, resent []journal.Event) erro
 		for i, e := range evs {
 			bids[i] = e.ID
 		}
-		batch, err := s.d.Journal.NextBatch(ctx)
+		batch, err := w.d.Journal.NextBatch(ctx)
 		if err != nil {
 			return err
 		}
-		if err := s.d.Journal.MarkPrinting(ctx, batch, bids...); err != nil {
+		if err := w.d.Journal.MarkPrinting(ctx, batch, bids...); err != nil {
 			return err
 		}
-		s.forget(s.said, bids...)
-		if err := s.printBatch(ctx, batch, evs, evs[0].Resent); err != nil {
+		w.forget(w.said, bids...)
+		if err := w.printBatch(ctx, batch, evs, evs[0].Resent); err != nil {
 			return err
 		}
 	}
@@ -430,56 +439,46 @@ func (s *Stand) catchUp(ctx context.Context, stale, resent []journal.Event) erro
 }
 
 // reprintBatch finishes a catch-up batch found in printing.
-func (s *Stand) reprintBatch(ctx context.Context, evs []journal.Event) error {
-	s.mu.Lock()
-	failed := s.failed[evs[0].ID]
-	s.mu.Unlock()
-	return s.printBatch(ctx, evs[0].Batch, evs, !failed || evs[0].Resent)
+func (w *worker) reprintBatch(ctx context.Context, evs []journal.Event) error {
+	return w.printBatch(ctx, evs[0].Batch, evs, !w.failed[evs[0].ID] || evs[0].Resent)
 }
 
-func (s *Stand) printBatch(ctx context.Context, batch int64, evs []journal.Event, reprint bool) error {
+func (w *worker) printBatch(ctx context.Context, batch int64, evs []journal.Event, reprint bool) error {
 	ids := make([]string, len(evs))
 	for i, e := range evs {
 		ids[i] = e.ID
 	}
-	s.mu.Lock()
-	printed := s.printed[ids[0]]
-	s.mu.Unlock()
-	if !printed {
-		if err := s.printCatchUp(ctx, evs, reprint); err != nil {
-			s.mu.Lock()
-			first := !s.failed[ids[0]]
+	if !w.printed[ids[0]] {
+		if err := w.printCatchUp(ctx, evs, reprint); err != nil {
+			first := !w.failed[ids[0]]
 			for _, id := range ids {
-				s.failed[id] = true
+				w.failed[id] = true
 			}
-			s.mu.Unlock()
-			s.cfg.Log.Warn("stand: catch-up print failed, will retry", "batch", batch, "err", err)
+			w.cfg.Log.Warn("stand: catch-up print failed, will retry", "batch", batch, "err", err)
 			if first {
-				how := s.printFailure()
+				how := w.printFailure()
 				for _, e := range evs {
-					s.report(s.ledgerFor(e, how, time.Time{}))
+					w.report(w.ledgerFor(e, how, time.Time{}))
 				}
 			}
 			return err
 		}
-		s.mu.Lock()
 		for _, id := range ids {
-			delete(s.failed, id)
-			s.printed[id] = true
+			delete(w.failed, id)
+			w.printed[id] = true
 		}
-		s.mu.Unlock()
-		if err := s.hook(AfterPrint, ids...); err != nil {
+		if err := w.hook(AfterPrint, ids...); err != nil {
 			return err
 		}
 	}
-	if err := s.d.Journal.MarkDone(ctx, reprint, ids...); err != nil {
+	if err := w.d.Journal.MarkDone(ctx, reprint, ids...); err != nil {
 		return err
 	}
-	s.forget(s.printed, ids...)
-	how := s.printOutcome(mqtt.KindPaymentPaid, reprint)
-	now := s.cfg.Now()
+	w.forget(w.printed, ids...)
+	how := w.printOutcome(mqtt.KindPaymentPaid, reprint)
+	now := w.now()
 	for _, e := range evs {
-		s.report(s.ledgerFor(e, how, now))
+		w.report(w.ledgerFor(e, how, now))
 	}
 	return nil
 }
