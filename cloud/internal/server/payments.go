@@ -109,12 +109,20 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 	if err != nil {
 		return err
 	}
-	simBase := ""
-	if sandbox {
-		simBase = s.cfg.BaseURL
-	}
-	s.pages.SetPayments(ui.PayOptions{Service: s.pay.svc, SimBaseURL: simBase})
 	return nil
+}
+
+// payOptions is what the pay pages need: the service and, in sandbox
+// mode, the simulator's confirm page standing in for WeChat's pay sheet.
+func (s *Server) payOptions() ui.PayOptions {
+	o := ui.PayOptions{Service: s.pay.svc}
+	if s.pay.svc != nil && s.pay.wxsim != nil {
+		base := s.cfg.BaseURL
+		o.SandboxSheet = func(prepayID, returnURL string) string {
+			return wechatsim.ConfirmURL(base, prepayID, returnURL)
+		}
+	}
+	return o
 }
 
 // mountPayments adds the notify endpoint and, in sandbox mode, the

@@ -14,6 +14,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/ui"
+	"github.com/qrstand/qrstand/cloud/internal/urls"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -105,7 +106,7 @@ func (s *Server) seed(ctx context.Context) (err error) {
 		if err := s.st.SetPairCode(ctx, DemoStandID, code, now.Add(24*time.Hour)); err != nil {
 			return err
 		}
-		fmt.Printf("  demo stand pairing URL (open as a manager; the stand simulator shows a fresh one under its screen): %s\n\n", ui.PairURL(s.cfg.BaseURL, DemoStandID, code))
+		fmt.Printf("  demo stand pairing URL (open as a manager; the stand simulator shows a fresh one under its screen): %s\n\n", urls.New(s.cfg.BaseURL).Pair(DemoStandID, code))
 	}
 	return nil
 }

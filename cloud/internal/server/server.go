@@ -27,6 +27,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/standlink"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/ui"
+	"github.com/qrstand/qrstand/cloud/internal/urls"
 	"github.com/qrstand/qrstand/cloud/internal/wxauth"
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/broker"
@@ -91,23 +92,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	} else {
 		s.oauth = wxauth.New(appID, appSecret)
 	}
-	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL, Sandbox: cfg.Sandbox, StandBroker: cfg.StandBrokerURL}, s.st, s.oauth, ui.Options{Log: log.With("component", "ui")})
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	s.pages = pages
+	// Parts in dependency order: links, the stand link, payments, then
+	// the pages that use them all.
+	links := urls.New(cfg.BaseURL)
+	opts := ui.Options{Log: log.With("component", "ui")}
 	if cfg.MQTTAddr != "" {
 		s.serviceSecret = mqtt.NewSecret()
 		link, err := standlink.New(standlink.Config{
 			User: ServiceUser, Secret: s.serviceSecret,
-			PairURL:  func(id, code string) string { return ui.PairURL(cfg.BaseURL, id, code) },
-			StoreURL: pages.StoreURL,
+			PairURL:  links.Pair,
+			StoreURL: links.Store,
 			Alerts: standlink.AlertConfig{
 				TemplateID: cfg.Alerts.TemplateID, OfflineAfter: cfg.Alerts.OfflineAfter, Quiet: cfg.Alerts.Quiet,
 				BatteryLow: cfg.Alerts.BatteryLow, BusinessStart: cfg.Alerts.BusinessStart, BusinessEnd: cfg.Alerts.BusinessEnd,
 				CheckEvery: cfg.Alerts.CheckEvery,
-				StandsURL:  func(storeID string) string { return cfg.BaseURL + "/store/" + storeID + "/stands" },
+				StandsURL:  links.StoreStands,
 			},
 			AfterAlert: func() {
 				if d := s.pay.dispatcher; d != nil {
@@ -121,13 +120,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			return nil, err
 		}
 		s.link = link
-		pages.SetStandNotifier(link)
-		pages.SetCredentialHooks(&s.kicker)
+		opts.Stands, opts.CredentialHooks = link, []ui.CredentialHook{&s.kicker}
 	}
 	if err := s.setupPayments(appID, appSecret); err != nil {
 		s.Close()
 		return nil, err
 	}
+	opts.Pay = s.payOptions()
+	pages, err := ui.New(ui.Config{BaseURL: cfg.BaseURL, CodeTTL: cfg.CodeTTL, Sandbox: cfg.Sandbox, StandBroker: cfg.StandBrokerURL}, s.st, s.oauth, opts)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.pages = pages
 	if err := s.seed(ctx); err != nil {
 		s.Close()
 		return nil, err

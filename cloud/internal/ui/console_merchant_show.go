@@ -35,5 +35,5 @@ func (h *Handler) consoleMerchantShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "console_merchant", view{"User": u, "Merchant": m, "Admins": rows, "Stores": stores,
-		"ManageURL": h.manageURL(m.ManageToken)})
+		"ManageURL": h.urls.Manage(m.ManageToken)})
 }

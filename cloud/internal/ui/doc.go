@@ -6,4 +6,8 @@
 // Every handler loads its target and checks the caller's roles (package
 // authz); a denial is the same 404 page as a missing target, so it reveals
 // nothing. Pages never show internal error text; the log gets it.
+//
+// Links come from package urls. What the pages use but do not own (the
+// stand notifier, the payment service, the sandbox pay sheet) is built
+// first and passed in Options; nothing is set on the handler after New.
 package ui

@@ -24,10 +24,6 @@ type CredentialHook interface {
 	StandCredentialsChanged(ctx context.Context, standID string, revoked bool) error
 }
 
-// SetCredentialHooks sets the hooks told about re-keyed and revoked
-// stands (before serving).
-func (h *Handler) SetCredentialHooks(hooks ...CredentialHook) { h.credHooks = hooks }
-
 func (h *Handler) fleetRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/stands", h.fleetList)
 	mux.HandleFunc("POST /console/stands", h.fleetRegister)

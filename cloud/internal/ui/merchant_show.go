@@ -49,5 +49,5 @@ func (h *Handler) merchantShow(w http.ResponseWriter, r *http.Request) {
 	}
 	me, _ := roles.AdminOf(m.ID)
 	h.render(w, r, http.StatusOK, "merchant", view{"Merchant": m, "Stores": stores, "Admins": rows, "Me": me,
-		"ManageURL": h.manageURL(m.ManageToken)})
+		"ManageURL": h.urls.Manage(m.ManageToken)})
 }

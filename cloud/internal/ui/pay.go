@@ -14,20 +14,17 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/money"
 	"github.com/qrstand/qrstand/cloud/internal/payment"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
-	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
 	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // PayOptions connect the pay page to the payment service.
 type PayOptions struct {
 	Service *payment.Service
-	// SimBaseURL, in sandbox mode, is where the WeChat Pay simulator's
-	// confirm page lives (the pay sheet stand-in); empty outside sandbox.
-	SimBaseURL string
+	// SandboxSheet, in sandbox mode, is the URL of the WeChat Pay
+	// simulator's confirm page (the pay sheet stand-in) for a prepay id,
+	// which returns the payer to returnURL; nil outside sandbox.
+	SandboxSheet func(prepayID, returnURL string) string
 }
-
-// SetPayments enables the pay page (before serving).
-func (h *Handler) SetPayments(o PayOptions) { h.pay = o }
 
 func (h *Handler) payRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /pay/{store}", h.paySubmit)
@@ -91,9 +88,9 @@ func (h *Handler) paySubmit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadGateway, "微信支付暂时不可用，请稍后再试")
 		return
 	}
-	result := h.cfg.BaseURL + "/o/" + c.Order.OutTradeNo
-	if h.pay.SimBaseURL != "" && !strings.Contains(r.UserAgent(), "MicroMessenger") {
-		http.Redirect(w, r, wechatsim.ConfirmURL(h.pay.SimBaseURL, c.Prepay.PrepayID, result), http.StatusSeeOther)
+	result := h.urls.Order(c.Order.OutTradeNo)
+	if h.pay.SandboxSheet != nil && !strings.Contains(r.UserAgent(), "MicroMessenger") {
+		http.Redirect(w, r, h.pay.SandboxSheet(c.Prepay.PrepayID, result), http.StatusSeeOther)
 		return
 	}
 	params, err := json.Marshal(c.Prepay.JSAPI)

@@ -23,7 +23,7 @@ func (h *Handler) plateList(w http.ResponseWriter, r *http.Request) {
 	}
 	rows := make([]plateRow, 0, len(plates))
 	for _, p := range plates {
-		rows = append(rows, plateRow{Token: p.Token, URL: h.plateURL(p.Token), StoreID: p.StoreID, Bound: p.StoreID != ""})
+		rows = append(rows, plateRow{Token: p.Token, URL: h.urls.Plate(p.Token), StoreID: p.StoreID, Bound: p.StoreID != ""})
 	}
 	h.render(w, r, http.StatusOK, "plates", view{"User": u, "Plates": rows})
 }

@@ -21,13 +21,13 @@ func (h *Handler) staffRows(ctx context.Context, list []model.Staff) ([]staffRow
 	for _, s := range list {
 		row := staffRow{Staff: s}
 		if s.ClerkCodeToken != "" {
-			row.ClerkURL = h.clerkURL(s.ClerkCodeToken)
+			row.ClerkURL = h.urls.Clerk(s.ClerkCodeToken)
 		}
 		if !s.Active() {
 			c, err := h.st.PendingActivationCode(ctx, s.ID, h.now())
 			switch {
 			case err == nil:
-				row.ActivationURL = h.activationURL(string(c.Role), c.ScopeID, c.Token)
+				row.ActivationURL = h.urls.Activation(string(c.Role), c.ScopeID, c.Token)
 			case errors.Is(err, storage.ErrNotFound):
 			default:
 				return nil, err

@@ -63,6 +63,6 @@ func (h *Handler) storeShow(w http.ResponseWriter, r *http.Request) {
 		names[s.ID] = s.Name
 	}
 	_, isAdmin := roles.AdminOf(st.MerchantID)
-	h.render(w, r, http.StatusOK, "store", view{"Store": st, "StoreURL": h.storeURL(st.CodeToken), "Managers": managers, "Clerks": clerks,
+	h.render(w, r, http.StatusOK, "store", view{"Store": st, "StoreURL": h.urls.Store(st.CodeToken), "Managers": managers, "Clerks": clerks,
 		"Stands": stands, "Shifts": shifts, "Names": names, "IsAdmin": isAdmin})
 }

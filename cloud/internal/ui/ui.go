@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/cloud/internal/urls"
 	"github.com/qrstand/qrstand/cloud/internal/wxauth"
 )
 
@@ -80,6 +81,7 @@ type Handler struct {
 	log    *slog.Logger
 	now    func() time.Time
 	views  *engine
+	urls   urls.Builder
 	stands StandNotifier
 	secure bool
 	pay    PayOptions
@@ -88,11 +90,15 @@ type Handler struct {
 	credHooks []CredentialHook
 }
 
-// Options are New's optional collaborators.
+// Options are New's optional collaborators, built before the pages.
 type Options struct {
 	Log    *slog.Logger
 	Now    func() time.Time
 	Stands StandNotifier
+	// Pay enables the pay pages; the zero value leaves them off.
+	Pay PayOptions
+	// CredentialHooks are told about re-keyed and revoked stands.
+	CredentialHooks []CredentialHook
 }
 
 // New parses every template and returns the handler.
@@ -104,8 +110,8 @@ func New(cfg Config, st *storage.Storage, oauth *wxauth.OAuth, opts Options) (*H
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, st: st, oauth: oauth, log: opts.Log, now: opts.Now, views: views, stands: opts.Stands,
-		secure: strings.HasPrefix(cfg.BaseURL, "https://")}
+	h := &Handler{cfg: cfg, st: st, oauth: oauth, log: opts.Log, now: opts.Now, views: views, urls: urls.New(cfg.BaseURL),
+		stands: opts.Stands, pay: opts.Pay, credHooks: opts.CredentialHooks, secure: strings.HasPrefix(cfg.BaseURL, "https://")}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -119,9 +125,6 @@ func New(cfg Config, st *storage.Storage, oauth *wxauth.OAuth, opts Options) (*H
 	h.routes(h.mux)
 	return h, nil
 }
-
-// SetStandNotifier replaces the stand notifier (before serving).
-func (h *Handler) SetStandNotifier(n StandNotifier) { h.stands = n }
 
 // Handler returns the pages with CSRF protection.
 func (h *Handler) Handler() http.Handler {
@@ -193,23 +196,4 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.payRoutes(mux)
 	h.fleetRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
-}
-
-// URL builders for what QR codes hold.
-func (h *Handler) storeURL(token string) string  { return h.cfg.BaseURL + "/s/" + token }
-func (h *Handler) manageURL(token string) string { return h.cfg.BaseURL + "/m/" + token }
-func (h *Handler) clerkURL(token string) string  { return h.cfg.BaseURL + "/c/" + token }
-func (h *Handler) plateURL(token string) string  { return h.cfg.BaseURL + "/p/" + token }
-
-// ActivationURL is what an activation QR holds.
-func (h *Handler) activationURL(role, scope, token string) string {
-	return h.cfg.BaseURL + "/activate/" + role + "/" + scope + "/" + token
-}
-
-// StoreURL is the URL a store's QR code holds (for store.config).
-func (h *Handler) StoreURL(token string) string { return h.storeURL(token) }
-
-// PairURL is the URL a stand's pairing QR holds.
-func PairURL(base, standID, code string) string {
-	return strings.TrimRight(base, "/") + "/pair?" + url.Values{"stand": {standID}, "code": {code}}.Encode()
 }
