@@ -400,6 +400,37 @@ func TestSilentSocketClosed(t *testing.T) {
 	publish(t, me, mqtt.UpTopic(victim), false, "still here")
 }
 
+// TestPendingConnectsBounded: beyond MaxPendingConnects sockets waiting
+// for their CONNECT, a new connection is closed at once; a slot frees when
+// a waiting socket goes, and an authenticated client holds none.
+func TestPendingConnectsBounded(t *testing.T) {
+	e := startEnv(t, []string{victim}, func(c *broker.Config) { c.MaxPendingConnects, c.ConnectTimeout = 3, time.Minute })
+	me := mustRaw(t, e.url, victim, victim, e.secrets[victim], true) // sent CONNECT: holds no slot
+	var silent []*rawConn
+	for i := 0; i < 3; i++ {
+		silent = append(silent, dialRaw(t, e.addr, 4))
+	}
+	over := dialRaw(t, e.addr, 4)
+	// The three are accepted in order, so by the time this one is refused
+	// they hold every slot: the close is the fact to wait for.
+	over.waitClosed()
+	if !me.IsConnectionOpen() {
+		t.Fatal("the authenticated client was closed")
+	}
+	for _, rc := range silent {
+		rc.c.Close()
+	}
+	// Their slots come back once the broker has seen them go.
+	for deadline := time.Now().Add(wait); ; {
+		if _, err := rawClient(t, e.url, victim, victim, e.secrets[victim], true); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no connection accepted after the waiting sockets left")
+		}
+	}
+}
+
 // TestDeniedLargePublishLogsBounded: a refused 1 MiB publish (with the
 // packet limit raised so it is read at all) writes a few hundred bytes of
 // log, not the packet: mochi logs the whole packet on that path.
