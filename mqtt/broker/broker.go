@@ -229,6 +229,7 @@ func (l *netListener) Serve(establish listeners.EstablishFn) {
 		go func() { _ = establish(l.id, conn) }()
 	}
 }
+
 // pendingConn frees its listener's pending slot once: on the first
 // SetDeadline (mochi's, after CONNECT) or on Close.
 type pendingConn struct {
