@@ -45,6 +45,9 @@ type Config struct {
 	MQTTMaxPacketSize   int           `json:"mqtt_max_packet_size"`
 	MQTTMaxRetainedSize int           `json:"mqtt_max_retained_size"`
 	MQTTConnectTimeout  time.Duration `json:"mqtt_connect_timeout"`
+	// MQTTMaxPendingConnects bounds the connections per listener still
+	// waiting for CONNECT (default 1024).
+	MQTTMaxPendingConnects int `json:"mqtt_max_pending_connects"`
 	// DataDir holds the SQLite database and broker state. Required for SQLite.
 	DataDir string `json:"data_dir"`
 	// Database is "sqlite" (default) or "postgres".
@@ -192,7 +195,7 @@ func (c *Config) validateMQTT() error {
 	} else if c.MQTTTLSCert != "" || c.MQTTTLSKey != "" {
 		return errors.New("server: mqtt TLS certificate given without a TLS address (-mqtt-tls)")
 	}
-	if c.MQTTMaxPacketSize < 0 || c.MQTTMaxRetainedSize < 0 || c.MQTTConnectTimeout < 0 {
+	if c.MQTTMaxPacketSize < 0 || c.MQTTMaxRetainedSize < 0 || c.MQTTConnectTimeout < 0 || c.MQTTMaxPendingConnects < 0 {
 		return errors.New("server: negative mqtt limit")
 	}
 	return nil

@@ -348,15 +348,16 @@ func (s *Server) newBroker() (*broker.Broker, error) {
 		}
 	}
 	return broker.New(broker.Config{
-		Addr:            s.cfg.MQTTAddr,
-		PlainPublic:     s.cfg.MQTTPlainPublic,
-		TLSAddr:         s.cfg.MQTTTLSAddr,
-		TLSCertFile:     s.cfg.MQTTTLSCert,
-		TLSKeyFile:      s.cfg.MQTTTLSKey,
-		MaxPacketSize:   s.cfg.MQTTMaxPacketSize,
-		MaxRetainedSize: s.cfg.MQTTMaxRetainedSize,
-		ConnectTimeout:  s.cfg.MQTTConnectTimeout,
-		DataDir:         dir,
+		Addr:               s.cfg.MQTTAddr,
+		PlainPublic:        s.cfg.MQTTPlainPublic,
+		TLSAddr:            s.cfg.MQTTTLSAddr,
+		TLSCertFile:        s.cfg.MQTTTLSCert,
+		TLSKeyFile:         s.cfg.MQTTTLSKey,
+		MaxPacketSize:      s.cfg.MQTTMaxPacketSize,
+		MaxRetainedSize:    s.cfg.MQTTMaxRetainedSize,
+		ConnectTimeout:     s.cfg.MQTTConnectTimeout,
+		MaxPendingConnects: s.cfg.MQTTMaxPendingConnects,
+		DataDir:            dir,
 		Stands: broker.StandLookupFunc(func(ctx context.Context, id string) (string, error) {
 			h, err := s.st.StandSecretHash(ctx, id)
 			if errors.Is(err, storage.ErrNotFound) {
