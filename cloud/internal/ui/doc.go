@@ -5,5 +5,9 @@
 //
 // Every handler loads its target and checks the caller's roles (package
 // authz); a denial is the same 404 page as a missing target, so it reveals
-// nothing. Pages never show internal error text; the log gets it.
+// nothing. Pages never show internal error text; the log gets it, naming
+// the route pattern (Handler.Route), never the path, which carries tokens.
+// State-changing requests pass http.CrossOriginProtection and a form token
+// bound to the browser and its sessions (csrf.go); the console login is
+// limited per storage.LoginPolicy. cloud/docs/threats-web.md has the table.
 package ui
