@@ -84,10 +84,11 @@ func (h *Handler) fleetList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v["Merchants"] = merchants
-		if f.MerchantID != "" {
-			stores, err := h.st.StoresByMerchant(ctx, f.MerchantID)
-			if err == nil {
-				v["Stores"] = stores
+		for _, m := range merchants { // only the provider's own merchant's stores
+			if m.ID == f.MerchantID {
+				if stores, err := h.st.StoresByMerchant(ctx, m.ID); err == nil {
+					v["Stores"] = stores
+				}
 			}
 		}
 	}
