@@ -91,10 +91,20 @@ func TestStatusFields(t *testing.T) {
 	if st.PrinterModel != "58mm" || st.Pending != 0 {
 		t.Errorf("status = %+v", st)
 	}
+	// A payment waiting for paper counts as pending.
 	run.pr.SetPaper(mqtt.PaperOut)
+	r.cloud.Send(r.id, paid("PEND01", 100, time.Now()), 1)
 	run.s.CheckNow()
 	r.cloud.WaitFor("paper out status", func() bool {
 		ups := r.cloud.UpsOf(mqtt.KindStatus)
-		return ups[len(ups)-1].Body.(*mqtt.Status).Paper == mqtt.PaperOut
+		st := ups[len(ups)-1].Body.(*mqtt.Status)
+		return st.Paper == mqtt.PaperOut && st.Pending == 1
+	})
+	run.pr.SetPaper(mqtt.PaperOK)
+	run.s.CheckNow()
+	r.cloud.WaitFor("pending back to 0", func() bool {
+		ups := r.cloud.UpsOf(mqtt.KindStatus)
+		st := ups[len(ups)-1].Body.(*mqtt.Status)
+		return st.Paper == mqtt.PaperOK && st.Pending == 0
 	})
 }

@@ -47,6 +47,7 @@ type Stand struct {
 	pairAsked   time.Time            // last pair.request (real clock)
 	announced   map[string]announced // how events in the pipeline were announced
 	ledgerQ     []*mqtt.Ledger       // reports not yet accepted by the broker
+	pending     int                  // unfinished journal events at the worker's last look
 	crash       error
 	stop        context.CancelCauseFunc
 }
