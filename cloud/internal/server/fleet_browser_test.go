@@ -173,6 +173,7 @@ func TestBrowserFleet(t *testing.T) {
 	stand.setPaper(mqtt.PaperOut)
 	consoleLogin()
 	waitText("console shows paper out", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .paper", regexp.MustCompile(`缺纸`))
+	waitText("console shows the alert", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .alerts", regexp.MustCompile(`纸张告警`))
 	run("stand page", shot("console-stand.png"))
 	msg := waitAlert(t, ts, mgrOpenID)
 	if !strings.Contains(string(msg.Data), "缺纸") || !strings.Contains(string(msg.Data), prov.DeviceID) || !strings.HasSuffix(msg.URL, "/store/"+store.ID+"/stands") {
