@@ -1,9 +1,11 @@
 package stand
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/qrstand/qrstand/firmware/internal/journal"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -106,5 +108,30 @@ func TestStatusFields(t *testing.T) {
 		ups := r.cloud.UpsOf(mqtt.KindStatus)
 		st := ups[len(ups)-1].Body.(*mqtt.Status)
 		return st.Paper == mqtt.PaperOK && st.Pending == 0
+	})
+}
+
+// TestLedgerSurvivesRestart: a report still queued when the stand stops is
+// kept in the journal and sent after the next start.
+func TestLedgerSurvivesRestart(t *testing.T) {
+	r := newRig(t, true)
+	run := r.start(opts{})
+	at := time.Now().UTC()
+	l := &mqtt.Ledger{Ref: mqtt.NewID(at), Event: mqtt.KindPaymentPaid, OrderNo: "KEPT01", JournaledAt: at,
+		Announce: mqtt.AnnounceSpoken, AnnouncedAt: at, Print: mqtt.PrintPrinted, PrintedAt: at}
+	// Queued as if the broker had not taken it yet (the sender is not woken).
+	run.s.mu.Lock()
+	run.s.ledgerQ = append(run.s.ledgerQ, l)
+	run.s.mu.Unlock()
+	run.s.saveLedger(t.Context())
+	run.stop()
+	if ledgerOf(r, l.Ref) != nil {
+		t.Fatal("report sent before the restart")
+	}
+	run2 := r.start(opts{})
+	r.cloud.WaitFor("the kept report", func() bool { return ledgerOf(r, l.Ref) != nil })
+	r.cloud.WaitFor("queue saved empty", func() bool {
+		_, err := run2.j.Setting(t.Context(), keyLedgerQueue)
+		return errors.Is(err, journal.ErrNotFound)
 	})
 }

@@ -36,6 +36,8 @@ type Stand struct {
 	ledgerKick chan struct{}
 	poke       chan struct{}
 
+	saveMu sync.Mutex // see saveLedger
+
 	mu          sync.Mutex
 	store       *mqtt.StoreConfig
 	pair        *mqtt.PairCode
@@ -86,6 +88,7 @@ func New(cfg Config, d Deps) (*Stand, error) {
 			s.pair = &p
 		}
 	}
+	s.loadLedger(ctx)
 	u := d.Uplink
 	u.Handle(mqtt.KindPaymentPaid, s.onEvent)
 	u.Handle(mqtt.KindPaymentRefunded, s.onEvent)
