@@ -64,9 +64,9 @@
 // how it was announced (spoken, in a catch-up summary, or why not: muted,
 // quiet hours, speaker failed) and printed (printed, 补打 reprint, or why
 // not: receipts off, paper out). A later report for the same ref replaces
-// an earlier one (paper out → printed). Reports are best effort and kept
-// in the stand's memory until the broker has them; the ack stays the only
-// delivery signal.
+// an earlier one (paper out → printed). The stand keeps unsent reports in
+// its journal until the broker has them and sends them after reconnecting;
+// the ack stays the only delivery signal.
 //
 // # Versioning rules
 //

@@ -56,7 +56,7 @@ func (l logTap) WithGroup(string) slog.Handler            { return l }
 func (l logTap) Handle(_ context.Context, r slog.Record) error {
 	line := r.Message
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "error" {
+		if a.Key == "err" {
 			line += ": " + a.Value.String()
 		}
 		return true

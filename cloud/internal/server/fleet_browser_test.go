@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -96,6 +98,19 @@ func TestBrowserFleet(t *testing.T) {
 			time.Sleep(200 * time.Millisecond) // a poll interval, not a wait for a fact
 		}
 	}
+	shotDir := t.TempDir()
+	if *screenshots {
+		shotDir = filepath.Join("..", "..", "docs")
+	}
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shotDir, name), buf, 0o644)
+		})
+	}
 	consoleLogin := func() {
 		run("provider login",
 			clearCookies,
@@ -158,6 +173,8 @@ func TestBrowserFleet(t *testing.T) {
 	stand.setPaper(mqtt.PaperOut)
 	consoleLogin()
 	waitText("console shows paper out", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .paper", regexp.MustCompile(`缺纸`))
+	waitText("console shows the alert", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .alerts", regexp.MustCompile(`纸张告警`))
+	run("stand page", shot("console-stand.png"))
 	msg := waitAlert(t, ts, mgrOpenID)
 	if !strings.Contains(string(msg.Data), "缺纸") || !strings.Contains(string(msg.Data), prov.DeviceID) || !strings.HasSuffix(msg.URL, "/store/"+store.ID+"/stands") {
 		t.Errorf("alert message %+v data %s", msg, msg.Data)
@@ -204,6 +221,10 @@ func TestBrowserFleet(t *testing.T) {
 	}
 	want = "已播报（离线汇总） " + rep.AnnouncedAt.In(shanghaiT).Format("15:04:05") + " · 已打印 " + rep.PrintedAt.In(shanghaiT).Format("15:04:05")
 	waitText("offline payment announced in catch-up", ts.base+"/o/"+offline, ".order-ledger", regexp.MustCompile(regexp.QuoteMeta(want)))
+	run("order page", shot("phone-order-ledger.png"))
+	consoleLogin()
+	waitText("list shows online again", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`在线`))
+	run("stand list", shot("console-stands.png"))
 
 	// The unannounced metric is exported.
 	resp, err := http.Get(ts.base + "/metrics")

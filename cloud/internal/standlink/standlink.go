@@ -114,8 +114,10 @@ func (l *Link) Run(ctx context.Context, broker string) error {
 		}
 	case <-ctx.Done():
 	}
-	go l.runChecks(ctx)
+	checks := make(chan struct{})
+	go func() { defer close(checks); l.runChecks(ctx) }()
 	<-ctx.Done()
+	<-checks
 	client.Disconnect(250)
 	return nil
 }

@@ -84,10 +84,11 @@ func (h *Handler) fleetList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v["Merchants"] = merchants
-		if f.MerchantID != "" {
-			stores, err := h.st.StoresByMerchant(ctx, f.MerchantID)
-			if err == nil {
-				v["Stores"] = stores
+		for _, m := range merchants { // only the provider's own merchant's stores
+			if m.ID == f.MerchantID {
+				if stores, err := h.st.StoresByMerchant(ctx, m.ID); err == nil {
+					v["Stores"] = stores
+				}
 			}
 		}
 	}
@@ -185,6 +186,9 @@ func (h *Handler) fleetShow(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "fleet_stand", v)
 }
 
+// alertNames puts the alert kinds (outbox.Alert*) into words.
+var alertNames = map[string]string{"paper": "纸张告警", "battery_low": "电量低", "offline": "长时间离线"}
+
 // eventRow is one recent event on a stand page.
 type eventRow struct {
 	storage.EventLine
@@ -202,9 +206,15 @@ func (h *Handler) standView(r *http.Request, f storage.FleetStand) (view, error)
 	for i, e := range evs {
 		rows[i] = eventRow{EventLine: e, Line: ledgerText(lang, e)}
 	}
-	alerts, err := h.st.ActiveAlerts(ctx, f.ID)
+	kinds, err := h.st.ActiveAlerts(ctx, f.ID)
 	if err != nil {
 		return nil, err
+	}
+	var alerts []string // in words, for L.T
+	for _, k := range kinds {
+		if name, ok := alertNames[k]; ok {
+			alerts = append(alerts, name)
+		}
 	}
 	return view{"Stand": h.fleetRows([]storage.FleetStand{f})[0], "Events": rows, "Alerts": alerts}, nil
 }

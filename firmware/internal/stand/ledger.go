@@ -2,6 +2,7 @@ package stand
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/qrstand/qrstand/firmware/internal/journal"
@@ -12,6 +13,44 @@ import (
 // stand offline for days drops the oldest (the cloud then shows the event
 // as delivered without the announcement details).
 const maxLedgerQueue = 500
+
+// keyLedgerQueue keeps the unsent reports in the journal's settings, so a
+// reboot while offline loses none.
+const keyLedgerQueue = "ledger_queue"
+
+// loadLedger reads the reports a previous run left unsent.
+func (s *Stand) loadLedger(ctx context.Context) {
+	b, err := s.d.Journal.Setting(ctx, keyLedgerQueue)
+	if err != nil || len(b) == 0 {
+		return
+	}
+	var q []*mqtt.Ledger
+	if err := json.Unmarshal(b, &q); err != nil {
+		s.cfg.Log.Warn("stand: unsent ledger reports unreadable, dropped", "err", err)
+		return
+	}
+	for _, l := range q {
+		if l != nil && l.Validate() == nil && len(s.ledgerQ) < maxLedgerQueue {
+			s.ledgerQ = append(s.ledgerQ, l)
+		}
+	}
+}
+
+// saveLedger writes the queue as it is now. saveMu keeps two writers from
+// storing an older snapshot over a newer one.
+func (s *Stand) saveLedger(ctx context.Context) {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.mu.Lock()
+	var b []byte
+	if len(s.ledgerQ) > 0 {
+		b, _ = json.Marshal(s.ledgerQ)
+	}
+	s.mu.Unlock()
+	if err := s.d.Journal.SetSetting(context.WithoutCancel(ctx), keyLedgerQueue, b); err != nil {
+		s.cfg.Log.Warn("stand: save ledger reports", "err", err)
+	}
+}
 
 // announced is how one event's announcement went, kept until its ledger
 // report is built.
@@ -81,6 +120,7 @@ func (s *Stand) report(l *mqtt.Ledger) {
 	}
 	s.ledgerQ = append(s.ledgerQ, l)
 	s.mu.Unlock()
+	s.saveLedger(context.Background())
 	select {
 	case s.ledgerKick <- struct{}{}:
 	default:
@@ -96,6 +136,7 @@ func (s *Stand) ledgerSender(ctx context.Context) {
 			return
 		case <-s.ledgerKick:
 		}
+		sent := 0
 		for s.d.Uplink.Connected() {
 			s.mu.Lock()
 			if len(s.ledgerQ) == 0 {
@@ -115,6 +156,12 @@ func (s *Stand) ledgerSender(ctx context.Context) {
 				s.ledgerQ = s.ledgerQ[1:]
 			}
 			s.mu.Unlock()
+			sent++
+		}
+		if sent > 0 {
+			// A crash before this write resends a few reports; the
+			// cloud keeps the latest per event, so that is harmless.
+			s.saveLedger(ctx)
 		}
 	}
 }

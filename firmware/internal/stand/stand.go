@@ -36,6 +36,8 @@ type Stand struct {
 	ledgerKick chan struct{}
 	poke       chan struct{}
 
+	saveMu sync.Mutex // see saveLedger
+
 	mu          sync.Mutex
 	store       *mqtt.StoreConfig
 	pair        *mqtt.PairCode
@@ -45,6 +47,7 @@ type Stand struct {
 	bat         *power.Battery
 	lastStatus  mqtt.Status
 	pairAsked   time.Time // last pair.request (real clock)
+	pending     int       // unfinished journal events at the worker's last look
 	crash       error
 	stop        context.CancelCauseFunc
 
@@ -101,6 +104,7 @@ func New(cfg Config, d Deps) (*Stand, error) {
 			s.pair = &p
 		}
 	}
+	s.loadLedger(ctx)
 	u := d.Uplink
 	u.Handle(mqtt.KindPaymentPaid, s.onEvent)
 	u.Handle(mqtt.KindPaymentRefunded, s.onEvent)

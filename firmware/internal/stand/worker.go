@@ -56,6 +56,9 @@ func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.mu.Lock()
+	s.pending = len(evs) // for status; the worker looks at every change
+	s.mu.Unlock()
 	var stale, resent []journal.Event
 	batches := map[int64][]journal.Event{}
 	var order []int64
@@ -122,6 +125,13 @@ func (s *Stand) process(runCtx context.Context) (time.Duration, error) {
 			s.mu.Unlock()
 		} else if w := s.cfg.CatchUpSettle - idle; wait == 0 || w < wait {
 			wait = w
+		}
+	}
+	if len(evs) > 0 {
+		if left, err := s.d.Journal.Unfinished(ctx); err == nil {
+			s.mu.Lock()
+			s.pending = len(left)
+			s.mu.Unlock()
 		}
 	}
 	return wait, nil
