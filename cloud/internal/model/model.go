@@ -85,7 +85,7 @@ type Staff struct {
 	Name           string
 	OpenID         string // empty until activated
 	CanRefund      bool
-	Notify         bool // clerk receives payment messages
+	Notify         bool // receives payment messages (clerks on duty; managers and admins always)
 	ClerkCodeToken string
 	CreatedAt      time.Time
 	ActivatedAt    time.Time // zero until activated
@@ -133,8 +133,9 @@ type Stand struct {
 	PairedAt   time.Time
 }
 
-// Shift is one clerk's shift: from the previous shift's end (the previous
-// clerk's clock-out) to this clerk's clock-out.
+// Shift is one clerk's time on duty at a store, from clock-in (or, when
+// nobody was on duty, the store's previous clock-out) to clock-out. Several
+// clerks' shifts may overlap.
 type Shift struct {
 	ID        string
 	StoreID   string
@@ -142,7 +143,7 @@ type Shift struct {
 	StartsAt  time.Time
 	ClockInAt time.Time
 	EndsAt    time.Time // zero while open
-	EndedBy   string    // EndedByClockOut or EndedByNextClockIn
+	EndedBy   string    // EndedByClockOut, EndedByManager, EndedByRemoved (EndedByNextClockIn: before overlapping shifts)
 }
 
 // Open reports whether the shift has not ended.
@@ -151,5 +152,7 @@ func (s Shift) Open() bool { return s.EndsAt.IsZero() }
 // How a shift ended.
 const (
 	EndedByClockOut    = "clock_out"
-	EndedByNextClockIn = "next_clock_in"
+	EndedByNextClockIn = "next_clock_in" // no longer written: a colleague's clock-in ends no shift
+	EndedByManager     = "manager"       // a manager ended a forgotten clock-out
+	EndedByRemoved     = "removed"       // the clerk's role was removed
 )

@@ -112,7 +112,11 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 	if sandbox {
 		simBase = s.cfg.BaseURL
 	}
-	s.pages.SetPayments(ui.PayOptions{Service: s.pay.svc, SimBaseURL: simBase})
+	s.pages.SetPayments(ui.PayOptions{Service: s.pay.svc, SimBaseURL: simBase, Kick: func() {
+		if d := s.pay.dispatcher; d != nil {
+			d.Kick()
+		}
+	}})
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/locale"
 	"github.com/qrstand/qrstand/cloud/internal/money"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
 )
 
 //go:embed templates/*.html
@@ -47,6 +48,9 @@ var funcs = template.FuncMap{
 	},
 	"staffargs": func(parent view, row staffRow) map[string]any {
 		return map[string]any{"P": parent, "Row": row}
+	},
+	"slipargs": func(parent view, sl storage.ShiftSlip) map[string]any {
+		return map[string]any{"P": parent, "S": sl}
 	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {

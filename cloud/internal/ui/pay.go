@@ -23,6 +23,16 @@ type PayOptions struct {
 	// SimBaseURL, in sandbox mode, is where the WeChat Pay simulator's
 	// confirm page lives (the pay sheet stand-in); empty outside sandbox.
 	SimBaseURL string
+	// Kick, when set, wakes the outbox dispatcher after a page wrote
+	// outbox rows (a clock-out's 交班单). It must not block.
+	Kick func()
+}
+
+// kick wakes the dispatcher, if one is wired; it polls anyway.
+func (h *Handler) kick() {
+	if h.pay.Kick != nil {
+		h.pay.Kick()
+	}
 }
 
 // SetPayments enables the pay page (before serving).
