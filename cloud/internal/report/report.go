@@ -197,7 +197,7 @@ func shiftRows(ctx context.Context, st *storage.Storage, storeID string, from, t
 	for _, f := range facts {
 		seen := false
 		for i, sh := range shifts {
-			if f.At.Before(sh.StartsAt) || (!sh.Open() && !f.At.Before(sh.EndsAt)) {
+			if f.At.Before(storage.ShiftWindowStart(sh)) || (!sh.Open() && !f.At.Before(sh.EndsAt)) {
 				continue
 			}
 			if f.ClerkID != "" && f.ClerkID != sh.StaffID {

@@ -200,23 +200,29 @@ func (sl ShiftSlip) Body() *mqtt.ShiftClosed {
 // settled in the window.
 func (s *Storage) slip(ctx context.Context, q querier, sh model.Shift, end time.Time) (ShiftSlip, error) {
 	sl := ShiftSlip{Shift: sh}
+	start := ShiftWindowStart(sh)
 	if err := q.QueryRowContext(ctx, s.q(`SELECT s.name, f.name FROM stores s, staff f WHERE s.id = ? AND f.id = ?`), sh.StoreID, sh.StaffID).
 		Scan(&sl.StoreName, &sl.Clerk); err != nil {
 		return sl, notFound(err)
 	}
 	if err := q.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM orders
 		WHERE store_id = ? AND state IN (?, ?) AND paid_at >= ? AND paid_at < ? AND (clerk_id = '' OR clerk_id = ?)`),
-		sh.StoreID, model.OrderSuccess, model.OrderRefund, ts(sh.StartsAt), ts(end), sh.StaffID).Scan(&sl.Count, &sl.TotalFen); err != nil {
+		sh.StoreID, model.OrderSuccess, model.OrderRefund, ts(start), ts(end), sh.StaffID).Scan(&sl.Count, &sl.TotalFen); err != nil {
 		return sl, err
 	}
 	if err := q.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(r.amount_fen), 0) FROM refunds r JOIN orders o ON o.out_trade_no = r.out_trade_no
 		WHERE r.store_id = ? AND r.state = 'SUCCESS' AND r.succeeded_at >= ? AND r.succeeded_at < ? AND (o.clerk_id = '' OR o.clerk_id = ?)`),
-		sh.StoreID, ts(sh.StartsAt), ts(end), sh.StaffID).Scan(&sl.RefundCount, &sl.RefundFen); err != nil {
+		sh.StoreID, ts(start), ts(end), sh.StaffID).Scan(&sl.RefundCount, &sl.RefundFen); err != nil {
 		return sl, err
 	}
 	sl.NetFen = sl.TotalFen - sl.RefundFen
 	return sl, nil
 }
+
+// ShiftWindowStart is where a shift's sums begin: its start truncated to
+// the second, because WeChat's success_time has whole seconds and a
+// payment in the second of the clock-in belongs to the shift.
+func ShiftWindowStart(sh model.Shift) time.Time { return sh.StartsAt.Truncate(time.Second) }
 
 // ShiftSlipOf sums a shift: up to its end, or up to now while it is open.
 func (s *Storage) ShiftSlipOf(ctx context.Context, sh model.Shift, now time.Time) (ShiftSlip, error) {

@@ -148,24 +148,32 @@ func (h *Handler) orderShow(w http.ResponseWriter, r *http.Request) {
 			h.log.Warn("ui: query after pay sheet", "order", o.OutTradeNo, "err", err)
 		}
 	}
-	v := view{"Store": st, "Order": o, "Yuan": money.FormatYuan(o.AmountFen), "Paid": o.Paid(), "Staff": staff,
-		"Cancelled": strings.HasSuffix(r.URL.Query().Get("err_msg"), ":cancel")}
+	h.renderOrder(w, r, http.StatusOK, roles, o, st, view{"Staff": staff,
+		"Cancelled": strings.HasSuffix(r.URL.Query().Get("err_msg"), ":cancel")})
+}
+
+// renderOrder renders the result page of o; v may carry a refund form's
+// input and its error, shown inline.
+func (h *Handler) renderOrder(w http.ResponseWriter, r *http.Request, status int, roles authz.Roles, o model.Order, st model.Store, v view) {
+	v["Store"], v["Order"], v["Yuan"], v["Paid"] = st, o, money.FormatYuan(o.AmountFen), o.Paid()
 	if o.Paid() {
 		if mk, err := h.st.Marketing(r.Context(), st.MerchantID); err == nil {
 			v["Marketing"] = mk
 		}
 	}
-	if staff {
+	if v["Staff"] == true {
 		refunds, _ := h.st.RefundsOf(r.Context(), o.OutTradeNo)
 		v["Refunds"] = refunds
 		v["Refunded"] = money.FormatYuan(o.RefundedFen)
 		if _, can := payment.Refunder(roles, st); can && o.Paid() && o.RefundedFen < o.AmountFen {
 			v["CanRefund"] = true
-			v["RefundNo"] = payment.NewOutRefundNo()
+			if v["RefundNo"] == nil {
+				v["RefundNo"] = payment.NewOutRefundNo()
+			}
 			v["Left"] = money.FormatYuan(o.AmountFen - o.RefundedFen)
 		}
 	}
-	h.render(w, r, http.StatusOK, "result", v)
+	h.render(w, r, status, "result", v)
 }
 
 // orderRefund: staff with the refund permission refund part or all of an
@@ -185,10 +193,21 @@ func (h *Handler) orderRefund(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
+	st, err := h.st.Store(r.Context(), o.StoreID)
+	if err != nil || !roles.IsStaffOf(st) {
+		h.notFound(w, r)
+		return
+	}
+	// A refused refund comes back on the order page with what was typed
+	// and the reason, and the same out_refund_no (nothing was recorded).
+	again := func(status int, msg string) {
+		h.renderOrder(w, r, status, roles, o, st, view{"Staff": true, "RefundError": msg, "RefundAmount": r.PostFormValue("amount"),
+			"RefundReason": r.PostFormValue("reason"), "RefundNo": r.PostFormValue("refund_no")})
+	}
 	fen, err := money.ParseYuan(r.PostFormValue("amount"), o.AmountFen)
 	var ie *money.InputError
 	if errors.As(err, &ie) {
-		h.badInput(w, r, ie.ZH)
+		again(http.StatusUnprocessableEntity, ie.ZH)
 		return
 	}
 	_, err = h.pay.Service.Refund(r.Context(), roles, payment.RefundInput{OutTradeNo: o.OutTradeNo, OutRefundNo: r.PostFormValue("refund_no"),
@@ -198,14 +217,14 @@ func (h *Handler) orderRefund(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	case errors.Is(err, storage.ErrOverRefund):
-		h.badInput(w, r, "退款金额超过了可退金额")
+		again(http.StatusUnprocessableEntity, "退款金额超过了可退金额")
 		return
 	case errors.Is(err, storage.ErrRefundDiffer):
-		h.badInput(w, r, "页面已过期，请返回刷新后重试")
+		h.renderOrder(w, r, http.StatusConflict, roles, o, st, view{"Staff": true, "RefundError": "页面已过期，请返回刷新后重试"})
 		return
 	case err != nil:
 		h.log.Error("ui: refund", "order", o.OutTradeNo, "err", err)
-		h.fail(w, r, http.StatusBadGateway, "微信支付暂时不可用，请稍后再试")
+		again(http.StatusBadGateway, "微信支付暂时不可用，请稍后再试")
 		return
 	}
 	http.Redirect(w, r, "/o/"+url.PathEscape(o.OutTradeNo), http.StatusSeeOther)
@@ -214,6 +233,11 @@ func (h *Handler) orderRefund(w http.ResponseWriter, r *http.Request) {
 // payPageView renders the pay page with v.
 func (h *Handler) payPageView(w http.ResponseWriter, r *http.Request, st model.Store, roles authz.Roles, clerk model.Staff, v view, status int) {
 	v["Store"], v["Clerk"] = st, clerk
+	// The payer sees who is paid: the merchant (the sub-merchant WeChat
+	// shows on the bill) as well as the store.
+	if m, err := h.st.Merchant(r.Context(), st.MerchantID); err == nil {
+		v["Merchant"] = m
+	}
 	if roles.CanManageStore(st) {
 		v["ManageHref"] = "/store/" + st.ID
 	}

@@ -35,13 +35,14 @@ func (h *Handler) staffRemove(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/store/"+s.StoreID, http.StatusSeeOther)
 }
 
-// staffRefundSet: admins grant or revoke refund permission.
+// staffRefundSet: admins grant or revoke refund permission of admins and
+// managers; clerks never hold it.
 func (h *Handler) staffRefundSet(w http.ResponseWriter, r *http.Request) {
 	s, roles, ok := h.staffFor(w, r)
 	if !ok {
 		return
 	}
-	if _, ok := roles.AdminOf(s.MerchantID); !ok {
+	if _, ok := roles.AdminOf(s.MerchantID); !ok || s.Role == model.RoleClerk {
 		h.notFound(w, r)
 		return
 	}

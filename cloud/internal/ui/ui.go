@@ -176,6 +176,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /p/{token}", h.plateLanding)
 	mux.HandleFunc("POST /p/{token}", h.plateBind)
 	h.payRoutes(mux)
+	h.storeOpsRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 }
 
