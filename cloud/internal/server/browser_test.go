@@ -183,7 +183,6 @@ func TestBrowserWalk(t *testing.T) {
 		textInto("#activation .code-url", &clerkURL),
 		chromedp.Navigate(storePath),
 		chromedp.WaitVisible(chromedp.CSS("#stands code")),
-		shot("phone-store.png"),
 	)
 	wechatAs("clerk oauth", clerkURL, "小张", "#activate")
 	var status string

@@ -254,3 +254,138 @@ func TestBrowserShifts(t *testing.T) {
 		t.Errorf("order %+v %v: want it credited to 小张's code", o, err)
 	}
 }
+
+// TestBrowserManagerDay: a manager's day on the phone. Without the refund
+// right the order page has no refund form; the admin grants it from the
+// store page; the manager finds the day's orders (filtered by code), opens
+// one, is told inline that 25 yuan is more than is left (the input kept),
+// refunds 3 yuan and sees 退款成功; then reads the report by clerk and by
+// day and downloads the CSV.
+func TestBrowserManagerDay(t *testing.T) {
+	w := newStoreWorld(t)
+	ctx := context.Background()
+	st := w.ts.Storage()
+	if _, _, err := st.ClockIn(ctx, w.store.ID, w.li.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	no1 := w.pay("顾客甲", w.ts.base+"/s/"+w.store.CodeToken, "20.00")
+	w.pay("顾客乙", w.ts.base+"/c/"+w.zhang.ClerkCodeToken, "5.00")
+	storePage := w.ts.base + "/store/" + w.store.ID
+
+	// No refund right yet: no refund form.
+	w.as("李店长", w.ts.base+"/o/"+no1, "#staff-order")
+	w.run("no refund form without the right", chromedp.WaitNotPresent(chromedp.CSS("#refund-amount")))
+
+	// The admin grants the manager the refund right on the store page.
+	w.as("王老板", storePage, "#managers .refund-toggle")
+	w.run("admin grants the refund right",
+		chromedp.Click(chromedp.CSS("#managers .refund-toggle")),
+		chromedp.WaitVisible(chromedp.CSS("#managers .refund-right")),
+	)
+	if m, err := st.Staff(ctx, w.mgr.ID); err != nil || !m.CanRefund {
+		t.Fatalf("manager after grant: %+v %v", m, err)
+	}
+
+	// The manager's store page and the day's orders.
+	shots := t.TempDir()
+	if *screenshots {
+		shots = filepath.Join("..", "..", "docs")
+	}
+	var sum, filtered string
+	w.as("李店长", storePage, "#store-ops")
+	w.run("manager opens the store and today's orders",
+		chromedp.WaitVisible(chromedp.CSS("#stands code")),
+		screenshot(filepath.Join(shots, "phone-store.png")),
+		chromedp.Click(chromedp.CSS("#link-orders")),
+		chromedp.WaitVisible(chromedp.CSS("#orders .order-link")),
+		textInto("#orders-sum", &sum),
+		chromedp.SetValue(chromedp.CSS("#f-code"), "store"),
+		chromedp.Click(chromedp.CSS("#filter-go")),
+		chromedp.WaitVisible(chromedp.CSS("#orders-sum")),
+		textInto("#orders-sum", &filtered),
+	)
+	if !strings.Contains(sum, "2 笔") || !strings.Contains(sum, "25.00") || !strings.Contains(filtered, "1 笔") || !strings.Contains(filtered, "20.00") {
+		t.Errorf("orders: all %q, store code %q", sum, filtered)
+	}
+
+	// Refund from the order page: too much first, then 3 yuan.
+	var msg, kept, state string
+	w.run("over-refund is refused inline",
+		chromedp.Click(chromedp.CSS("#orders .order-link")),
+		chromedp.WaitVisible(chromedp.CSS("#refund-amount")),
+		chromedp.SendKeys(chromedp.CSS("#refund-amount"), "25"),
+		chromedp.SendKeys(chromedp.CSS("#refund-reason"), "多收了"),
+		chromedp.Click(chromedp.CSS("#refund-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#refund-error")),
+		textInto("#refund-error", &msg),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			v, err := chromedp.Value(chromedp.CSS("#refund-amount"))(ctx, tg)
+			kept = v
+			return err
+		}),
+	)
+	if !strings.Contains(msg, "超过") || kept != "25" {
+		t.Errorf("over-refund: message %q, amount kept %q", msg, kept)
+	}
+	w.run("refund 3 yuan",
+		chromedp.Clear(chromedp.CSS("#refund-amount")),
+		chromedp.SendKeys(chromedp.CSS("#refund-amount"), "3.00"),
+		chromedp.Click(chromedp.CSS("#refund-submit")),
+		chromedp.WaitVisible(chromedp.CSS(".refund-line")),
+	)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rs, err := st.RefundsOf(ctx, no1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) == 1 && rs[0].State == model.RefundSucceeded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("refunds %+v", rs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	w.run("the order page says 退款成功",
+		chromedp.Navigate(w.ts.base+"/o/"+no1),
+		chromedp.WaitVisible(chromedp.CSS(".refund-state")),
+		textInto(".refund-state", &state),
+	)
+	if state != "退款成功" {
+		t.Errorf("refund state shown as %q", state)
+	}
+
+	// Reports and the CSV.
+	var byClerk, csv string
+	w.run("reports",
+		chromedp.Navigate(storePage+"/report?by=clerk"),
+		chromedp.WaitVisible(chromedp.CSS("#report")),
+		textInto("#report", &byClerk),
+		chromedp.Navigate(storePage+"/report?by=day"),
+		chromedp.WaitVisible(chromedp.CSS("#report-csv")),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			v, err := chromedp.Evaluate[string](`fetch(document.querySelector('#report-csv').href).then(r => r.text())`, chromedp.EvalAwaitPromise)(ctx, tg)
+			csv = v
+			return err
+		}),
+	)
+	if !strings.Contains(byClerk, "小张") || !strings.Contains(byClerk, "小李") {
+		t.Errorf("report by clerk:\n%s", byClerk)
+	}
+	// 25.00 taken, 3.00 refunded, 22.00 net, on the total line.
+	if !strings.Contains(csv, "实收") || !strings.Contains(csv, "合计,2,25.00,1,3.00,22.00") {
+		t.Errorf("CSV:\n%s", csv)
+	}
+}
+
+// screenshot writes a full-page PNG.
+func screenshot(path string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, buf, 0o644)
+	})
+}
