@@ -57,3 +57,36 @@ func init() {
 		}
 	}
 }
+
+// English for the provider's account settings.
+func init() {
+	for zh, en := range map[string]string{
+		"已保存": "Saved",
+		"有几项需要修改，见下方提示。出于安全，密钥类字段没有保留，请重新填写。": "Some fields need changes (see below). For safety, secret fields were not kept: type them again.",
+		"已启用": "Active",
+		"未启用": "Not active",
+		"你的商户用你自己的微信支付服务商账户收款。": "Your merchants are paid through your own WeChat Pay partner account.",
+		"支付通知地址": "Notify URL",
+		"填写完整的微信支付服务商账户后，你的商户用它收款；在此之前使用本平台的默认账户。": "Once your WeChat Pay partner account is complete, your merchants are paid through it; until then through this platform's default account.",
+		"公众号":                       "Official account",
+		"微信支付服务商账户":                 "WeChat Pay partner account",
+		"APIv3 密钥":                  "APIv3 key",
+		"微信支付公钥 (PEM)":              "WeChat Pay public key (PEM)",
+		"微信支付公钥 ID":                 "WeChat Pay public key ID",
+		"AppID 应为 wx 加 16 位十六进制字符":  "The AppID is wx followed by 16 hex characters",
+		"AppSecret 应为 32 位字母或数字":    "The AppSecret is 32 letters or digits",
+		"填写了 AppSecret，请同时填写 AppID": "With an AppSecret, fill in the AppID too",
+		"微信支付账户需要填写此项":              "The WeChat Pay account needs this field",
+		"服务商商户号应为 8 到 12 位数字":       "The partner merchant id is 8 to 12 digits",
+		"微信支付 JSAPI 需要公众号 AppID":    "WeChat Pay JSAPI needs the official account AppID",
+		"APIv3 密钥应为 32 个字符":         "The APIv3 key is 32 characters",
+		"证书序列号应为十六进制字符":             "The certificate serial is hexadecimal",
+		"无法读取商户私钥：应为 apiclient_key.pem 的内容（-----BEGIN PRIVATE KEY-----）": "Cannot read the merchant private key: paste apiclient_key.pem (-----BEGIN PRIVATE KEY-----)",
+		"无法读取微信支付公钥：应为 pub_key.pem 的内容（-----BEGIN PUBLIC KEY-----）":      "Cannot read the WeChat Pay public key: paste pub_key.pem (-----BEGIN PUBLIC KEY-----)",
+		"公钥 ID 应以 PUB_KEY_ID_ 开头": "The public key id starts with PUB_KEY_ID_",
+	} {
+		if _, ok := english[zh]; !ok {
+			english[zh] = en
+		}
+	}
+}

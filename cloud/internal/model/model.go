@@ -37,6 +37,16 @@ type ProviderSecrets struct {
 	APIv3Key      string `json:"apiv3_key,omitempty"`
 	CertSerial    string `json:"cert_serial,omitempty"`
 	PrivateKeyPEM string `json:"private_key_pem,omitempty"`
+	// The WeChat Pay platform public key (pub_key.pem) and its id
+	// "PUB_KEY_ID_…": not secret, but kept with the account they verify.
+	PlatformPublicKeyPEM string `json:"platform_public_key_pem,omitempty"`
+	PlatformPublicKeyID  string `json:"platform_public_key_id,omitempty"`
+}
+
+// HasPayAccount reports whether every WeChat Pay partner credential is
+// present (the ids are on Provider).
+func (s ProviderSecrets) HasPayAccount() bool {
+	return s.APIv3Key != "" && s.CertSerial != "" && s.PrivateKeyPEM != "" && s.PlatformPublicKeyPEM != "" && s.PlatformPublicKeyID != ""
 }
 
 // Merchant is a sub-merchant (子商户) of a provider.

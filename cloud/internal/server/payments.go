@@ -32,6 +32,7 @@ type payments struct {
 	wxsim      *wechatsim.Server // sandbox only
 	dispatcher *outbox.Dispatcher
 	templates  *outbox.OfficialAccount
+	own        *providerAccounts
 }
 
 // Payments is the payment service (tests, tools).
@@ -82,18 +83,27 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 	s.pay.client = client
 	acct := payment.Account{Client: client, SpMchID: wcfg.SpMchID, SpAppID: wcfg.SpAppID}
 	sandbox := s.cfg.Sandbox
+	s.pay.own = &providerAccounts{s: s, byID: map[string]ownAccount{}}
 	s.pay.svc, err = payment.New(payment.Config{
-		// One service provider per deployment: providers recorded with
-		// another sp_mchid have no account here (in sandbox every provider
-		// pays through the simulator's).
+		// A provider that entered its own partner account pays through
+		// it; the others through the default account: in sandbox the
+		// simulator's, otherwise the config file's, which a provider
+		// recorded with another sp_mchid cannot use.
 		Accounts: func(ctx context.Context, providerID string) (payment.Account, error) {
+			own, ok, err := s.pay.own.account(ctx, providerID)
+			if err != nil {
+				return payment.Account{}, err
+			}
+			if ok {
+				return own.acct, nil
+			}
 			if !sandbox {
 				p, err := s.st.Provider(ctx, providerID)
 				if err != nil {
 					return payment.Account{}, err
 				}
 				if p.SPMchID != "" && p.SPMchID != acct.SpMchID {
-					return payment.Account{}, fmt.Errorf("provider %s has sp_mchid %s, this deployment %s", providerID, p.SPMchID, acct.SpMchID)
+					return payment.Account{}, fmt.Errorf("provider %s has sp_mchid %s but no complete account; the default is %s", providerID, p.SPMchID, acct.SpMchID)
 				}
 			}
 			return acct, nil
@@ -128,6 +138,7 @@ func (s *Server) mountPayments(mux *http.ServeMux) {
 	}
 	s.reg.MustRegister(s.pay.svc.Collectors()...)
 	mux.Handle("POST /wxpay/notify", s.pay.client.NotifyHandler(s.pay.svc.HandleNotify))
+	mux.HandleFunc("POST /wxpay/notify/{provider}", s.pay.own.notifyHandler)
 	if s.pay.wxsim != nil {
 		for _, p := range []string{"/v3/", "/cgi-bin/", "/sim/"} {
 			mux.Handle(p, s.pay.wxsim)

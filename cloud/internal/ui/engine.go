@@ -49,6 +49,10 @@ var funcs = template.FuncMap{
 	"staffargs": func(parent view, row staffRow) map[string]any {
 		return map[string]any{"P": parent, "Row": row}
 	},
+	"ferrargs": func(parent view, field string) map[string]any {
+		errs, _ := parent["Errors"].(map[string]string)
+		return map[string]any{"L": parent["L"], "Errs": errs, "Field": field}
+	},
 	"slipargs": func(parent view, sl storage.ShiftSlip) map[string]any {
 		return map[string]any{"P": parent, "S": sl}
 	},
