@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/payment"
 	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
+	"github.com/qrstand/qrstand/cloud/internal/wxauth"
 	"github.com/qrstand/qrstand/cloud/internal/wxpay"
 )
 
@@ -31,7 +33,7 @@ type payments struct {
 	client     *wxpay.Client
 	wxsim      *wechatsim.Server // sandbox only
 	dispatcher *outbox.Dispatcher
-	templates  *outbox.OfficialAccount
+	templates  *outbox.OfficialAccounts
 	own        *providerAccounts
 }
 
@@ -64,13 +66,13 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 			PlatformPublicKey: s.pay.wxsim.PlatformPublicKey(), PlatformPublicKeyID: s.pay.wxsim.PlatformPublicKeyID(),
 			NotifyURL: s.cfg.BaseURL + "/wxpay/notify", SandboxBaseURL: s.cfg.BaseURL,
 		}
-		s.pay.templates = &outbox.OfficialAccount{BaseURL: s.cfg.BaseURL, AppID: appID, Secret: appSecret}
+		s.pay.templates = s.officialAccounts(appID, appSecret)
 	case s.cfg.WeChatPay != nil:
 		var err error
 		if wcfg, err = s.cfg.WeChatPay.wxpayConfig(appID, s.cfg.BaseURL); err != nil {
 			return err
 		}
-		s.pay.templates = &outbox.OfficialAccount{BaseURL: "https://api.weixin.qq.com", AppID: appID, Secret: appSecret}
+		s.pay.templates = s.officialAccounts(appID, appSecret)
 	default:
 		s.log.Warn("payments: no wechat_pay account configured; the pay page is disabled")
 		return nil
@@ -205,4 +207,41 @@ func sandboxKeys(dataDir string) (merchant, platform *rsa.PrivateKey, err error)
 		return nil, nil, err
 	}
 	return merchant, platform, nil
+}
+
+// officialAccounts sends staff messages through the paid merchant's
+// provider's official account when the provider entered its AppID and
+// AppSecret, through the deployment's (appID, appSecret) otherwise. In
+// sandbox mode every such account's /cgi-bin/ calls go to the simulator.
+func (s *Server) officialAccounts(appID, appSecret string) *outbox.OfficialAccounts {
+	var routed sync.Map
+	sandbox := func(id string) {
+		if !s.cfg.Sandbox {
+			return
+		}
+		if _, done := routed.LoadOrStore(id, true); done {
+			return
+		}
+		if u, err := url.Parse(s.cfg.BaseURL); err == nil {
+			wxauth.RouteSandbox(id, "/cgi-bin/", u)
+		}
+	}
+	return &outbox.OfficialAccounts{Resolve: func(ctx context.Context, providerID string) (string, string, error) {
+		if providerID != "" {
+			p, err := s.st.Provider(ctx, providerID)
+			if err != nil {
+				return "", "", err
+			}
+			sec, err := s.st.ProviderSecrets(ctx, providerID)
+			if err != nil {
+				return "", "", err
+			}
+			if p.SPAppID != "" && sec.AppSecret != "" {
+				sandbox(p.SPAppID)
+				return p.SPAppID, sec.AppSecret, nil
+			}
+		}
+		sandbox(appID)
+		return appID, appSecret, nil
+	}}
 }

@@ -25,7 +25,9 @@ import (
 // for that provider with that provider's keys (its merchant public key,
 // its APIv3 key, its own platform key), takes the order under the
 // provider's sp_mchid and sends the notify to the provider's notify URL,
-// which verifies it with the platform public key the provider entered.
+// which verifies it with the platform public key the provider entered; the
+// clerk on duty gets the payment message from the provider's own official
+// account.
 func TestBrowserProviderOwnAccount(t *testing.T) {
 	bin := chromium(t)
 	if testing.Short() {
@@ -49,6 +51,17 @@ func TestBrowserProviderOwnAccount(t *testing.T) {
 	}
 	store, _, _, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "阿珍糖水 夜市店"}, time.Hour, now)
 	if err != nil {
+		t.Fatal(err)
+	}
+
+	clerk, code, err := st.AddStaff(ctx, storage.StaffInput{MerchantID: m.ID, StoreID: store.ID, Role: model.RoleClerk, Name: "阿强"}, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clerk, err = st.Activate(ctx, code.Token, model.RoleClerk, store.ID, "o-own-clerk-000000001", true, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.ClockIn(ctx, store.ID, clerk.ID, now); err != nil {
 		t.Fatal(err)
 	}
 
@@ -181,6 +194,23 @@ func TestBrowserProviderOwnAccount(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no accepted notify to the provider's URL: %+v", ts.WeChatPaySim().Deliveries())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The clerk on duty is messaged through the provider's own official
+	// account (its AppID and AppSecret), not the deployment's.
+	for {
+		var from []string
+		for _, msg := range ts.WeChatPaySim().Messages() {
+			if msg.ToUser == clerk.OpenID && strings.HasSuffix(msg.URL, "/o/"+no) {
+				from = append(from, msg.AppID)
+			}
+		}
+		if len(from) == 1 && from[0] == appID {
+			break
+		}
+		if len(from) > 0 || time.Now().After(deadline) {
+			t.Fatalf("payment message to the clerk sent by %v, want once by %s", from, appID)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
