@@ -83,7 +83,8 @@ func init() {
 		"证书序列号应为十六进制字符":             "The certificate serial is hexadecimal",
 		"无法读取商户私钥：应为 apiclient_key.pem 的内容（-----BEGIN PRIVATE KEY-----）": "Cannot read the merchant private key: paste apiclient_key.pem (-----BEGIN PRIVATE KEY-----)",
 		"无法读取微信支付公钥：应为 pub_key.pem 的内容（-----BEGIN PUBLIC KEY-----）":      "Cannot read the WeChat Pay public key: paste pub_key.pem (-----BEGIN PUBLIC KEY-----)",
-		"公钥 ID 应以 PUB_KEY_ID_ 开头": "The public key id starts with PUB_KEY_ID_",
+		"公钥 ID 应以 PUB_KEY_ID_ 开头":    "The public key id starts with PUB_KEY_ID_",
+		"这个门店暂时不能收款：服务商还没有配置微信支付账户。": "This store cannot take payments yet: its provider has not set up a WeChat Pay account.",
 	} {
 		if _, ok := english[zh]; !ok {
 			english[zh] = en

@@ -47,7 +47,8 @@ func (s *Server) WeChatPaySim() *wechatsim.Server { return s.pay.wxsim }
 // simulator runs in-process at the root paths /v3/, /cgi-bin/ and /sim/ of
 // this server and the wxpay client talks to BaseURL; its keys live in
 // DataDir/wechatsim (in memory without a data dir). Outside sandbox mode
-// the account comes from Config.WeChatPay; without one the pay page is off.
+// the default account comes from Config.WeChatPay; without one only the
+// providers who entered their own account take payments.
 func (s *Server) setupPayments(appID, appSecret string) error {
 	var wcfg wxpay.Config
 	switch {
@@ -74,18 +75,24 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 		}
 		s.pay.templates = s.officialAccounts(appID, appSecret)
 	default:
-		s.log.Warn("payments: no wechat_pay account configured; the pay page is disabled")
-		return nil
+		// No default account: only providers who entered their own
+		// partner account in the console can be paid.
+		s.log.Warn("payments: no wechat_pay account in the config; only providers with their own account (console → 微信支付设置) take payments")
+		s.pay.templates = s.officialAccounts(appID, appSecret)
 	}
-	wcfg.Log = s.log.With("component", "wxpay")
-	client, err := wxpay.New(wcfg)
-	if err != nil {
-		return err
+	var acct payment.Account
+	if wcfg.SpMchID != "" {
+		wcfg.Log = s.log.With("component", "wxpay")
+		client, err := wxpay.New(wcfg)
+		if err != nil {
+			return err
+		}
+		s.pay.client = client
+		acct = payment.Account{Client: client, SpMchID: wcfg.SpMchID, SpAppID: wcfg.SpAppID}
 	}
-	s.pay.client = client
-	acct := payment.Account{Client: client, SpMchID: wcfg.SpMchID, SpAppID: wcfg.SpAppID}
 	sandbox := s.cfg.Sandbox
 	s.pay.own = &providerAccounts{s: s, byID: map[string]ownAccount{}}
+	var err error
 	s.pay.svc, err = payment.New(payment.Config{
 		// A provider that entered its own partner account pays through
 		// it; the others through the default account: in sandbox the
@@ -98,6 +105,9 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 			}
 			if ok {
 				return own.acct, nil
+			}
+			if acct.Client == nil {
+				return payment.Account{}, payment.ErrNoAccount
 			}
 			if !sandbox {
 				p, err := s.st.Provider(ctx, providerID)
@@ -139,7 +149,9 @@ func (s *Server) mountPayments(mux *http.ServeMux) {
 		return
 	}
 	s.reg.MustRegister(s.pay.svc.Collectors()...)
-	mux.Handle("POST /wxpay/notify", s.pay.client.NotifyHandler(s.pay.svc.HandleNotify))
+	if s.pay.client != nil {
+		mux.Handle("POST /wxpay/notify", s.pay.client.NotifyHandler(s.pay.svc.HandleNotify))
+	}
 	mux.HandleFunc("POST /wxpay/notify/{provider}", s.pay.own.notifyHandler)
 	if s.pay.wxsim != nil {
 		for _, p := range []string{"/v3/", "/cgi-bin/", "/sim/"} {

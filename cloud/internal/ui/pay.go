@@ -95,6 +95,10 @@ func (h *Handler) paySubmit(w http.ResponseWriter, r *http.Request) {
 			"AmountError": ie.Message(string(locale.FromRequest(r)))}
 		h.payPageView(w, r, st, roles, clerk, v, http.StatusUnprocessableEntity)
 		return
+	case errors.Is(err, payment.ErrNoAccount):
+		h.log.Warn("ui: place order: no WeChat Pay account", "store", st.ID, "err", err)
+		h.fail(w, r, http.StatusServiceUnavailable, "这个门店暂时不能收款：服务商还没有配置微信支付账户。")
+		return
 	case err != nil:
 		h.log.Error("ui: place order", "store", st.ID, "err", err)
 		h.fail(w, r, http.StatusBadGateway, "微信支付暂时不可用，请稍后再试")
