@@ -62,6 +62,9 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 				PublicKey: &mk.PublicKey, APIv3Key: sandboxAPIv3Key}},
 			PlatformKey: pk, Speedup: 60, Log: s.log.With("component", "wechatsim"),
 		}
+		if s.cfg.DataDir != "" {
+			s.pay.wxsim.AccountsDir = filepath.Join(s.cfg.DataDir, "wechatsim", "accounts")
+		}
 		wcfg = wxpay.Config{
 			SpAppID: appID, SpMchID: SandboxSpMchID, MerchantSerial: sandboxSerial, PrivateKey: mk, APIv3Key: sandboxAPIv3Key,
 			PlatformPublicKey: s.pay.wxsim.PlatformPublicKey(), PlatformPublicKeyID: s.pay.wxsim.PlatformPublicKeyID(),

@@ -2,10 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +11,10 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/ui"
-	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
 )
 
-// TestBrowserProviderOwnAccount: a service provider enters its own WeChat
-// Pay partner account in the console — a bad key and a bad PUB_KEY_ID are
+// TestBrowserProviderOwnAccount: a service provider gets a partner account
+// from the sandbox (/sim/accounts) and enters it in the console — a bad key and a bad PUB_KEY_ID are
 // refused field by field, the ids kept — then the whole account; a
 // customer pays at one of its stores, and the simulator, playing WeChat Pay
 // for that provider with that provider's keys (its merchant public key,
@@ -65,27 +60,6 @@ func TestBrowserProviderOwnAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// What WeChat Pay issues the provider: a merchant API key pair (the
-	// private half is apiclient_key.pem), an APIv3 key it sets itself, and
-	// the platform public key with its id. The simulator learns the
-	// provider's side as WeChat would know it.
-	const (
-		mchID    = "1900007777"
-		serial   = "3775B6A45ACD588826D15E583A95F5DD00000777"
-		apiv3    = "ownproviderapiv3key0000000000777"
-		pubKeyID = "PUB_KEY_ID_0119000077772026112700000000000777"
-		appID    = "wx00000000000a0777"
-		secret   = "0123456789abcdef0123456789abcdef"
-	)
-	mk, _ := rsa.GenerateKey(rand.Reader, 2048)
-	pk, _ := rsa.GenerateKey(rand.Reader, 2048)
-	der, _ := x509.MarshalPKCS8PrivateKey(mk)
-	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	pubDER, _ := x509.MarshalPKIXPublicKey(&pk.PublicKey)
-	pubPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))
-	ts.WeChatPaySim().AddMerchant(wechatsim.Merchant{MchID: mchID, Name: "自有账户服务商", SerialNo: serial, PublicKey: &mk.PublicKey,
-		APIv3Key: apiv3, PlatformKey: pk, PlatformKeyID: pubKeyID})
-
 	bctx0 := headlessChromium(t, ctx, bin)
 	if err := chromedp.Do(bctx0); err != nil {
 		t.Fatal(err)
@@ -98,6 +72,28 @@ func TestBrowserProviderOwnAccount(t *testing.T) {
 			loc, _ := chromedp.Run(bctx, chromedp.Location())
 			t.Fatalf("%s: %v (at %s)", step, err, loc)
 		}
+	}
+	// What WeChat Pay would issue the provider, issued by the simulator's
+	// /sim/accounts page (the sandbox path the docs describe).
+	var mchID, serial, apiv3, pubKeyID, appID, secret, keyPEM, pubPEM string
+	value := func(sel string, dst *string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			v, err := chromedp.Value(chromedp.CSS(sel))(ctx, tg)
+			*dst = v
+			return err
+		})
+	}
+	run("the simulator issues a partner account",
+		chromedp.EmulateViewport(1200, 900),
+		chromedp.Navigate(ts.base+"/sim/accounts"),
+		chromedp.Click(chromedp.CSS("#issue-account")),
+		chromedp.WaitVisible(chromedp.CSS(".v-mchid")),
+		textInto(".v-mchid", &mchID), textInto(".v-serial", &serial), textInto(".v-apiv3", &apiv3),
+		textInto(".v-pubid", &pubKeyID), textInto(".v-appid", &appID), textInto(".v-appsecret", &secret),
+		value(".v-key", &keyPEM), value(".v-pub", &pubPEM),
+	)
+	if len(ts.WeChatPaySim().Accounts()) != 1 || !strings.Contains(keyPEM, "PRIVATE KEY") || !strings.HasPrefix(pubKeyID, "PUB_KEY_ID_") {
+		t.Fatalf("issued account: %s %s %.40q", mchID, pubKeyID, keyPEM)
 	}
 	fill := func(key, pubKeyPEM, keyID string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
@@ -114,7 +110,6 @@ func TestBrowserProviderOwnAccount(t *testing.T) {
 	}
 	var keyErr, idErr, keptMch, state, notifyURL string
 	run("a bad key and id are refused, field by field",
-		chromedp.EmulateViewport(1200, 900),
 		chromedp.Navigate(ts.base+"/console/login"),
 		chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SendKeys(chromedp.CSS("#username"), "own"),

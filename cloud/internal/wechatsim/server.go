@@ -75,8 +75,13 @@ type Server struct {
 	// accepts any pair.
 	OfficialAccounts map[string]string
 
-	mchMu sync.RWMutex
-	added []Merchant // AddMerchant's, after Merchants
+	// AccountsDir, when set, keeps the partner accounts IssueAccount
+	// creates (keys included: this is a simulator) across restarts.
+	AccountsDir string
+
+	mchMu  sync.RWMutex
+	added  []Merchant // AddMerchant's, after Merchants
+	issued []Account
 
 	once   sync.Once
 	ctx    context.Context // cancelled by Close; owns every delivery goroutine
@@ -131,6 +136,9 @@ func (s *Server) init() {
 		}
 		if s.Log == nil {
 			s.Log = slog.New(slog.DiscardHandler)
+		}
+		if s.AccountsDir != "" {
+			s.loadAccounts()
 		}
 		s.ctx, s.cancel = context.WithCancel(context.Background())
 		s.orders = map[string]*order{}
@@ -281,5 +289,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("PUT /sim/faults", s.handlePutFaults)
 	m.HandleFunc("POST /sim/orders/{prepay}/pay", s.handleAdminPay)
 	m.HandleFunc("GET /sim/messages", s.handleMessages)
+	m.HandleFunc("GET /sim/accounts", s.handleAccounts)
+	m.HandleFunc("POST /sim/accounts", s.handleIssueAccount)
 	return m
 }
