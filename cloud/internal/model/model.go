@@ -41,6 +41,9 @@ type ProviderSecrets struct {
 	// "PUB_KEY_ID_…": not secret, but kept with the account they verify.
 	PlatformPublicKeyPEM string `json:"platform_public_key_pem,omitempty"`
 	PlatformPublicKeyID  string `json:"platform_public_key_id,omitempty"`
+	// PaidTemplateID is the provider's official account's template id for
+	// staff payment messages (template ids are per account).
+	PaidTemplateID string `json:"paid_template_id,omitempty"`
 }
 
 // HasPayAccount reports whether every WeChat Pay partner credential is

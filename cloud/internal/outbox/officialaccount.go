@@ -20,12 +20,20 @@ import (
 // the library's requests reach the simulator through wxauth's routing
 // transport (see wxauth.RouteSandbox).
 type OfficialAccounts struct {
-	// Resolve returns the AppID and AppSecret that send a provider's
+	// Resolve returns the official account that sends a provider's
 	// messages. Required.
-	Resolve func(ctx context.Context, providerID string) (appID, secret string, err error)
+	Resolve func(ctx context.Context, providerID string) (Sender, error)
 
 	mu       sync.Mutex
 	accounts map[string]*officialaccount.OfficialAccount // appid + "\x00" + secret
+}
+
+// Sender is one official account.
+type Sender struct {
+	AppID, Secret string
+	// TemplatePaid, when set, replaces the payment message's template id
+	// (template ids are per official account).
+	TemplatePaid string
 }
 
 func (o *OfficialAccounts) account(appID, secret string, fresh bool) *officialaccount.OfficialAccount {
@@ -66,9 +74,13 @@ func (o *OfficialAccounts) SendTemplate(ctx context.Context, providerID string, 
 	if err := json.Unmarshal(payload, &msg); err != nil {
 		return fmt.Errorf("%w: template payload: %v", ErrPermanent, err)
 	}
-	appID, secret, err := o.Resolve(ctx, providerID)
+	snd, err := o.Resolve(ctx, providerID)
 	if err != nil {
 		return fmt.Errorf("outbox: official account of provider %q: %w", providerID, err)
+	}
+	appID, secret := snd.AppID, snd.Secret
+	if snd.TemplatePaid != "" {
+		msg.TemplateID = snd.TemplatePaid
 	}
 	if appID == "" || secret == "" {
 		return fmt.Errorf("%w: no official account for provider %q", ErrPermanent, providerID)

@@ -306,11 +306,11 @@ func TestTemplateMessagesReachSimulator(t *testing.T) {
 	sim, _ := url.Parse(w.SimURL)
 	appID := "wxtpl" + strings.ToLower(storage.NewToken()[:12]) // routed to this test's simulator only
 	defer wxauth.RouteSandbox(appID, "/cgi-bin/", sim)()
-	oa := &outbox.OfficialAccounts{Resolve: func(_ context.Context, providerID string) (string, string, error) {
+	oa := &outbox.OfficialAccounts{Resolve: func(_ context.Context, providerID string) (outbox.Sender, error) {
 		if providerID == "" {
-			return "", "", errors.New("template row without provider")
+			return outbox.Sender{}, errors.New("template row without provider")
 		}
-		return appID, "s", nil
+		return outbox.Sender{AppID: appID, Secret: "s"}, nil
 	}}
 	startDispatcher(t, w, b, oa)
 	no := pay(t, w, "7.00")

@@ -123,7 +123,7 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 			}
 			return acct, nil
 		},
-		BaseURL: s.cfg.BaseURL, Log: s.log.With("component", "payment"),
+		BaseURL: s.cfg.BaseURL, TemplatePaid: s.cfg.WeChatTemplatePaid, Log: s.log.With("component", "payment"),
 		AfterCommit: func() {
 			if d := s.pay.dispatcher; d != nil {
 				d.Kick()
@@ -241,22 +241,24 @@ func (s *Server) officialAccounts(appID, appSecret string) *outbox.OfficialAccou
 			wxauth.RouteSandbox(id, "/cgi-bin/", u)
 		}
 	}
-	return &outbox.OfficialAccounts{Resolve: func(ctx context.Context, providerID string) (string, string, error) {
+	return &outbox.OfficialAccounts{Resolve: func(ctx context.Context, providerID string) (outbox.Sender, error) {
 		if providerID != "" {
 			p, err := s.st.Provider(ctx, providerID)
 			if err != nil {
-				return "", "", err
+				return outbox.Sender{}, err
 			}
 			sec, err := s.st.ProviderSecrets(ctx, providerID)
 			if err != nil {
-				return "", "", err
+				return outbox.Sender{}, err
 			}
 			if p.SPAppID != "" && sec.AppSecret != "" {
 				sandbox(p.SPAppID)
-				return p.SPAppID, sec.AppSecret, nil
+				// Template ids belong to an official account: the
+				// provider's own, when it entered one.
+				return outbox.Sender{AppID: p.SPAppID, Secret: sec.AppSecret, TemplatePaid: sec.PaidTemplateID}, nil
 			}
 		}
 		sandbox(appID)
-		return appID, appSecret, nil
+		return outbox.Sender{AppID: appID, Secret: appSecret}, nil
 	}}
 }

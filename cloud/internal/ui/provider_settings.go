@@ -45,7 +45,7 @@ func (h *Handler) renderProviderSettings(w http.ResponseWriter, r *http.Request,
 	v["Provider"], v["Saved"] = p, saved
 	// Secrets are never sent back to the browser; only whether they are set.
 	v["HasAppSecret"], v["HasAPIv3Key"], v["HasKey"] = sec.AppSecret != "", sec.APIv3Key != "", sec.PrivateKeyPEM != ""
-	v["CertSerial"], v["PubKeyPEM"], v["PubKeyID"] = sec.CertSerial, sec.PlatformPublicKeyPEM, sec.PlatformPublicKeyID
+	v["CertSerial"], v["PubKeyPEM"], v["PubKeyID"], v["TemplateID"] = sec.CertSerial, sec.PlatformPublicKeyPEM, sec.PlatformPublicKeyID, sec.PaidTemplateID
 	if strings.Contains(sec.PlatformPublicKeyPEM, "PRIVATE") {
 		v["PubKeyPEM"] = "" // a private key pasted in the wrong box is not shown again
 	}
@@ -79,6 +79,7 @@ func (h *Handler) providerSettingsSave(w http.ResponseWriter, r *http.Request) {
 	sec.CertSerial = strings.TrimSpace(r.PostFormValue("cert_serial"))
 	sec.PlatformPublicKeyID = strings.TrimSpace(r.PostFormValue("platform_public_key_id"))
 	sec.PlatformPublicKeyPEM = strings.TrimSpace(r.PostFormValue("platform_public_key_pem"))
+	sec.PaidTemplateID = strings.TrimSpace(r.PostFormValue("paid_template_id"))
 	// Empty secret fields keep the stored value.
 	set := func(dst *string, field string) {
 		if v := strings.TrimSpace(r.PostFormValue(field)); v != "" {
@@ -109,6 +110,9 @@ func checkAccount(p model.Provider, sec model.ProviderSecrets) map[string]string
 	}
 	if sec.AppSecret != "" && !reSecret.MatchString(sec.AppSecret) {
 		errs["app_secret"] = "AppSecret 应为 32 位字母或数字"
+	}
+	if len(sec.PaidTemplateID) > 64 || strings.ContainsAny(sec.PaidTemplateID, " \t\r\n<>\"'") {
+		errs["paid_template_id"] = "模板 ID 格式不对"
 	}
 	if sec.AppSecret != "" && p.SPAppID == "" {
 		errs["sp_appid"] = "填写了 AppSecret，请同时填写 AppID"
