@@ -61,7 +61,9 @@ func init() {
 // English for the provider's account settings.
 func init() {
 	for zh, en := range map[string]string{
-		"已保存": "Saved",
+		"已保存":          "Saved",
+		"支付成功通知的模板 ID": "Template id of the payment message",
+		"模板 ID 格式不对":   "The template id is malformed",
 		"有几项需要修改，见下方提示。出于安全，密钥类字段没有保留，请重新填写。": "Some fields need changes (see below). For safety, secret fields were not kept: type them again.",
 		"已启用": "Active",
 		"未启用": "Not active",
