@@ -81,6 +81,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	fs.StringVar(&cfg.PostgresDSN, "pg", os.Getenv("QRSTAND_POSTGRES_DSN"), "PostgreSQL DSN")
 	fs.BoolVar(&cfg.Sandbox, "sandbox", envBool("QRSTAND_SANDBOX"), "serve WeChat OAuth from the built-in simulator")
 	fs.StringVar(&cfg.WeChatAppID, "wechat-appid", os.Getenv("QRSTAND_WECHAT_APP_ID"), "official account AppID")
+	fs.StringVar(&cfg.WeChatTemplatePaid, "wechat-template-paid", os.Getenv("QRSTAND_WECHAT_TEMPLATE_PAID"), "official account template id of the staff payment message")
 	return func() error {
 		// Secrets only from the environment or the file, never flags (ps shows flags).
 		cfg.WeChatAppSecret = os.Getenv("QRSTAND_WECHAT_APP_SECRET")

@@ -248,6 +248,14 @@ CREATE TABLE stand_alerts (
 	PRIMARY KEY (stand_id, kind)
 );
 `,
+	// store operations (issue 15): several clerks on duty at once, so one
+	// open shift per clerk and store instead of per store; the outbox
+	// records which provider's official account sends a template row.
+	`
+DROP INDEX IF EXISTS shifts_one_open;
+CREATE UNIQUE INDEX shifts_one_open_per_clerk ON shifts(store_id, staff_id) WHERE ends_at IS NULL;
+ALTER TABLE outbox ADD COLUMN provider_id TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // SchemaVersion is the version Migrate brings a database to.

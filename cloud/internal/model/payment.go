@@ -83,6 +83,7 @@ type OutboxRow struct {
 	StandID     string
 	Seq         int64 // per-stand sequence (stands only)
 	ToOpenID    string
+	ProviderID  string // templates: whose official account sends it
 	Type        string // mqtt kind or "template"
 	Payload     []byte // the mqtt envelope, or the template message JSON
 	Ref         string // out_trade_no or out_refund_no

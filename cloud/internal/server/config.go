@@ -63,6 +63,10 @@ type Config struct {
 	// and customer OAuth (snsapi_base). Required unless Sandbox.
 	WeChatAppID     string `json:"wechat_app_id"`
 	WeChatAppSecret string `json:"wechat_app_secret"`
+	// WeChatTemplatePaid is that official account's template id for the
+	// staff payment message (公众平台 → 模板消息). Default "qrstand-payment",
+	// which only the simulator accepts.
+	WeChatTemplatePaid string `json:"wechat_template_paid"`
 	// Dev: sandbox, SQLite in DataDir, a seeded operator and demo provider.
 	Dev bool `json:"dev"`
 	// ShutdownTimeout bounds graceful shutdown. Default 10 s.
@@ -73,8 +77,9 @@ type Config struct {
 	// empty database (optional; Dev seeds one).
 	OperatorUser     string `json:"operator_user"`
 	OperatorPassword string `json:"operator_password"`
-	// WeChatPay is the service provider's WeChat Pay account; outside
-	// sandbox mode the pay page works only with it (see WeChatPayConfig).
+	// WeChatPay is the default WeChat Pay partner account (one provider per
+	// deployment); providers may enter their own in the console instead
+	// (see WeChatPayConfig).
 	WeChatPay *WeChatPayConfig `json:"wechat_pay,omitempty"`
 	// MetricsAddr is where /metrics listens, apart from the pages (main's
 	// default is 127.0.0.1:9464). Empty: /metrics is not served.

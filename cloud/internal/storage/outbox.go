@@ -17,7 +17,7 @@ import (
 // change they announce, delivered by cloud/internal/outbox until a stand's
 // ack (stand rows) or WeChat's answer (template rows) marks them delivered.
 
-const outboxCols = `id, kind, stand_id, seq, to_openid, type, payload, ref, state, attempts, next_at, created_at, delivered_at, last_error`
+const outboxCols = `id, kind, stand_id, seq, to_openid, type, payload, ref, state, attempts, next_at, created_at, delivered_at, last_error, provider_id`
 
 // scanOutboxRows reads every row of a query of outboxCols and closes it.
 func scanOutboxRows(rows *sql.Rows) ([]model.OutboxRow, error) {
@@ -39,7 +39,7 @@ func scanOutbox(row interface{ Scan(...any) error }) (model.OutboxRow, error) {
 	var seq sql.NullInt64
 	var payload, next, created string
 	var delivered sql.NullString
-	if err := row.Scan(&r.ID, &r.Kind, &stand, &seq, &r.ToOpenID, &r.Type, &payload, &r.Ref, &r.State, &r.Attempts, &next, &created, &delivered, &r.LastError); err != nil {
+	if err := row.Scan(&r.ID, &r.Kind, &stand, &seq, &r.ToOpenID, &r.Type, &payload, &r.Ref, &r.State, &r.Attempts, &next, &created, &delivered, &r.LastError, &r.ProviderID); err != nil {
 		return r, notFound(err)
 	}
 	r.StandID, r.Seq, r.Payload = stand.String, seq.Int64, []byte(payload)
@@ -60,7 +60,7 @@ func (s *Storage) nextSeq(ctx context.Context, tx *sql.Tx, standID string) (int6
 // writeEnvelopes inserts env's rows inside tx: one stand row per stand bound
 // to storeID, one template row per template.
 func (s *Storage) writeEnvelopes(ctx context.Context, tx *sql.Tx, storeID, ref string, now time.Time, env Envelopes) error {
-	const ins = `INSERT INTO outbox (id, kind, stand_id, seq, to_openid, type, payload, ref, state, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	const ins = `INSERT INTO outbox (id, kind, stand_id, seq, to_openid, type, payload, ref, state, next_at, created_at, provider_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if env.Stand != nil {
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM stands WHERE store_id = ? ORDER BY id`), storeID)
 		if err != nil {
@@ -91,14 +91,14 @@ func (s *Storage) writeEnvelopes(ctx context.Context, tx *sql.Tx, storeID, ref s
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, s.q(ins), m.ID, model.OutboxStand, stand, seq, "", string(m.Type), string(payload), ref,
-				model.OutboxPending, ts(now), ts(now)); err != nil {
+				model.OutboxPending, ts(now), ts(now), ""); err != nil {
 				return fmt.Errorf("outbox insert: %w", err)
 			}
 		}
 	}
 	for _, t := range env.Templates {
 		if _, err := tx.ExecContext(ctx, s.q(ins), t.ID, model.OutboxTemplate, nil, nil, t.ToOpenID, "template", string(t.Payload), ref,
-			model.OutboxPending, ts(now), ts(now)); err != nil {
+			model.OutboxPending, ts(now), ts(now), t.ProviderID); err != nil {
 			return fmt.Errorf("outbox insert: %w", err)
 		}
 	}

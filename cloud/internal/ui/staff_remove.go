@@ -42,7 +42,7 @@ func (h *Handler) staffRefundSet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, ok := roles.AdminOf(s.MerchantID); !ok {
+	if _, ok := roles.AdminOf(s.MerchantID); !ok || s.Role == model.RoleClerk {
 		h.notFound(w, r)
 		return
 	}

@@ -169,3 +169,36 @@ func TestRebootCommand(t *testing.T) {
 	case <-time.After(2500 * time.Millisecond):
 	}
 }
+
+// TestVolumeButtonSaysNoPayment: the volume button plays the sound check,
+// which names no channel and no amount, so nobody takes it for money; the
+// customer's remark is printed on the receipt.
+func TestVolumeButtonSaysNoPayment(t *testing.T) {
+	r := newRig(t, false)
+	run := r.start(opts{})
+	cfg := r.cloud.Send(r.id, storeConfig(), 0)
+	r.cloud.WaitFor("config ack", func() bool { return r.cloud.Acked(cfg.ID) })
+	p := paid("ORD-REMARK", 880, time.Now())
+	p.Remark = "少放辣"
+	m := r.cloud.Send(r.id, p, 1)
+	r.cloud.WaitFor("printed", func() bool {
+		e, err := run.j.Get(t.Context(), m.ID)
+		return err == nil && e.State == journal.Done && len(receipts(t, r.dir)) == 1
+	})
+	if rs := receipts(t, r.dir); countContaining(rs, "少放辣") != 1 || countContaining(rs, "备注") != 1 {
+		t.Errorf("receipt lacks the remark: %q", rs)
+	}
+	if err := run.s.VolumeStep(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := announcements(t, r.dir)
+	last := got[len(got)-1]
+	if last != "一，二，三，四，五" {
+		t.Errorf("volume button said %q", last)
+	}
+	for _, money := range []string{"收款", "元", "退款"} {
+		if strings.Contains(last, money) {
+			t.Errorf("volume button's phrase %q contains %q", last, money)
+		}
+	}
+}
