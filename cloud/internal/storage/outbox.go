@@ -17,7 +17,7 @@ import (
 // change they announce, delivered by cloud/internal/outbox until a stand's
 // ack (stand rows) or WeChat's answer (template rows) marks them delivered.
 
-const outboxCols = `id, kind, stand_id, seq, to_openid, type, payload, ref, state, attempts, next_at, created_at, delivered_at, last_error`
+const outboxCols = `id, kind, stand_id, seq, to_openid, type, payload, ref, state, attempts, next_at, created_at, delivered_at, last_error, claimed_by`
 
 // scanOutboxRows reads every row of a query of outboxCols and closes it.
 func scanOutboxRows(rows *sql.Rows) ([]model.OutboxRow, error) {
@@ -39,7 +39,7 @@ func scanOutbox(row interface{ Scan(...any) error }) (model.OutboxRow, error) {
 	var seq sql.NullInt64
 	var payload, next, created string
 	var delivered sql.NullString
-	if err := row.Scan(&r.ID, &r.Kind, &stand, &seq, &r.ToOpenID, &r.Type, &payload, &r.Ref, &r.State, &r.Attempts, &next, &created, &delivered, &r.LastError); err != nil {
+	if err := row.Scan(&r.ID, &r.Kind, &stand, &seq, &r.ToOpenID, &r.Type, &payload, &r.Ref, &r.State, &r.Attempts, &next, &created, &delivered, &r.LastError, &r.ClaimedBy); err != nil {
 		return r, notFound(err)
 	}
 	r.StandID, r.Seq, r.Payload = stand.String, seq.Int64, []byte(payload)
@@ -108,8 +108,11 @@ func (s *Storage) writeEnvelopes(ctx context.Context, tx *sql.Tx, storeID, ref s
 // ClaimOutbox takes up to limit pending rows that are due at now and moves
 // each one's next attempt to retry(attempts) from now, so another claimer
 // (another node, or this one on its next tick) does not take it again
-// until then. PostgreSQL claims with FOR UPDATE SKIP LOCKED; SQLite's write
-// transaction is exclusive.
+// until then: next_at is the claim's lease. A node that dies holding
+// claims loses them when the lease runs out, and the first live node to
+// look takes the rows over (claimed_by records who holds them).
+// PostgreSQL claims with FOR UPDATE SKIP LOCKED, so nodes claiming at once
+// split the due rows between them; SQLite's write transaction is exclusive.
 func (s *Storage) ClaimOutbox(ctx context.Context, now time.Time, limit int, retry func(attempts int) time.Duration) ([]model.OutboxRow, error) {
 	// Most passes find nothing due: look without taking a write lock.
 	var any string
@@ -135,7 +138,8 @@ func (s *Storage) ClaimOutbox(ctx context.Context, now time.Time, limit int, ret
 		for i := range out {
 			out[i].Attempts++
 			out[i].NextAt = now.Add(retry(out[i].Attempts)).UTC()
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = ?, next_at = ? WHERE id = ?`), out[i].Attempts, ts(out[i].NextAt), out[i].ID); err != nil {
+			out[i].ClaimedBy = s.node
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = ?, next_at = ?, claimed_by = ? WHERE id = ?`), out[i].Attempts, ts(out[i].NextAt), s.node, out[i].ID); err != nil {
 				return err
 			}
 		}
@@ -195,7 +199,7 @@ func (s *Storage) StandPending(ctx context.Context, standID string, next time.Ti
 		if out, err = scanOutboxRows(rows); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ? WHERE stand_id = ? AND state = ?`), ts(next), standID, model.OutboxPending)
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ?, claimed_by = ? WHERE stand_id = ? AND state = ?`), ts(next), s.node, standID, model.OutboxPending)
 		return err
 	})
 	if err != nil {
