@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,7 +55,9 @@ func (d *Dispatcher) Connected() bool {
 func (d *Dispatcher) Run(ctx context.Context) error {
 	opts := paho.NewClientOptions().AddBroker(d.cfg.Broker).
 		SetClientID(d.cfg.ClientID).SetUsername(d.cfg.User).SetPassword(d.cfg.Secret).
-		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
+		// A shared subscriber uses a clean session: brokers keep routing a
+		// share of the uplinks to a dead node's persistent session.
+		SetCleanSession(strings.HasPrefix(d.cfg.UpFilter, "$share/")).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
 		SetOrderMatters(false)
 	if d.cfg.StoreDir != "" {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qrstand/qrstand/cloud/internal/brokerctl"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -41,11 +42,27 @@ func ProvisionStands(ctx context.Context, cfg Config, n int, brokerURL string) (
 		return nil, err
 	}
 	defer s.db.Close()
+	// Mosquitto checks stand secrets itself: register each one there
+	// while its secret is still in hand (only hashes are kept).
+	creds := brokerctl.StandCredentials(brokerctl.Nop{})
+	if cfg.BrokerKind == BrokerMosquitto {
+		m, err := s.dialMosquitto(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer m.Close()
+		creds = m
+	}
 	out := make([]Provision, 0, n)
 	for len(out) < n {
 		p := Provision{DeviceID: newStandID(), Secret: mqtt.NewSecret(), Broker: brokerURL}
 		if _, err := s.st.RegisterStand(ctx, p.DeviceID, p.Secret, time.Now()); err != nil {
 			return out, fmt.Errorf("server: register stand %s: %w", p.DeviceID, err)
+		}
+		if err := creds.Register(ctx, p.DeviceID, p.Secret); err != nil {
+			// The stand exists in the database but cannot connect; hand
+			// out what worked and say which one failed.
+			return out, fmt.Errorf("server: register stand %s with the broker: %w", p.DeviceID, err)
 		}
 		out = append(out, p)
 	}

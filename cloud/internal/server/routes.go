@@ -27,6 +27,12 @@ func (s *Server) routes() http.Handler {
 	s.mountPayments(inner)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
+	if s.extauth != nil {
+		// EMQX's HTTP authenticator and authorization source
+		// (cloud/deploy/emqx/emqx.conf); bearer-token protected.
+		mux.HandleFunc("POST /mqtt/emqx/authn", s.extauth.Authenticate)
+		mux.HandleFunc("POST /mqtt/emqx/authz", s.extauth.Authorize)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", instrument(inner, reqs, dur))
 	return mux

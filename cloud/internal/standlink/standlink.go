@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,15 @@ import (
 type Config struct {
 	// User and Secret are the cloud's service identity. Required.
 	User, Secret string
+	// ClientID is this node's MQTT client id; nodes sharing a broker need
+	// distinct ones. Default User.
+	ClientID string
+	// UpFilter is the uplink subscription. Default qrs/v1/d/+/up; with
+	// several cloud nodes a shared one ($share/<group>/qrs/v1/d/+/up), so
+	// each pair.request is answered by one node. A shared subscriber
+	// connects with a clean session: a dead node's persistent session would
+	// keep taking its share of the uplinks until it came back.
+	UpFilter string
 	// PairURL builds the URL a pairing QR holds. Required.
 	PairURL func(standID, code string) string
 	// StoreURL builds a store code's URL. Required.
@@ -56,6 +66,12 @@ func New(cfg Config, st *storage.Storage) (*Link, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = cfg.User
+	}
+	if cfg.UpFilter == "" {
+		cfg.UpFilter = upFilter
+	}
 	return &Link{cfg: cfg, st: st}, nil
 }
 
@@ -66,13 +82,13 @@ var upFilter = mqtt.TopicPrefix + "+/" + string(mqtt.ChannelUp)
 // ctx is done.
 func (l *Link) Run(ctx context.Context, broker string) error {
 	opts := paho.NewClientOptions().AddBroker(broker).
-		SetClientID(l.cfg.User).SetUsername(l.cfg.User).SetPassword(l.cfg.Secret).
-		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
+		SetClientID(l.cfg.ClientID).SetUsername(l.cfg.User).SetPassword(l.cfg.Secret).
+		SetCleanSession(strings.HasPrefix(l.cfg.UpFilter, "$share/")).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
 		SetOrderMatters(false)
 	opts.SetOnConnectHandler(func(c paho.Client) {
 		// Resubscribe on every connect; the session may be new.
-		tok := c.Subscribe(upFilter, 1, func(_ paho.Client, m paho.Message) { l.handleUp(m.Topic(), m.Payload()) })
+		tok := c.Subscribe(l.cfg.UpFilter, 1, func(_ paho.Client, m paho.Message) { l.handleUp(m.Topic(), m.Payload()) })
 		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
 			l.cfg.Log.Warn("standlink: subscribe", "err", tok.Error())
 		}
