@@ -104,4 +104,3 @@ func (s *Server) upFilter(group string) string {
 
 // isExternal reports an external broker kind.
 func isExternal(kind string) bool { return kind == BrokerMosquitto || kind == BrokerEMQX }
-
