@@ -49,7 +49,7 @@ func (w lockedBuffer) Write(p []byte) (int, error) {
 }
 
 // buildCloud builds this command once per test.
-func buildCloud(t *testing.T) string {
+func buildCloud(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "qrstand-cloud")
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -59,7 +59,7 @@ func buildCloud(t *testing.T) string {
 	return bin
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -80,7 +80,7 @@ func clusterEnv(b *mosquittotest.Broker, dsn, cloudPW string) []string {
 	)
 }
 
-func startNode(t *testing.T, bin string, env []string, id string) *node {
+func startNode(t testing.TB, bin string, env []string, id string) *node {
 	t.Helper()
 	n := &node{id: id, http: freeAddr(t), log: &bytes.Buffer{}, mu: &sync.Mutex{}}
 	n.cmd = exec.Command(bin, "-log-level", "info")
@@ -116,7 +116,7 @@ func tail(s string, k int) string {
 
 // ready waits until the node answers /healthz and its outbox client has
 // connected to the broker (it logs "outbox: connected").
-func (n *node) ready(t *testing.T) {
+func (n *node) ready(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -167,36 +167,54 @@ func (j *journal) count() int {
 	return len(j.announced)
 }
 
-// Three cloud nodes on PostgreSQL behind Mosquitto (dynamic security,
-// started from the documented config) and two stands; payments flow
-// continuously and one node is killed with SIGKILL mid-stream. Every
-// payment is announced exactly once on each stand, none is lost, and
-// duplicate dispatches (acks the dead node had taken) are absorbed by the
-// stands' journals and counted.
-func TestThreeNodesSurviveSIGKILL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Mosquitto, PostgreSQL databases and three cloud processes")
-	}
-	b := mosquittotest.Start(t)
-	dsn := dbtest.PostgresDSN(t)
-	bin := buildCloud(t)
-	cloudPW := mqtt.NewSecret()
-	env := clusterEnv(b, dsn, cloudPW)
+// cluster is one deployment under test: a private Mosquitto, a fresh
+// PostgreSQL database, the built binary, a store with two provisioned and
+// paired stands running mqtt/standclient with a journal each.
+type cluster struct {
+	b        *mosquittotest.Broker
+	dsn, bin string
+	env      []string
+	st       *storage.Storage
+	store    model.Store
+	m        model.Merchant
+	p        model.Provider
+	journals map[string]*journal
+	orders   []string
+	cancel   context.CancelFunc
+}
 
-	// Three nodes start at once: migrations run under the advisory lock.
-	var nodes []*node
-	for i := range 3 {
-		nodes = append(nodes, startNode(t, bin, env, fmt.Sprintf("node-%d", i+1)))
+func newCluster(t testing.TB) *cluster {
+	t.Helper()
+	c := &cluster{b: mosquittotest.Start(t), dsn: dbtest.PostgresDSN(t), bin: buildCloud(t)}
+	c.env = clusterEnv(c.b, c.dsn, mqtt.NewSecret())
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.Postgres, c.dsn)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, n := range nodes {
-		n.ready(t)
+	t.Cleanup(func() { db.Close() })
+	if err := database.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
 	}
+	c.st = storage.New(db, database.Postgres, dbtest.Box(t)).ForNode("test-payer")
+	now := time.Now()
+	c.p, _ = c.st.CreateProvider(ctx, "P", server.SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
+	c.m, _, _, err = c.st.CreateMerchant(ctx, c.p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.store, _, _, _ = c.st.CreateStore(ctx, c.m.ID, storage.StoreInput{Name: "一号店"}, time.Hour, now)
+	return c
+}
 
-	// Two stands, provisioned the way an operator does it: registered in
-	// the database and in Mosquitto's dynamic security.
+// startStands provisions two stands the way an operator does (`stands
+// add`: registered in the database and in Mosquitto's dynamic security),
+// pairs them with the store and runs them until the test ends.
+func (c *cluster) startStands(t testing.TB) {
+	t.Helper()
 	out := t.TempDir()
-	prov := exec.Command(bin, "stands", "add", "-n", "2", "-broker", b.URL, "-out", out)
-	prov.Env = append(env, "QRSTAND_NODE_ID=provisioner", "QRSTAND_DATA_DIR="+t.TempDir())
+	prov := exec.Command(c.bin, "stands", "add", "-n", "2", "-broker", c.b.URL, "-out", out)
+	prov.Env = append(c.env, "QRSTAND_NODE_ID=provisioner", "QRSTAND_DATA_DIR="+t.TempDir())
 	if o, err := prov.CombinedOutput(); err != nil {
 		t.Fatalf("stands add: %v\n%s", err, o)
 	}
@@ -204,77 +222,103 @@ func TestThreeNodesSurviveSIGKILL(t *testing.T) {
 	if len(files) != 2 {
 		t.Fatalf("%d provisioning files", len(files))
 	}
-
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	db, err := database.Open(ctx, database.Postgres, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	st := storage.New(db, database.Postgres, dbtest.Box(t)).ForNode("test-payer")
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
 	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", server.SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, _, _ := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店"}, time.Hour, now)
-
-	journals := map[string]*journal{}
-	var standWG sync.WaitGroup
+	c.journals = map[string]*journal{}
 	for _, f := range files {
 		var pv server.Provision
 		raw, _ := os.ReadFile(f)
 		if err := json.Unmarshal(raw, &pv); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.SetPairCode(ctx, pv.DeviceID, "11112222", now.Add(time.Hour)); err != nil {
+		if err := c.st.SetPairCode(ctx, pv.DeviceID, "11112222", now.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.PairStand(ctx, pv.DeviceID, "11112222", store.ID, now); err != nil {
+		if _, err := c.st.PairStand(ctx, pv.DeviceID, "11112222", c.store.ID, now); err != nil {
 			t.Fatal(err)
 		}
 		j := &journal{announced: map[string]int{}, byID: map[string]bool{}, changed: make(chan struct{}, 1)}
-		journals[pv.DeviceID] = j
-		c, err := standclient.New(standclient.Config{Broker: pv.Broker, DeviceID: pv.DeviceID, Secret: pv.Secret, MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second})
+		c.journals[pv.DeviceID] = j
+		sc, err := standclient.New(standclient.Config{Broker: pv.Broker, DeviceID: pv.DeviceID, Secret: pv.Secret, MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.Handle(mqtt.KindPaymentPaid, j.handle)
-		standWG.Add(1)
+		sc.Handle(mqtt.KindPaymentPaid, j.handle)
+		wg.Add(1)
 		go func() {
-			defer standWG.Done()
-			c.Run(ctx)
+			defer wg.Done()
+			sc.Run(ctx)
 		}()
 	}
-	defer func() { cancel(); standWG.Wait() }()
+}
 
-	// Pay continuously: each payment is what a notify handler commits —
-	// the order turns SUCCESS and its outbox rows are written in the same
-	// transaction. The cloud nodes deliver them.
-	const total, killAt = 120, 40
-	var orders []string
-	pay := func(i int) {
-		no := fmt.Sprintf("QSCALE%08d", i)
-		t0 := time.Now()
-		if err := st.CreateOrder(ctx, model.Order{OutTradeNo: no, StoreID: store.ID, MerchantID: m.ID, ProviderID: p.ID, SpMchID: server.SandboxSpMchID,
-			SubMchID: "1900000109", AmountFen: int64(100 + i), CreatedAt: t0, TimeExpire: t0.Add(time.Hour)}); err != nil {
+// pay commits payment i as a notify handler does: the order turns SUCCESS
+// and its outbox rows (one per stand) are written in the same transaction.
+func (c *cluster) pay(t testing.TB, i int) {
+	ctx := context.Background()
+	no := fmt.Sprintf("QSCALE%08d", i)
+	t0 := time.Now()
+	if err := c.st.CreateOrder(ctx, model.Order{OutTradeNo: no, StoreID: c.store.ID, MerchantID: c.m.ID, ProviderID: c.p.ID, SpMchID: server.SandboxSpMchID,
+		SubMchID: "1900000109", AmountFen: int64(100 + i), CreatedAt: t0, TimeExpire: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, changed, err := c.st.MarkPaid(ctx, storage.Paid{OutTradeNo: no, TransactionID: "4200" + no, PaidAt: t0, Via: "notify"}, t0,
+		func(o model.Order) (storage.Envelopes, error) {
+			return storage.Envelopes{Stand: &mqtt.PaymentPaid{OrderNo: o.OutTradeNo, Channel: mqtt.ChannelWeChat, AmountFen: o.AmountFen, PaidAt: o.PaidAt, StoreID: o.StoreID}}, nil
+		}); err != nil || !changed {
+		t.Fatalf("MarkPaid %s: %v %v", no, changed, err)
+	}
+	c.orders = append(c.orders, no)
+}
+
+// waitDelivered waits until every outbox row is delivered.
+func (c *cluster) waitDelivered(t testing.TB, deadline time.Time) {
+	t.Helper()
+	want := 2 * len(c.orders)
+	for {
+		counts, err := c.st.OutboxCounts(context.Background())
+		if err != nil {
 			t.Fatal(err)
 		}
-		if _, changed, err := st.MarkPaid(ctx, storage.Paid{OutTradeNo: no, TransactionID: "4200" + no, PaidAt: t0, Via: "notify"}, t0,
-			func(o model.Order) (storage.Envelopes, error) {
-				return storage.Envelopes{Stand: &mqtt.PaymentPaid{OrderNo: o.OutTradeNo, Channel: mqtt.ChannelWeChat, AmountFen: o.AmountFen, PaidAt: o.PaidAt, StoreID: o.StoreID}}, nil
-			}); err != nil || !changed {
-			t.Fatalf("MarkPaid %s: %v %v", no, changed, err)
+		if counts[model.OutboxDelivered] == want && counts[model.OutboxPending] == 0 {
+			return
 		}
-		orders = append(orders, no)
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox %v, want %d delivered", counts, want)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the database for a fact
 	}
+}
+
+// Three cloud nodes on PostgreSQL behind Mosquitto (dynamic security,
+// started from the documented config) and two stands; payments flow
+// continuously and one node is killed with SIGKILL mid-stream. Every
+// payment is announced exactly once on each stand, none is lost, and
+// duplicate dispatches (rows two nodes sent, acks the dead node had taken)
+// are absorbed by the stands' journals and counted.
+func TestThreeNodesSurviveSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Mosquitto, a PostgreSQL database and three cloud processes")
+	}
+	c := newCluster(t)
+	// Three nodes start at once.
+	var nodes []*node
+	for i := range 3 {
+		nodes = append(nodes, startNode(t, c.bin, c.env, fmt.Sprintf("node-%d", i+1)))
+	}
+	for _, n := range nodes {
+		n.ready(t)
+	}
+	c.startStands(t)
+
+	const total, killAt = 120, 40
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
 	for i := range total {
 		<-tick.C
-		pay(i)
+		c.pay(t, i)
 		if i == killAt {
 			// Mid-stream, with rows claimed and acks in flight.
 			if err := nodes[0].cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -285,9 +329,9 @@ func TestThreeNodesSurviveSIGKILL(t *testing.T) {
 		}
 	}
 
-	// Every payment reaches both stands.
+	// Every payment reaches both stands ...
 	deadline := time.After(90 * time.Second)
-	for id, j := range journals {
+	for id, j := range c.journals {
 		for j.count() < total {
 			select {
 			case <-j.changed:
@@ -296,11 +340,11 @@ func TestThreeNodesSurviveSIGKILL(t *testing.T) {
 			}
 		}
 	}
-	// And each once, whatever was dispatched twice.
+	// ... each once, whatever was dispatched twice.
 	dups := 0
-	for id, j := range journals {
+	for id, j := range c.journals {
 		j.mu.Lock()
-		for _, no := range orders {
+		for _, no := range c.orders {
 			if n := j.announced[no]; n != 1 {
 				t.Errorf("stand %s announced %s %d times", id, no, n)
 			}
@@ -308,27 +352,53 @@ func TestThreeNodesSurviveSIGKILL(t *testing.T) {
 		dups += j.dups
 		j.mu.Unlock()
 	}
-	// Every row ends delivered (acks reach a live node).
-	for {
-		counts, err := st.OutboxCounts(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if counts[model.OutboxDelivered] == 2*total && counts[model.OutboxPending] == 0 {
-			break
-		}
-		select {
-		case <-deadline:
-			t.Fatalf("outbox %v, want %d delivered", counts, 2*total)
-		case <-time.After(100 * time.Millisecond): // polling the database for a fact
-		}
-	}
+	// Every row ends delivered: its ack reached a live node.
+	c.waitDelivered(t, time.Now().Add(60*time.Second))
 	claimers := map[string]int{}
-	for _, no := range orders {
-		rows, _ := st.OutboxByRef(ctx, no)
+	for _, no := range c.orders {
+		rows, _ := c.st.OutboxByRef(context.Background(), no)
 		for _, r := range rows {
 			claimers[r.ClaimedBy]++
 		}
 	}
 	t.Logf("%d payments × 2 stands announced once each; %d duplicate dispatches absorbed by the stands; rows last claimed by %v", total, dups, claimers)
+}
+
+// BenchmarkClusterDispatch: how fast 1 or 2 cloud nodes (child processes,
+// PostgreSQL, Mosquitto) drain a backlog of b.N payments to two online
+// stands, from the moment every node is ready to the last row delivered
+// (acked). Reports payments/s and row deliveries/s. Run with a fixed
+// count, e.g. -benchtime 2000x.
+func BenchmarkClusterDispatch(b *testing.B) {
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
+			c := newCluster(b)
+			c.startStands(b)
+			for i := range b.N {
+				c.pay(b, i)
+			}
+			var nodes []*node
+			for i := range n {
+				nodes = append(nodes, startNode(b, c.bin, c.env, fmt.Sprintf("node-%d", i+1)))
+			}
+			for _, nd := range nodes {
+				nd.ready(b)
+			}
+			b.ResetTimer()
+			counts, _ := c.st.OutboxCounts(context.Background())
+			before := counts[model.OutboxDelivered]
+			start := time.Now()
+			c.waitDelivered(b, time.Now().Add(5*time.Minute))
+			elapsed := time.Since(start)
+			b.StopTimer()
+			rows := 2*b.N - before
+			b.ReportMetric(float64(rows)/2/elapsed.Seconds(), "payments/s")
+			b.ReportMetric(float64(rows)/elapsed.Seconds(), "deliveries/s")
+			dups := 0
+			for _, j := range c.journals {
+				dups += j.dups
+			}
+			b.ReportMetric(float64(dups), "duplicates")
+		})
+	}
 }
