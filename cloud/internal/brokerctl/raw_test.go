@@ -35,6 +35,17 @@ func mqttString(s string) []byte {
 // authorized; MQTT 3.1.1 §3.2.2.3).
 func rawConnect(t *testing.T, brokerURL, clientID, user, pass string, w *will) (*rawConn, byte) {
 	t.Helper()
+	return dial(t, brokerURL, clientID, user, pass, w)
+}
+
+// rawConnectB is rawConnect for benchmarks: client id = user.
+func rawConnectB(b *testing.B, brokerURL, user, pass string, w *will) (*rawConn, byte) {
+	b.Helper()
+	return dial(b, brokerURL, user, user, pass, w)
+}
+
+func dial(t testing.TB, brokerURL, clientID, user, pass string, w *will) (*rawConn, byte) {
+	t.Helper()
 	u, err := url.Parse(brokerURL)
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +105,26 @@ func remainingLength(n int) []byte {
 		if n == 0 {
 			return out
 		}
+	}
+}
+
+// subscribe sends SUBSCRIBE (QoS 1) and waits for a granted SUBACK.
+func (c *rawConn) subscribe(t testing.TB, filter string) {
+	t.Helper()
+	body := append([]byte{0, 1}, mqttString(filter)...)
+	body = append(body, 1)
+	pkt := append([]byte{0x82}, remainingLength(len(body))...)
+	if _, err := c.Write(append(pkt, body...)); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var ack [5]byte
+	if _, err := io.ReadFull(c.r, ack[:]); err != nil {
+		t.Fatalf("SUBACK: %v", err)
+	}
+	c.SetReadDeadline(time.Time{})
+	if ack[0] != 0x90 || ack[4] >= 0x80 {
+		t.Fatalf("subscribe %s: % x", filter, ack)
 	}
 }
 
