@@ -38,12 +38,6 @@ func rawConnect(t *testing.T, brokerURL, clientID, user, pass string, w *will) (
 	return dial(t, brokerURL, clientID, user, pass, w)
 }
 
-// rawConnectB is rawConnect for benchmarks: client id = user.
-func rawConnectB(b *testing.B, brokerURL, user, pass string, w *will) (*rawConn, byte) {
-	b.Helper()
-	return dial(b, brokerURL, user, user, pass, w)
-}
-
 func dial(t testing.TB, brokerURL, clientID, user, pass string, w *will) (*rawConn, byte) {
 	t.Helper()
 	u, err := url.Parse(brokerURL)
