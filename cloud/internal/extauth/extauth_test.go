@@ -78,7 +78,7 @@ func (s stands) lookup(_ context.Context, id string) (string, error) {
 	return h, nil
 }
 
-func newHandler(t *testing.T, lookup extauth.StandLookup) *extauth.Handler {
+func newHandler(t testing.TB, lookup extauth.StandLookup) *extauth.Handler {
 	t.Helper()
 	h, err := extauth.New(extauth.Config{Stands: lookup, ServiceUser: "qrstand_cloud", ServiceSecretHash: mqtt.HashSecret("cloud-pw"),
 		Token: token, Timeout: 50 * time.Millisecond})
