@@ -9,6 +9,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/dbtest"
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/mqtt"
 )
 
 // A node that claims rows and dies holds them only for the lease: until
@@ -146,4 +147,50 @@ func providerOf(t *testing.T, s *storage.Storage, st model.Store) string {
 		t.Fatal(err)
 	}
 	return m.ProviderID
+}
+
+// With several nodes, a node sending a stand's pending rows leaves those
+// another node holds under a live lease; its own and unclaimed rows go.
+func TestStandPendingLeavesOtherNodesLeases(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *storage.Storage) {
+		ctx := context.Background()
+		paidStore(t, s, 2) // seq 1, 2 per stand
+		a, b := s.ForNode("node-a"), s.ForNode("node-b")
+		now := time.Now()
+		got, err := a.StandPending(ctx, "qrs-claim-0001", now.Add(time.Minute))
+		if err != nil || len(got) != 2 {
+			t.Fatalf("node a: %d rows, %v", len(got), err)
+		}
+		paidStore2(t, s, "QCLAIMX") // seq 3 arrives, unclaimed
+		got, err = b.StandPending(ctx, "qrs-claim-0001", now.Add(time.Minute))
+		if err != nil || len(got) != 1 || got[0].Seq != 3 {
+			t.Fatalf("node b took %d rows (%v), want only seq 3", len(got), err)
+		}
+		// A single node's own leases never hold it back.
+		if got, _ := a.StandPending(ctx, "qrs-claim-0001", now.Add(time.Minute)); len(got) != 2 {
+			t.Errorf("node a again: %d rows, want its own 2", len(got))
+		}
+	})
+}
+
+// paidStore2 adds one paid order to the store paidStore made.
+func paidStore2(t *testing.T, s *storage.Storage, no string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := s.Stand(ctx, "qrs-claim-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _ := s.Store(ctx, st.StoreID)
+	now := time.Now()
+	if err := s.CreateOrder(ctx, model.Order{OutTradeNo: no, StoreID: store.ID, MerchantID: store.MerchantID, ProviderID: providerOf(t, s, store), SpMchID: "1900000001",
+		SubMchID: "19000001", AmountFen: 100, CreatedAt: now, TimeExpire: now.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.MarkPaid(ctx, storage.Paid{OutTradeNo: no, TransactionID: "t" + no, PaidAt: now, Via: "notify"}, now,
+		func(o model.Order) (storage.Envelopes, error) {
+			return storage.Envelopes{Stand: &mqtt.PaymentPaid{OrderNo: o.OutTradeNo, Channel: mqtt.ChannelWeChat, AmountFen: o.AmountFen, PaidAt: o.PaidAt, StoreID: o.StoreID}}, nil
+		}); err != nil {
+		t.Fatal(err)
+	}
 }

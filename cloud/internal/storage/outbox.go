@@ -188,18 +188,26 @@ func (s *Storage) OutboxNote(ctx context.Context, id, errText string) error {
 }
 
 // StandPending returns a stand's pending rows in seq order and moves their
-// next attempt to next (the caller is about to publish them all).
+// next attempt to next (the caller is about to publish them all). Rows
+// another node claimed and still holds under its lease are left to that
+// node: with several nodes, each would otherwise resend every row the
+// others just sent and are waiting to see acked (measured: one duplicate
+// per row with two nodes). A single node (or none named) takes them all.
 func (s *Storage) StandPending(ctx context.Context, standID string, next time.Time) ([]model.OutboxRow, error) {
 	var out []model.OutboxRow
+	now := ts(time.Now())
+	const notLeased = ` AND NOT (claimed_by <> '' AND claimed_by <> ? AND next_at > ?)`
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox WHERE stand_id = ? AND state = ? ORDER BY seq`), standID, model.OutboxPending)
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox WHERE stand_id = ? AND state = ?`+notLeased+` ORDER BY seq`),
+			standID, model.OutboxPending, s.node, now)
 		if err != nil {
 			return err
 		}
 		if out, err = scanOutboxRows(rows); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ?, claimed_by = ? WHERE stand_id = ? AND state = ?`), ts(next), s.node, standID, model.OutboxPending)
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ?, claimed_by = ? WHERE stand_id = ? AND state = ?`+notLeased),
+			ts(next), s.node, standID, model.OutboxPending, s.node, now)
 		return err
 	})
 	if err != nil {
