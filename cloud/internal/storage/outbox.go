@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/mqtt"
 )
@@ -114,9 +113,22 @@ func (s *Storage) writeEnvelopes(ctx context.Context, tx *sql.Tx, storeID, ref s
 // PostgreSQL claims with FOR UPDATE SKIP LOCKED, so nodes claiming at once
 // split the due rows between them; SQLite's write transaction is exclusive.
 func (s *Storage) ClaimOutbox(ctx context.Context, now time.Time, limit int, retry func(attempts int) time.Duration) ([]model.OutboxRow, error) {
+	return s.ClaimOutboxKind(ctx, "", now, limit, retry)
+}
+
+// ClaimOutboxKind is ClaimOutbox for rows of one kind (model.OutboxStand
+// or model.OutboxTemplate; "" for both), so stand rows and WeChat template
+// rows can be claimed by separate loops: a slow WeChat must never hold up a
+// stand.
+func (s *Storage) ClaimOutboxKind(ctx context.Context, kind string, now time.Time, limit int, retry func(attempts int) time.Duration) ([]model.OutboxRow, error) {
+	where, args := `state = ? AND next_at <= ?`, []any{model.OutboxPending, ts(now)}
+	if kind != "" {
+		where += ` AND kind = ?`
+		args = append(args, kind)
+	}
 	// Most passes find nothing due: look without taking a write lock.
 	var any string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id FROM outbox WHERE state = ? AND next_at <= ? LIMIT 1`), model.OutboxPending, ts(now)).Scan(&any)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id FROM outbox WHERE `+where+` LIMIT 1`), args...).Scan(&any)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -124,11 +136,8 @@ func (s *Storage) ClaimOutbox(ctx context.Context, now time.Time, limit int, ret
 	}
 	var out []model.OutboxRow
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		q := `SELECT ` + outboxCols + ` FROM outbox WHERE state = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?`
-		if s.dialect == database.Postgres {
-			q += ` FOR UPDATE SKIP LOCKED`
-		}
-		rows, err := tx.QueryContext(ctx, s.q(q), model.OutboxPending, ts(now), limit)
+		q := `SELECT ` + outboxCols + ` FROM outbox WHERE ` + where + ` ORDER BY next_at, id LIMIT ?` + s.forUpdate()
+		rows, err := tx.QueryContext(ctx, s.q(q), append(args, limit)...)
 		if err != nil {
 			return err
 		}
