@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/mqtt"
 )
@@ -201,12 +202,24 @@ func (s *Storage) OutboxNote(ctx context.Context, id, errText string) error {
 // another node claimed and still holds under its lease are left to that
 // node: with several nodes, each would otherwise resend every row the
 // others just sent and are waiting to see acked (measured: one duplicate
-// per row with two nodes). A single node (or none named) takes them all.
+// per row with two nodes), and two nodes deciding at once are serialised
+// on the stand's seq row. A single node (or none named) takes them all.
 func (s *Storage) StandPending(ctx context.Context, standID string, next time.Time) ([]model.OutboxRow, error) {
 	var out []model.OutboxRow
 	now := ts(time.Now())
 	const notLeased = ` AND NOT (claimed_by <> '' AND claimed_by <> ? AND next_at > ?)`
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if s.dialect == database.Postgres {
+			// One node at a time decides what a stand is sent: two nodes
+			// reading its unclaimed rows at once would both send them.
+			// The second waits (briefly) and then sees the first's lease.
+			// (SQLite's write transaction is exclusive already.)
+			var last int64
+			err := tx.QueryRowContext(ctx, s.q(`SELECT last_seq FROM stand_seq WHERE stand_id = ? FOR UPDATE`), standID).Scan(&last)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox WHERE stand_id = ? AND state = ?`+notLeased+` ORDER BY seq`),
 			standID, model.OutboxPending, s.node, now)
 		if err != nil {
