@@ -21,7 +21,7 @@ func (s *Server) setupBroker(ctx context.Context) error {
 		s.serviceSecret = mqtt.NewSecret()
 	case BrokerMosquitto:
 		s.serviceSecret = s.cfg.BrokerPassword
-		m, err := s.dialMosquitto(ctx)
+		m, err := s.dialMosquitto(ctx, s.cfg.NodeID)
 		if err != nil {
 			return err
 		}
@@ -47,12 +47,13 @@ func (s *Server) setupBroker(ctx context.Context) error {
 	return nil
 }
 
-// dialMosquitto connects to Mosquitto's control API and makes sure the
-// cloud's own identity and the default-deny ACL are in place.
-func (s *Server) dialMosquitto(ctx context.Context) (*brokerctl.Mosquitto, error) {
+// dialMosquitto connects to Mosquitto's control API as client
+// <admin>-<who> and makes sure the cloud's own identity and the
+// default-deny ACL are in place.
+func (s *Server) dialMosquitto(ctx context.Context, who string) (*brokerctl.Mosquitto, error) {
 	m, err := brokerctl.DialMosquitto(ctx, brokerctl.MosquittoConfig{
 		Broker: s.cfg.BrokerURL, User: s.cfg.BrokerAdminUser, Password: s.cfg.BrokerAdminPassword,
-		ClientID: s.cfg.BrokerAdminUser + "-" + s.cfg.NodeID, Log: s.log.With("component", "brokerctl"),
+		ClientID: s.cfg.BrokerAdminUser + "-" + who, Log: s.log.With("component", "brokerctl"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: mosquitto control: %w", err)

@@ -46,7 +46,9 @@ func ProvisionStands(ctx context.Context, cfg Config, n int, brokerURL string) (
 	// while its secret is still in hand (only hashes are kept).
 	creds := brokerctl.StandCredentials(brokerctl.Nop{})
 	if cfg.BrokerKind == BrokerMosquitto {
-		m, err := s.dialMosquitto(ctx)
+		// Its own client id: a node with the same name may be running on
+		// this host, and a shared id would kick its control connection.
+		m, err := s.dialMosquitto(ctx, s.cfg.NodeID+"-provision-"+newStandID()[4:])
 		if err != nil {
 			return nil, err
 		}
