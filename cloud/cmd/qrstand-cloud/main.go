@@ -76,6 +76,17 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	fs.StringVar(&cfg.MQTTTLSCert, "mqtt-tls-cert", os.Getenv("QRSTAND_MQTT_TLS_CERT"), "PEM certificate chain file of the MQTT TLS listener (re-read when it changes)")
 	fs.StringVar(&cfg.MQTTTLSKey, "mqtt-tls-key", os.Getenv("QRSTAND_MQTT_TLS_KEY"), "PEM private key file of the MQTT TLS listener")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", envOr("QRSTAND_METRICS_ADDR", "127.0.0.1:9464"), "Prometheus /metrics listen address, apart from the pages (empty: off)")
+	fs.StringVar(&cfg.MQTTAddr, "mqtt", os.Getenv("QRSTAND_MQTT_ADDR"), "embedded MQTT broker listen address (broker kind embedded)")
+	fs.StringVar(&cfg.BrokerKind, "broker-kind", os.Getenv("QRSTAND_BROKER_KIND"), "embedded, mosquitto, emqx or none (default embedded with -mqtt, else none)")
+	fs.StringVar(&cfg.BrokerURL, "broker-url", os.Getenv("QRSTAND_BROKER_URL"), "external broker this node dials, e.g. tcp://127.0.0.1:1883 (mosquitto, emqx)")
+	fs.StringVar(&cfg.BrokerUser, "broker-user", os.Getenv("QRSTAND_BROKER_USER"), "the cloud's MQTT user on an external broker (default qrstand_cloud)")
+	fs.StringVar(&cfg.BrokerAdminUser, "broker-admin-user", os.Getenv("QRSTAND_BROKER_ADMIN_USER"), "Mosquitto dynamic-security admin user")
+	fs.StringVar(&cfg.NodeID, "node", os.Getenv("QRSTAND_NODE_ID"), "this node's name, unique among nodes sharing a database (default: host name)")
+	retention := os.Getenv("QRSTAND_OUTBOX_RETENTION")
+	fs.Func("outbox-retention", "keep delivered outbox rows this long (default 168h; env QRSTAND_OUTBOX_RETENTION)", func(v string) error {
+		retention = v
+		return nil
+	})
 	fs.StringVar(&cfg.BaseURL, "base-url", os.Getenv("QRSTAND_BASE_URL"), "external base URL QR codes hold (default http://<http>)")
 	fs.StringVar(&cfg.Database, "db", os.Getenv("QRSTAND_DATABASE"), "sqlite or postgres")
 	fs.StringVar(&cfg.PostgresDSN, "pg", os.Getenv("QRSTAND_POSTGRES_DSN"), "PostgreSQL DSN")
@@ -88,6 +99,16 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 		cfg.SecretKey = os.Getenv("QRSTAND_SECRET_KEY")
 		cfg.OperatorUser = os.Getenv("QRSTAND_OPERATOR_USER")
 		cfg.OperatorPassword = os.Getenv("QRSTAND_OPERATOR_PASSWORD")
+		cfg.BrokerPassword = os.Getenv("QRSTAND_BROKER_PASSWORD")
+		cfg.BrokerAdminPassword = os.Getenv("QRSTAND_BROKER_ADMIN_PASSWORD")
+		cfg.BrokerAuthToken = os.Getenv("QRSTAND_BROKER_AUTH_TOKEN")
+		if retention != "" {
+			d, err := time.ParseDuration(retention)
+			if err != nil {
+				return fmt.Errorf("outbox retention: %w", err)
+			}
+			cfg.OutboxRetention = d
+		}
 		if *configFile != "" {
 			if err := cfg.LoadFile(*configFile); err != nil {
 				return err

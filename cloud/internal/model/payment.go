@@ -93,6 +93,7 @@ type OutboxRow struct {
 	CreatedAt   time.Time
 	DeliveredAt time.Time
 	LastError   string
+	ClaimedBy   string // the cloud node that last claimed it ("" on a single node)
 }
 
 // Marketing are a merchant's slots on the pay result page; empty fields are

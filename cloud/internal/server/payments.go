@@ -173,11 +173,15 @@ func (s *Server) runPayments(ctx context.Context, wg *sync.WaitGroup, brokerURL 
 		storeDir := ""
 		if s.cfg.DataDir != "" {
 			storeDir = filepath.Join(s.cfg.DataDir, "outbox-mqtt")
+			if isExternal(s.cfg.BrokerKind) {
+				storeDir += "-" + s.cfg.NodeID // nodes may share a data dir
+			}
 			if err := privateDir(storeDir); err != nil {
 				return err
 			}
 		}
-		d, err := outbox.New(outbox.Config{Broker: brokerURL, User: ServiceUser, Secret: s.serviceSecret, StoreDir: storeDir,
+		d, err := outbox.New(outbox.Config{Broker: brokerURL, User: s.brokerUser(), Secret: s.serviceSecret, StoreDir: storeDir,
+			ClientID: s.clientID("outbox"), UpFilter: s.upFilter(upGroupOutbox),
 			Templates: s.pay.templates, Log: s.log.With("component", "outbox")}, s.st)
 		if err != nil {
 			return err

@@ -20,7 +20,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/qrstand/qrstand/cloud/internal/brokerctl"
 	"github.com/qrstand/qrstand/cloud/internal/database"
+	"github.com/qrstand/qrstand/cloud/internal/extauth"
 	"github.com/qrstand/qrstand/cloud/internal/oauthsim"
 	"github.com/qrstand/qrstand/cloud/internal/secretbox"
 	"github.com/qrstand/qrstand/cloud/internal/standlink"
@@ -51,12 +53,23 @@ type Server struct {
 	handler http.Handler
 	closeMu sync.Once
 
-	serviceSecret string          // the cloud's MQTT identity, fresh per process
+	serviceSecret string          // the cloud's MQTT password (embedded: fresh per process)
 	link          *standlink.Link // nil without a broker
 	pay           payments
 	metricsAddr   atomic.Value // string: where /metrics listens, once it does
 	kicker        brokerKicker // ends re-keyed or revoked stands' sessions on the embedded broker
+	creds         brokerctl.StandCredentials
+	mosquitto     *brokerctl.Mosquitto // BrokerMosquitto only
+	extauth       *extauth.Handler     // BrokerEMQX only
 }
+
+// upGroup is the shared-subscription group of each uplink consumer when
+// several nodes share an external broker: every uplink goes to one node
+// per group.
+const (
+	upGroupOutbox    = "qrstand-outbox"
+	upGroupStandlink = "qrstand-standlink"
+)
 
 // New opens storage, migrates, seeds dev data and builds the handler.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
@@ -96,10 +109,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
-	if cfg.MQTTAddr != "" {
-		s.serviceSecret = mqtt.NewSecret()
+	if err := s.setupBroker(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if cfg.BrokerKind != BrokerNone {
 		link, err := standlink.New(standlink.Config{
-			User: ServiceUser, Secret: s.serviceSecret,
+			User: s.brokerUser(), Secret: s.serviceSecret, ClientID: s.clientID(""), UpFilter: s.upFilter(upGroupStandlink),
 			PairURL:  func(id, code string) string { return ui.PairURL(cfg.BaseURL, id, code) },
 			StoreURL: pages.StoreURL,
 			Alerts: standlink.AlertConfig{
@@ -121,7 +137,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		s.link = link
 		pages.SetStandNotifier(link)
-		pages.SetCredentialHooks(&s.kicker)
+		pages.SetCredentialHooks(&s.kicker, credsHook{s.creds})
 	}
 	if err := s.setupPayments(appID, appSecret); err != nil {
 		s.Close()
@@ -164,7 +180,7 @@ func (s *Server) openStorage(ctx context.Context) error {
 		return err
 	}
 	s.db = db
-	s.st = storage.New(db, d, box)
+	s.st = storage.New(db, d, box).ForNode(s.cfg.NodeID)
 	return nil
 }
 
@@ -203,6 +219,9 @@ func (s *Server) Close() error {
 	var err error
 	s.closeMu.Do(func() {
 		s.closePayments()
+		if s.mosquitto != nil {
+			s.mosquitto.Close()
+		}
 		if s.oauth != nil {
 			s.oauth.Close()
 		}
@@ -231,7 +250,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
 	brokerURL := ""
-	if s.cfg.MQTTAddr != "" {
+	switch s.cfg.BrokerKind {
+	case BrokerMosquitto, BrokerEMQX:
+		brokerURL = s.cfg.BrokerURL
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.link.Run(ctx, brokerURL); err != nil {
+				errc <- err
+			}
+		}()
+	case BrokerEmbedded:
 		b, err := s.newBroker()
 		if err != nil {
 			ln.Close()
@@ -268,7 +297,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.sweepSessions(ctx)
+		s.sweep(ctx)
 	}()
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
@@ -384,9 +413,11 @@ func dialAddr(listen string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// sweepSessions deletes expired sessions and login limiter rows hourly
-// until ctx is done.
-func (s *Server) sweepSessions(ctx context.Context) {
+// sweep deletes expired sessions and login limiter rows and purges
+// delivered outbox rows past their retention, hourly until ctx is done.
+// Every node sweeps; the deletes are idempotent and batched, so nodes
+// sweeping at once only share the work.
+func (s *Server) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -394,15 +425,23 @@ func (s *Server) sweepSessions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := s.st.DeleteExpiredSessions(ctx, time.Now())
+		}
+		n, err := s.st.DeleteExpiredSessions(ctx, time.Now())
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("session sweep", "err", err)
+		} else if n > 0 {
+			s.log.Info("session sweep", "deleted", n)
+		}
+		if s.cfg.OutboxRetention > 0 {
+			n, err := s.st.PurgeOutbox(ctx, time.Now().Add(-s.cfg.OutboxRetention), 1000)
 			if err != nil && ctx.Err() == nil {
-				s.log.Error("session sweep", "err", err)
+				s.log.Error("outbox purge", "err", err)
 			} else if n > 0 {
-				s.log.Info("session sweep", "deleted", n)
+				s.log.Info("outbox purge", "deleted", n)
 			}
-			if _, err := s.st.DeleteExpiredLoginLimits(ctx, storage.DefaultLoginPolicy, time.Now()); err != nil && ctx.Err() == nil {
-				s.log.Error("login limiter sweep", "err", err)
-			}
+		}
+		if _, err := s.st.DeleteExpiredLoginLimits(ctx, storage.DefaultLoginPolicy, time.Now()); err != nil && ctx.Err() == nil {
+			s.log.Error("login limiter sweep", "err", err)
 		}
 	}
 }

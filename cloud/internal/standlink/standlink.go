@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,15 @@ import (
 type Config struct {
 	// User and Secret are the cloud's service identity. Required.
 	User, Secret string
+	// ClientID is this node's MQTT client id; nodes sharing a broker need
+	// distinct ones. Default User.
+	ClientID string
+	// UpFilter is the uplink subscription. Default qrs/v1/d/+/up; with
+	// several cloud nodes a shared one ($share/<group>/qrs/v1/d/+/up), so
+	// each pair.request is answered by one node. A shared subscriber
+	// connects with a clean session: a dead node's persistent session would
+	// keep taking its share of the uplinks until it came back.
+	UpFilter string
 	// PairURL builds the URL a pairing QR holds. Required.
 	PairURL func(standID, code string) string
 	// StoreURL builds a store code's URL. Required.
@@ -66,6 +76,12 @@ func New(cfg Config, st *storage.Storage) (*Link, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = cfg.User
+	}
+	if cfg.UpFilter == "" {
+		cfg.UpFilter = upFilter
+	}
 	if cfg.UnannouncedWithin == 0 {
 		cfg.UnannouncedWithin = time.Minute
 	}
@@ -87,8 +103,8 @@ var (
 // ctx is done.
 func (l *Link) Run(ctx context.Context, broker string) error {
 	opts := paho.NewClientOptions().AddBroker(broker).
-		SetClientID(l.cfg.User).SetUsername(l.cfg.User).SetPassword(l.cfg.Secret).
-		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
+		SetClientID(l.cfg.ClientID).SetUsername(l.cfg.User).SetPassword(l.cfg.Secret).
+		SetCleanSession(strings.HasPrefix(l.cfg.UpFilter, "$share/")).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
 		// In order: a stand's last status must not overtake its offline
 		// presence (they arrive on two topics). Handlers only do short
@@ -96,7 +112,7 @@ func (l *Link) Run(ctx context.Context, broker string) error {
 		SetOrderMatters(true)
 	opts.SetOnConnectHandler(func(c paho.Client) {
 		// Resubscribe on every connect; the session may be new.
-		tok := c.SubscribeMultiple(map[string]byte{upFilter: 1, stateFilter: 1}, func(_ paho.Client, m paho.Message) { l.handleUp(m.Topic(), m.Payload()) })
+		tok := c.SubscribeMultiple(map[string]byte{l.cfg.UpFilter: 1, stateFilter: 1}, func(_ paho.Client, m paho.Message) { l.handleUp(m.Topic(), m.Payload()) })
 		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
 			l.cfg.Log.Warn("standlink: subscribe", "err", tok.Error())
 		}

@@ -21,8 +21,20 @@ import (
 // an external broker (Mosquitto's dynamic security, EMQX) updates or
 // removes its client here. Errors are logged; the database stays the truth.
 type CredentialHook interface {
-	StandCredentialsChanged(ctx context.Context, standID string, revoked bool) error
+	StandCredentialsChanged(ctx context.Context, standID, secret string, change CredentialChange) error
 }
+
+// CredentialChange says what happened to a stand's secret.
+type CredentialChange int
+
+// What a CredentialHook is told: a new stand (with its secret), a new
+// secret for a known stand, or a stand whose every secret is refused
+// from now on (secret empty).
+const (
+	CredentialsRegistered CredentialChange = iota
+	CredentialsRekeyed
+	CredentialsRevoked
+)
 
 // SetCredentialHooks sets the hooks told about re-keyed and revoked
 // stands (before serving).
@@ -144,6 +156,7 @@ func (h *Handler) fleetRegister(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
+	h.credentialsChanged(r.Context(), id, secret, CredentialsRegistered)
 	h.log.Info("ui: stand registered", "stand", id, "provider", u.ProviderID, "by", u.Username)
 	h.showProvision(w, r, u, id, secret, false)
 }
@@ -231,7 +244,7 @@ func (h *Handler) fleetRekey(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
-	h.credentialsChanged(r.Context(), f.ID, false)
+	h.credentialsChanged(r.Context(), f.ID, secret, CredentialsRekeyed)
 	h.log.Info("ui: stand re-keyed", "stand", f.ID, "by", u.Username)
 	h.showProvision(w, r, u, f.ID, secret, true)
 }
@@ -246,14 +259,14 @@ func (h *Handler) fleetRevoke(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
-	h.credentialsChanged(r.Context(), f.ID, true)
+	h.credentialsChanged(r.Context(), f.ID, "", CredentialsRevoked)
 	h.log.Info("ui: stand revoked", "stand", f.ID, "by", u.Username)
 	http.Redirect(w, r, "/console/stands/"+f.ID, http.StatusSeeOther)
 }
 
-func (h *Handler) credentialsChanged(ctx context.Context, id string, revoked bool) {
+func (h *Handler) credentialsChanged(ctx context.Context, id, secret string, change CredentialChange) {
 	for _, hook := range h.credHooks {
-		if err := hook.StandCredentialsChanged(context.WithoutCancel(ctx), id, revoked); err != nil {
+		if err := hook.StandCredentialsChanged(context.WithoutCancel(ctx), id, secret, change); err != nil {
 			h.log.Error("ui: stand credentials hook", "stand", id, "err", err)
 		}
 	}
