@@ -42,7 +42,7 @@ func (h *Handler) staffRefundSet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, ok := roles.AdminOf(s.MerchantID); !ok || s.Role == model.RoleClerk {
+	if _, ok := roles.AdminOf(s.MerchantID); !ok {
 		h.notFound(w, r)
 		return
 	}
