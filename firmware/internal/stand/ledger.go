@@ -107,18 +107,20 @@ func (s *Stand) ledgerFor(e journal.Event, how string, at time.Time) *mqtt.Ledge
 	return l
 }
 
-// report queues a ledger report and wakes the sender.
-func (s *Stand) report(l *mqtt.Ledger) {
-	if err := l.Validate(); err != nil {
-		s.cfg.Log.Error("stand: ledger report", "id", l.Ref, "err", err)
-		return
-	}
+// report queues ledger reports, saves the queue once and wakes the sender.
+func (s *Stand) report(ls ...*mqtt.Ledger) {
 	s.mu.Lock()
-	if len(s.ledgerQ) >= maxLedgerQueue {
-		s.cfg.Log.Warn("stand: ledger queue full, oldest report dropped", "id", s.ledgerQ[0].Ref)
-		s.ledgerQ = s.ledgerQ[1:]
+	for _, l := range ls {
+		if err := l.Validate(); err != nil {
+			s.cfg.Log.Error("stand: ledger report", "id", l.Ref, "err", err)
+			continue
+		}
+		if len(s.ledgerQ) >= maxLedgerQueue {
+			s.cfg.Log.Warn("stand: ledger queue full, oldest report dropped", "id", s.ledgerQ[0].Ref)
+			s.ledgerQ = s.ledgerQ[1:]
+		}
+		s.ledgerQ = append(s.ledgerQ, l)
 	}
-	s.ledgerQ = append(s.ledgerQ, l)
 	s.mu.Unlock()
 	s.saveLedger(context.Background())
 	select {

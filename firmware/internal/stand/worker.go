@@ -466,9 +466,11 @@ func (s *Stand) printBatch(ctx context.Context, batch int64, evs []journal.Event
 			s.cfg.Log.Warn("stand: catch-up print failed, will retry", "batch", batch, "err", err)
 			if first {
 				how := s.printFailure()
-				for _, e := range evs {
-					s.report(s.ledgerFor(e, how, time.Time{}))
+				ls := make([]*mqtt.Ledger, len(evs))
+				for i, e := range evs {
+					ls[i] = s.ledgerFor(e, how, time.Time{})
 				}
+				s.report(ls...)
 			}
 			return err
 		}
@@ -488,8 +490,10 @@ func (s *Stand) printBatch(ctx context.Context, batch int64, evs []journal.Event
 	s.forget(s.printed, ids...)
 	how := s.printOutcome(mqtt.KindPaymentPaid, reprint)
 	now := s.cfg.Now()
-	for _, e := range evs {
-		s.report(s.ledgerFor(e, how, now))
+	ls := make([]*mqtt.Ledger, len(evs))
+	for i, e := range evs {
+		ls[i] = s.ledgerFor(e, how, now)
 	}
+	s.report(ls...) // one save for the batch
 	return nil
 }
