@@ -44,6 +44,7 @@ func examples() map[Kind]Body {
 		KindPairRequest: &PairRequest{Firmware: "0.1.0", Model: "pi-zero2w-2in13", Panel: "waveshare2in13v2", Printer: "58mm"},
 		KindPairCode:    &PairCode{Code: "K7M2Q9", URL: "https://pay.example.com/pair/stand-7f3a9c?c=K7M2Q9", ExpiresAt: exampleTS.Add(10 * time.Minute)},
 		KindPresence:    &Presence{Online: false, Reason: "lost"},
+		KindUpdateState: &UpdateState{Running: "v1.3.0", Model: "qrstand-pi", Arch: "arm64", State: UpdateRolledBack, Target: "v1.4.0", Rollout: "ro_01KAXT", Error: "no MQTT connection within 2m0s"},
 	}
 }
 

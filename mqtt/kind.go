@@ -17,6 +17,7 @@ const (
 	KindPairRequest     Kind = "pair.request"
 	KindPairCode        Kind = "pair.code"
 	KindPresence        Kind = "presence"
+	KindUpdateState     Kind = "update.state"
 )
 
 // Body is a message body. Bodies are used as pointers (*PaymentPaid), and
@@ -41,6 +42,7 @@ var kinds = map[Kind]func() Body{
 	KindPairRequest:     func() Body { return new(PairRequest) },
 	KindPairCode:        func() Body { return new(PairCode) },
 	KindPresence:        func() Body { return new(Presence) },
+	KindUpdateState:     func() Body { return new(UpdateState) },
 }
 
 // Kinds returns every known kind, for tests and documentation.

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/firmware/internal/config"
+	"github.com/qrstand/qrstand/firmware/internal/speech"
 )
 
 // version is set at build time: -ldflags "-X main.version=…".
@@ -66,6 +67,7 @@ func parse(sub string, args []string, getenv func(string) string, stderr io.Writ
 	data := fs.String("data", "", "data folder (journal, MQTT store); default /var/lib/qrstand, or DIR/data with -sim")
 	simBattery := fs.Bool("sim-battery", false, "with -sim: a battery read from DIR/battery (\"MILLIVOLTS MILLIAMPS\", e.g. 3600 150)")
 	httpAddr := fs.String("http", "", "simulator page address (default 127.0.0.1:8090; off to disable)")
+	voicePack := fs.String("voice-pack", "", "voice pack folder (default [speech] pack, else "+speech.DefaultPackDir+")")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if sub == "say" || sub == "show" {
 		fs.StringVar(&o.out, "o", "", "write to this file instead of playing/drawing")
@@ -127,6 +129,10 @@ func parse(sub string, args []string, getenv func(string) string, stderr io.Writ
 	set(&c.Provision, *provision)
 	set(&c.DataDir, *data)
 	set(&c.Sim.HTTP, *httpAddr)
+	set(&c.Speech.Pack, *voicePack)
+	if o.simDir != "" && c.Speech.Pack == "" {
+		c.Speech.Pack = simVoicePack()
+	}
 	if o.simDir != "" && c.Provision != "" && sub == "run" {
 		// `make run` starts the cloud and the simulated stand together; the
 		// cloud's dev mode writes the provisioning file as it starts.

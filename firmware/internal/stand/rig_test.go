@@ -80,7 +80,7 @@ func (r *rig) start(o opts) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pack, err := speech.DefaultPack()
+	pack, err := speech.LoadPack(os.DirFS(speechtest.PackDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
