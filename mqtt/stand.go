@@ -29,7 +29,7 @@ func (c *StandCommand) Validate() error {
 		if c.EventID != "" || c.Update == nil {
 			return invalid(KindStandCommand, "update needs an update body and no event_id")
 		}
-		return c.Update.validate()
+		return c.Update.Validate()
 	}
 	if c.Update != nil {
 		return invalid(KindStandCommand, "%s takes no update", truncate(c.Command))

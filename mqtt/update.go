@@ -20,7 +20,8 @@ type FirmwareUpdate struct {
 	Rollout string `json:"rollout,omitempty"`
 }
 
-func (u *FirmwareUpdate) validate() error {
+// Validate checks an update announcement's fields.
+func (u *FirmwareUpdate) Validate() error {
 	switch {
 	case u.Version == "" || len(u.Version) > 64 || strings.ContainsAny(u.Version, "/\\ \x00"):
 		return invalid(KindStandCommand, "update: version must be 1..64 characters without /, \\ or spaces")
