@@ -101,11 +101,11 @@ func openSpeaker(c config.Config) (outputs.Announcer, *speech.Pack, error) {
 	return sp, pack, nil
 }
 
-// simVoicePack is the simulator's pack when none is configured: the
-// installed one, else the source tree's when run inside a checkout (found by
-// walking up from the working folder), so `make run` and the tests need no
-// package installed. "" leaves the error to OpenPack.
-func simVoicePack() string {
+// checkoutVoicePack is the pack when none is configured: the installed one,
+// else the source tree's when run inside a checkout (found by walking up
+// from the working folder), so `make run`, `go run … say` and the tests need
+// no package installed. "" leaves the error to OpenPack.
+func checkoutVoicePack() string {
 	if _, err := os.Stat(speech.DefaultPackDir); err == nil {
 		return ""
 	}
