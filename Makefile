@@ -133,7 +133,8 @@ test-pi-armv6:
 	$(PI_ARMV6) $(GO) test -count=1 $(PI_V6_TAGS) -ldflags '$(PI_V6_LINK)' \
 	  -exec 'qemu-arm-static -cpu arm1176' $(PI_V6_PKGS)
 
-# Debian packages (nfpm as a library, firmware/packaging/mkdeb) into
+# Debian packages (nfpm as a library in firmware/packaging, a module of its
+# own so nfpm's dependencies stay out of go.mod) into
 # $(BUILD)/deb: the stand for arm64 and armhf, the cloud for amd64 and arm64,
 # and the default voice pack (arch all, its own licence).
 deb:
@@ -142,7 +143,7 @@ deb:
 	$(PI_ARMHF) $(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/deb/linux_armhf/ ./firmware/cmd/qrstand
 	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/deb/linux_amd64/ ./cloud/cmd/qrstand-cloud
 	$(PI_ARM64) $(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/deb/linux_arm64/ ./cloud/cmd/qrstand-cloud
-	$(GO) run ./firmware/packaging/mkdeb -version $(VERSION) -bin $(BUILD)/deb -out $(BUILD)/deb
+	cd firmware/packaging && $(GO) run ./mkdeb -root ../.. -version $(VERSION) -bin $(abspath $(BUILD)/deb) -out $(abspath $(BUILD)/deb)
 # --- end Raspberry Pi --------------------------------------------------------
 
 clean:
