@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -123,4 +124,21 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("accepted an invalid manifest %+v", m)
 		}
 	})
+}
+
+func TestParseKeys(t *testing.T) {
+	k1, k2 := testKey(1).Public().(ed25519.PublicKey), testKey(2).Public().(ed25519.PublicKey)
+	text := "# fleet keys\n\n" + EncodePublicKey(k1) + "\n  " + EncodePublicKey(k2) + "  \n"
+	keys, err := ParseKeys(strings.NewReader(text))
+	if err != nil || len(keys) != 2 || !keys[0].Equal(k1) || !keys[1].Equal(k2) {
+		t.Fatalf("ParseKeys = %v, %v", keys, err)
+	}
+	for _, bad := range []string{"not base64!\n", "aGVsbG8=\n"} {
+		if _, err := ParseKeys(strings.NewReader(bad)); err == nil {
+			t.Errorf("ParseKeys(%q) accepted", bad)
+		}
+	}
+	if keys, err := ReadKeysFile("/nonexistent/update-keys"); err != nil || keys != nil {
+		t.Errorf("missing file: %v, %v", keys, err)
+	}
 }

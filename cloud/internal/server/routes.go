@@ -27,6 +27,10 @@ func (s *Server) routes() http.Handler {
 	s.mountPayments(inner)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
+	if s.fw != nil {
+		// Signed bundles for stands; Range requests resume a download.
+		mux.Handle("GET /firmware/{sha256}", s.fw.Handler())
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", instrument(inner, reqs, dur))
 	return mux

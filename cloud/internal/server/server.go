@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qrstand/qrstand/cloud/internal/database"
+	"github.com/qrstand/qrstand/cloud/internal/firmware"
 	"github.com/qrstand/qrstand/cloud/internal/oauthsim"
 	"github.com/qrstand/qrstand/cloud/internal/secretbox"
 	"github.com/qrstand/qrstand/cloud/internal/standlink"
@@ -53,6 +54,8 @@ type Server struct {
 	serviceSecret string          // the cloud's MQTT identity, fresh per process
 	link          *standlink.Link // nil without a broker
 	pay           payments
+	fw            *firmware.Service // nil without a DataDir
+	fwKick        chan struct{}
 }
 
 // New opens storage, migrates, seeds dev data and builds the handler.
@@ -64,8 +67,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log}
+	s := &Server{cfg: cfg, log: log, fwKick: make(chan struct{}, 1)}
 	if err := s.openStorage(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.setupFirmware(); err != nil {
+		s.Close()
 		return nil, err
 	}
 	appID, appSecret := cfg.WeChatAppID, cfg.WeChatAppSecret
@@ -97,9 +104,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		s.serviceSecret = mqtt.NewSecret()
 		link, err := standlink.New(standlink.Config{
 			User: ServiceUser, Secret: s.serviceSecret,
-			PairURL:  func(id, code string) string { return ui.PairURL(cfg.BaseURL, id, code) },
-			StoreURL: pages.StoreURL,
-			Log:      log.With("component", "standlink"),
+			PairURL:       func(id, code string) string { return ui.PairURL(cfg.BaseURL, id, code) },
+			StoreURL:      pages.StoreURL,
+			Log:           log.With("component", "standlink"),
+			OnUpdateState: s.onUpdateState,
 		}, s.st)
 		if err != nil {
 			s.Close()
@@ -246,6 +254,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}()
 		brokerURL = "tcp://" + dialAddr(b.Addr().String())
+		s.runFirmware(ctx, &wg)
 	}
 	if err := s.runPayments(ctx, &wg, brokerURL); err != nil {
 		ln.Close()

@@ -27,8 +27,11 @@ type Config struct {
 	StoreURL func(token string) string
 	// PairCodeTTL is how long a pairing code works. Default 15 min.
 	PairCodeTTL time.Duration
-	Log         *slog.Logger
-	Now         func() time.Time
+	// OnUpdateState, if set, receives every stand's update.state (the
+	// firmware rollouts keep them).
+	OnUpdateState func(standID string, u *mqtt.UpdateState)
+	Log           *slog.Logger
+	Now           func() time.Time
 }
 
 // Link is the cloud's MQTT client for pairing and store.config.
@@ -117,6 +120,10 @@ func (l *Link) handleUp(topic string, payload []byte) {
 	switch body := msg.Body.(type) {
 	case *mqtt.PairRequest:
 		l.pairRequest(id, body)
+	case *mqtt.UpdateState:
+		if l.cfg.OnUpdateState != nil {
+			l.cfg.OnUpdateState(id, body)
+		}
 	}
 }
 
@@ -156,6 +163,16 @@ func newPairCode() (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%08d", n.Int64()), nil
+}
+
+// Send publishes body on a stand's down topic (QoS 1). Firmware rollouts
+// use it for stand.command update and resend until the stand reports.
+func (l *Link) Send(_ context.Context, standID string, body mqtt.Body) error {
+	if l.paho() == nil || !l.Connected() {
+		return errors.New("standlink: not connected")
+	}
+	l.publish(mqtt.DownTopic(standID), false, body)
+	return nil
 }
 
 func (l *Link) publish(topic string, retained bool, body mqtt.Body) {

@@ -1,22 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/qrstand/qrstand/firmware/internal/config"
 	"github.com/qrstand/qrstand/firmware/internal/update"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/bundle"
 )
 
 // defaultUpdateKeys holds the fleet's update signing keys (the packaging
@@ -25,32 +20,6 @@ import (
 const defaultUpdateKeys = "/etc/qrstand/update-keys"
 
 func firmwareDir(c config.Config) string { return filepath.Join(c.DataDir, "firmware") }
-
-// readKeys reads an update-keys file. A missing file is no keys.
-func readKeys(path string) ([]ed25519.PublicKey, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var keys []ed25519.PublicKey
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		b, err := base64.StdEncoding.DecodeString(line)
-		if err != nil || len(b) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("%s:%d: not a base64 ed25519 public key", path, n)
-		}
-		keys = append(keys, ed25519.PublicKey(b))
-	}
-	return keys, sc.Err()
-}
 
 // launch runs before the daemon in the packaged binary: it starts an
 // installed update (or rolls back a failed one) by exec'ing its slot. It
@@ -79,7 +48,7 @@ func launch(o options, log *slog.Logger, getenv func(string) string) error {
 // newUpdater returns the stand's updater. In sim mode plain http bundle
 // URLs are accepted (the dev cloud serves http).
 func newUpdater(c config.Config, keysFile string, log *slog.Logger, report func(context.Context, *mqtt.UpdateState)) (*update.Updater, error) {
-	keys, err := readKeys(keysFile)
+	keys, err := bundle.ReadKeysFile(keysFile)
 	if err != nil {
 		return nil, err
 	}
