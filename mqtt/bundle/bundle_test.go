@@ -142,3 +142,18 @@ func TestParseKeys(t *testing.T) {
 		t.Errorf("missing file: %v, %v", keys, err)
 	}
 }
+
+// FuzzParseKeys: any update-keys file yields keys of the right size or an
+// error, never a panic.
+func FuzzParseKeys(f *testing.F) {
+	f.Add("# c\n" + EncodePublicKey(testKey(1).Public().(ed25519.PublicKey)) + "\n")
+	f.Add("x\n\n#")
+	f.Fuzz(func(t *testing.T, text string) {
+		keys, err := ParseKeys(strings.NewReader(text))
+		for _, k := range keys {
+			if err == nil && len(k) != ed25519.PublicKeySize {
+				t.Fatalf("key of %d bytes", len(k))
+			}
+		}
+	})
+}
