@@ -13,7 +13,8 @@
 //	qrs/v1/d/{id}/down         cloud → stand   1    no        payment.paid, payment.refunded, shift.closed,
 //	                                                          stand.command, pair.code, sync
 //	qrs/v1/d/{id}/config       cloud → stand   1    yes       store.config (the latest one wins)
-//	qrs/v1/d/{id}/up           stand → cloud   1    no        ack, status, hello, pair.request, ledger
+//	qrs/v1/d/{id}/up           stand → cloud   1    no        ack, status, hello, pair.request, ledger,
+//	                                                          update.state
 //	qrs/v1/d/{id}/state        stand → cloud   1    yes       presence (online on connect; the last will
 //	                                                          says offline)
 //

@@ -30,6 +30,9 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "stands" {
 		return runStands(args[1:])
 	}
+	if len(args) > 0 && args[0] == "firmware" {
+		return runFirmware(args[1:], os.Stdout)
+	}
 	var cfg server.Config
 	fs := flag.NewFlagSet("qrstand-cloud", flag.ContinueOnError)
 	load := bindConfig(fs, &cfg)
@@ -69,6 +72,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	configFile := fs.String("config", os.Getenv("QRSTAND_CONFIG"), "optional JSON config file (env QRSTAND_CONFIG)")
 	fs.BoolVar(&cfg.Dev, "dev", envBool("QRSTAND_DEV"), "development mode: SQLite in -data, sandbox WeChat, seeded logins")
 	fs.StringVar(&cfg.DataDir, "data", os.Getenv("QRSTAND_DATA_DIR"), "data directory (SQLite, broker state)")
+	fs.StringVar(&cfg.UpdateKeys, "update-keys", os.Getenv("QRSTAND_UPDATE_KEYS"), "file of the fleet's firmware update public keys (env QRSTAND_UPDATE_KEYS)")
 	fs.StringVar(&cfg.HTTPAddr, "http", os.Getenv("QRSTAND_HTTP_ADDR"), "HTTP listen address (default 127.0.0.1:8080)")
 	fs.StringVar(&cfg.MQTTAddr, "mqtt", os.Getenv("QRSTAND_MQTT_ADDR"), "embedded MQTT broker plain listen address, loopback only unless -mqtt-plain-public (empty: no embedded broker unless -mqtt-tls)")
 	fs.BoolVar(&cfg.MQTTPlainPublic, "mqtt-plain-public", envBool("QRSTAND_MQTT_PLAIN_PUBLIC"), "allow -mqtt on a non-loopback address (stand secrets in clear)")

@@ -268,6 +268,42 @@ CREATE INDEX outbox_done ON outbox(state, delivered_at);
 ALTER TABLE orders ADD COLUMN recheck_at TEXT;
 ALTER TABLE refunds ADD COLUMN recheck_at TEXT;
 `,
+	// firmware: signed bundles, rollout waves, each stand's update.state.
+	`
+CREATE TABLE firmware_bundles (
+	sha256 TEXT PRIMARY KEY,
+	version TEXT NOT NULL,
+	model TEXT NOT NULL,
+	arch TEXT NOT NULL,
+	size BIGINT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX firmware_bundles_target ON firmware_bundles(version, model, arch);
+CREATE TABLE firmware_rollouts (
+	id TEXT PRIMARY KEY,
+	version TEXT NOT NULL,
+	percent INTEGER NOT NULL,
+	stands TEXT NOT NULL DEFAULT '',
+	max_failures INTEGER NOT NULL,
+	state TEXT NOT NULL,
+	reason TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL
+);
+CREATE TABLE firmware_stands (
+	stand_id TEXT PRIMARY KEY,
+	running TEXT NOT NULL,
+	model TEXT NOT NULL,
+	arch TEXT NOT NULL,
+	state TEXT NOT NULL,
+	target TEXT NOT NULL DEFAULT '',
+	rollout TEXT NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT '',
+	reported_at TEXT NOT NULL,
+	sent_version TEXT NOT NULL DEFAULT '',
+	sent_at TEXT NOT NULL DEFAULT ''
+);
+`,
 }
 
 // SchemaVersion is the version Migrate brings a database to.

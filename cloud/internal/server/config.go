@@ -81,6 +81,10 @@ type Config struct {
 	OutboxRetention time.Duration `json:"outbox_retention"`
 	// DataDir holds the SQLite database and broker state. Required for SQLite.
 	DataDir string `json:"data_dir"`
+	// UpdateKeys is a file of the fleet's firmware update public keys
+	// (base64 ed25519, one a line); bundles are checked against it when
+	// added. Firmware bundles live in DataDir/firmware. Default empty.
+	UpdateKeys string `json:"update_keys"`
 	// Database is "sqlite" (default) or "postgres".
 	Database string `json:"database"`
 	// PostgresDSN is the pgx connection string when Database is "postgres".

@@ -30,6 +30,10 @@ func (s *Server) routes() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
+	if s.fw != nil {
+		// Signed bundles for stands; Range requests resume a download.
+		mux.Handle("GET /firmware/{sha256}", s.fw.Handler())
+	}
 	if s.extauth != nil {
 		// EMQX's HTTP authenticator and authorization source
 		// (cloud/deploy/emqx/emqx.conf); bearer-token protected.

@@ -23,6 +23,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/brokerctl"
 	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/extauth"
+	"github.com/qrstand/qrstand/cloud/internal/firmware"
 	"github.com/qrstand/qrstand/cloud/internal/oauthsim"
 	"github.com/qrstand/qrstand/cloud/internal/secretbox"
 	"github.com/qrstand/qrstand/cloud/internal/standlink"
@@ -61,6 +62,8 @@ type Server struct {
 	creds         brokerctl.StandCredentials
 	mosquitto     *brokerctl.Mosquitto // BrokerMosquitto only
 	extauth       *extauth.Handler     // BrokerEMQX only
+	fw            *firmware.Service    // nil without a DataDir
+	fwKick        chan struct{}
 }
 
 // upGroup is the shared-subscription group of each uplink consumer when
@@ -80,8 +83,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log}
+	s := &Server{cfg: cfg, log: log, fwKick: make(chan struct{}, 1)}
 	if err := s.openStorage(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.setupFirmware(); err != nil {
+		s.Close()
 		return nil, err
 	}
 	appID, appSecret := cfg.WeChatAppID, cfg.WeChatAppSecret
@@ -129,7 +136,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 					d.Kick()
 				}
 			},
-			Log: log.With("component", "standlink"),
+			Log:           log.With("component", "standlink"),
+			OnUpdateState: s.onUpdateState,
 		}, s.st)
 		if err != nil {
 			s.Close()
@@ -289,6 +297,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}()
 		brokerURL = "tcp://" + dialAddr(b.Addr().String())
+		s.runFirmware(ctx, &wg)
 	}
 	if err := s.runPayments(ctx, &wg, brokerURL); err != nil {
 		ln.Close()

@@ -45,8 +45,11 @@ type Config struct {
 	// UnannouncedWithin is the deadline the unannounced-payments metric
 	// counts against. Default 60 s.
 	UnannouncedWithin time.Duration
-	Log               *slog.Logger
-	Now               func() time.Time
+	// OnUpdateState, if set, receives every stand's update.state (the
+	// firmware rollouts keep them).
+	OnUpdateState func(standID string, u *mqtt.UpdateState)
+	Log           *slog.Logger
+	Now           func() time.Time
 }
 
 // Link is the cloud's MQTT client for pairing and store.config.
@@ -170,6 +173,10 @@ func (l *Link) handleUp(topic string, payload []byte) {
 		l.status(id, body)
 	case *mqtt.Ledger:
 		l.ledger(id, body)
+	case *mqtt.UpdateState:
+		if l.cfg.OnUpdateState != nil {
+			l.cfg.OnUpdateState(id, body)
+		}
 	}
 }
 
@@ -209,6 +216,16 @@ func newPairCode() (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%08d", n.Int64()), nil
+}
+
+// Send publishes body on a stand's down topic (QoS 1). Firmware rollouts
+// use it for stand.command update and resend until the stand reports.
+func (l *Link) Send(_ context.Context, standID string, body mqtt.Body) error {
+	if l.paho() == nil || !l.Connected() {
+		return errors.New("standlink: not connected")
+	}
+	l.publish(mqtt.DownTopic(standID), false, body)
+	return nil
 }
 
 func (l *Link) publish(topic string, retained bool, body mqtt.Body) {

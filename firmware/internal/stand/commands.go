@@ -25,6 +25,12 @@ func (s *Stand) command(ctx context.Context, c *mqtt.StandCommand) {
 		err = s.Reprint(ctx, c.EventID)
 	case mqtt.CommandRefreshDisplay:
 		err = s.d.Face.Refresh()
+	case mqtt.CommandUpdate:
+		if s.cfg.Update == nil {
+			err = errors.New("stand: updates not available")
+			break
+		}
+		s.cfg.Update(c.Update)
 	case mqtt.CommandReboot:
 		if s.cfg.Reboot == nil {
 			err = errors.New("stand: reboot not available")

@@ -202,3 +202,32 @@ func TestVolumeButtonSaysNoPayment(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateCommand: an update command reaches the update hook once, after
+// the ack, with its bundle; a redelivery does not start it again (proved by
+// a later command handled after it).
+func TestUpdateCommand(t *testing.T) {
+	r := newRig(t, false)
+	got := make(chan *mqtt.FirmwareUpdate, 10)
+	r.start(opts{update: func(f *mqtt.FirmwareUpdate) { got <- f }})
+	up := &mqtt.FirmwareUpdate{Version: "v1.4.0", URL: "https://cloud.example.com/firmware/x", SHA256: strings.Repeat("ab", 32), Size: 1234, Rollout: "ro_1"}
+	c := r.cloud.Send(r.id, &mqtt.StandCommand{Command: mqtt.CommandUpdate, Update: up, By: "rollout ro_1"}, 0)
+	r.cloud.WaitFor("ack", func() bool { return r.cloud.Acked(c.ID) })
+	select {
+	case f := <-got:
+		if *f != *up {
+			t.Errorf("hook got %+v, want %+v", f, up)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("update hook not called")
+	}
+	r.cloud.Publish(r.id, c)
+	r.cloud.WaitFor("duplicate ack", func() bool { return len(r.cloud.AckResults(c.ID)) == 2 })
+	marker := r.cloud.Send(r.id, &mqtt.StandCommand{Command: mqtt.CommandRefreshDisplay}, 0)
+	r.cloud.WaitFor("marker ack", func() bool { return r.cloud.Acked(marker.ID) })
+	select {
+	case f := <-got:
+		t.Errorf("a redelivered update command ran again: %+v", f)
+	default:
+	}
+}

@@ -64,6 +64,7 @@ type running struct {
 type opts struct {
 	battery BatterySource
 	reboot  func() error
+	update  func(*mqtt.FirmwareUpdate)
 	hook    func(Point, []string) error
 	now     func() time.Time
 	settle  time.Duration
@@ -86,7 +87,7 @@ func (r *rig) start(o opts) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pack, err := speech.DefaultPack()
+	pack, err := speech.LoadPack(os.DirFS(speechtest.PackDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func (r *rig) start(o opts) *running {
 	if settle == 0 {
 		settle = 500 * time.Millisecond
 	}
-	s, err := New(Config{DeviceID: r.id, Firmware: "test", CatchUpSettle: settle, Hook: o.hook, Now: o.now, Reboot: o.reboot, Log: o.log,
+	s, err := New(Config{DeviceID: r.id, Firmware: "test", CatchUpSettle: settle, Hook: o.hook, Now: o.now, Reboot: o.reboot, Update: o.update, Log: o.log,
 		PollEvery: 50 * time.Millisecond, PrintRetry: 100 * time.Millisecond},
 		Deps{Journal: j, Uplink: cl, Face: f, Printer: pr, Announcer: an, Battery: o.battery})
 	if err != nil {
