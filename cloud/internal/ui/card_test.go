@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/wxpay"
 )
 
 // A card says what its code does: a management code is never labelled as
@@ -29,4 +32,23 @@ func TestCardCaption(t *testing.T) {
 			t.Errorf("card for %s: %d, want %q (not %q) with %q %q", tc.u, w.Code, tc.want, tc.not, tc.title, tc.sub)
 		}
 	}
+}
+
+// The provider form's checks never panic on whatever a browser sends, and
+// an account they accept has keys the server can build a client from.
+func FuzzCheckAccount(f *testing.F) {
+	f.Add("1900000001", "wx0123456789abcdef", "0123456789abcdef0123456789abcdef", "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----", "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----", "PUB_KEY_ID_01")
+	f.Add("", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, mch, app, apiv3, key, pub, id string) {
+		p := model.Provider{SPMchID: mch, SPAppID: app}
+		sec := model.ProviderSecrets{APIv3Key: apiv3, CertSerial: "ABCDEF12", PrivateKeyPEM: key, PlatformPublicKeyPEM: pub, PlatformPublicKeyID: id}
+		if errs := checkAccount(p, sec); len(errs) == 0 && sec.HasPayAccount() {
+			if _, err := wxpay.ParsePrivateKey(key); err != nil {
+				t.Fatalf("accepted an unreadable key: %v", err)
+			}
+			if _, err := wxpay.ParsePublicKey(pub); err != nil {
+				t.Fatalf("accepted an unreadable public key: %v", err)
+			}
+		}
+	})
 }
