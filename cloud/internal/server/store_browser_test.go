@@ -110,8 +110,12 @@ func (w *storeWorld) as(nickname, startURL, waitFor string) {
 // pay pays yuan through a code URL as a customer and returns the order no.
 func (w *storeWorld) pay(customer, codeURL, yuan string) string {
 	w.t.Helper()
-	var resultURL string
+	var resultURL, merchant string
 	w.as(customer, codeURL, "#pay-form")
+	w.run("the pay page names the merchant", textInto("#pay-merchant", &merchant))
+	if merchant != "老王面馆" {
+		w.t.Errorf("pay page merchant %q, want 老王面馆", merchant)
+	}
 	w.run("pay "+yuan,
 		chromedp.SendKeys(chromedp.CSS("#amount"), yuan),
 		chromedp.Click(chromedp.CSS("#pay-submit")),

@@ -460,6 +460,25 @@ func TestShiftSlip(t *testing.T) {
 		if body.Clerk != "A" || body.NetFen != 2700 || body.Count != 2 || !body.End.Equal(at(13)) || body.StoreName != "一号店" {
 			t.Errorf("shift.closed body = %+v", body)
 		}
+		// The orders list's filters.
+		for _, tc := range []struct {
+			name string
+			f    storage.OrderFilter
+			want int
+		}{
+			{"all", storage.OrderFilter{}, 5},
+			{"store code", storage.OrderFilter{Code: "store"}, 3},
+			{"A's code", storage.OrderFilter{Code: a.ID}, 1},
+			{"credited to B", storage.OrderFilter{StaffID: b.ID}, 1},
+			{"refunded", storage.OrderFilter{State: model.OrderRefund}, 1},
+			{"day window", storage.OrderFilter{From: at(9.5), To: at(12)}, 3},
+		} {
+			tc.f.StoreID = f.store.ID
+			got, err := s.Orders(ctx, tc.f)
+			if err != nil || len(got) != tc.want {
+				t.Errorf("orders %s: %d, %v; want %d", tc.name, len(got), err, tc.want)
+			}
+		}
 		// B's running shift counts everything but A's code.
 		open, _ := s.OpenShiftOf(ctx, f.store.ID, b.ID)
 		bs, err := s.ShiftSlipOf(ctx, open, at(15))
