@@ -49,9 +49,9 @@ until (exec 3<>/dev/tcp/127.0.0.1/$MQTT_PORT) 2>/dev/null; do sleep 0.1; done
 # Node 1 first: it migrates and (dev mode) seeds the demo logins and the
 # demo stand; node 2 is a plain sandbox node (dev seeding would hand out a
 # new pairing code).
-.build/qrstand-cloud -node node-1 -data "$DIR/node1" -http 127.0.0.1:8081 2>"$DIR/node1.log" & pids+=($!)
+.build/qrstand-cloud -node node-1 -data "$DIR/node1" -http 127.0.0.1:8081 -metrics 127.0.0.1:9465 2>"$DIR/node1.log" & pids+=($!)
 until curl -sf http://127.0.0.1:8081/healthz >/dev/null; do sleep 0.2; done
-QRSTAND_DEV=0 QRSTAND_SANDBOX=1 .build/qrstand-cloud -node node-2 -data "$DIR/node2" -http 127.0.0.1:8082 2>"$DIR/node2.log" & pids+=($!)
+QRSTAND_DEV=0 QRSTAND_SANDBOX=1 .build/qrstand-cloud -node node-2 -data "$DIR/node2" -http 127.0.0.1:8082 -metrics 127.0.0.1:9466 2>"$DIR/node2.log" & pids+=($!)
 until curl -sf http://127.0.0.1:8082/healthz >/dev/null; do sleep 0.2; done
 .build/qrstand -sim "$DIR/stand" -provision "$DIR/node1/demo-stand.json" -http 127.0.0.1:8090 2>"$DIR/stand.log" & pids+=($!)
 echo "two-nodes: node 1 http://127.0.0.1:8081  node 2 http://127.0.0.1:8082  stand http://127.0.0.1:8090"

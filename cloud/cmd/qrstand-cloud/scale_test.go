@@ -84,7 +84,8 @@ func startNode(t testing.TB, bin string, env []string, id string) *node {
 	t.Helper()
 	n := &node{id: id, http: freeAddr(t), log: &bytes.Buffer{}, mu: &sync.Mutex{}}
 	n.cmd = exec.Command(bin, "-log-level", "info")
-	n.cmd.Env = append(env, "QRSTAND_NODE_ID="+id, "QRSTAND_HTTP_ADDR="+n.http, "QRSTAND_DATA_DIR="+t.TempDir())
+	n.cmd.Env = append(env, "QRSTAND_NODE_ID="+id, "QRSTAND_HTTP_ADDR="+n.http, "QRSTAND_DATA_DIR="+t.TempDir(),
+		"QRSTAND_METRICS_ADDR=127.0.0.1:0") // several nodes on one machine
 	n.cmd.Stderr = lockedBuffer{n.mu, n.log}
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
