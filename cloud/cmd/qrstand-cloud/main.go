@@ -80,7 +80,6 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	fs.StringVar(&cfg.MQTTTLSCert, "mqtt-tls-cert", os.Getenv("QRSTAND_MQTT_TLS_CERT"), "PEM certificate chain file of the MQTT TLS listener (re-read when it changes)")
 	fs.StringVar(&cfg.MQTTTLSKey, "mqtt-tls-key", os.Getenv("QRSTAND_MQTT_TLS_KEY"), "PEM private key file of the MQTT TLS listener")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", envOr("QRSTAND_METRICS_ADDR", "127.0.0.1:9464"), "Prometheus /metrics listen address, apart from the pages (empty: off)")
-	fs.StringVar(&cfg.MQTTAddr, "mqtt", os.Getenv("QRSTAND_MQTT_ADDR"), "embedded MQTT broker listen address (broker kind embedded)")
 	fs.StringVar(&cfg.BrokerKind, "broker-kind", os.Getenv("QRSTAND_BROKER_KIND"), "embedded, mosquitto, emqx or none (default embedded with -mqtt, else none)")
 	fs.StringVar(&cfg.BrokerURL, "broker-url", os.Getenv("QRSTAND_BROKER_URL"), "external broker this node dials, e.g. tcp://127.0.0.1:1883 (mosquitto, emqx)")
 	fs.StringVar(&cfg.BrokerUser, "broker-user", os.Getenv("QRSTAND_BROKER_USER"), "the cloud's MQTT user on an external broker (default qrstand_cloud)")
