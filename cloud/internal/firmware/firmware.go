@@ -61,7 +61,7 @@ func New(cfg Config, db *sql.DB, d database.Dialect) (*Service, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("firmware: Dir is required")
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("firmware: %w", err)
 	}
 	if cfg.ResendAfter == 0 {

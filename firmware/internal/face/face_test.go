@@ -61,9 +61,9 @@ func TestScreens(t *testing.T) { synctest.Test(t, testScreens) }
 
 func testScreens(t *testing.T) {
 	rec := &recorder{}
-	// Long enough that a slow machine (qemu-user in make test-pi) still sees
-	// the flash before it ends.
-	f := New(rec, Opts{FlashFor: time.Second})
+	// The bubble's clock moves only when every goroutine waits, so a slow
+	// machine (qemu-user in make test-pi) sees the same 30 ms.
+	f := New(rec, Opts{FlashFor: 30 * time.Millisecond})
 	defer f.Close()
 	store := &display.Store{Name: "老王面馆", URL: "https://pay.example.com/s/1"}
 	pairing := &display.Pairing{URL: "https://pay.example.com/p/1/4827", Code: "4827"}
