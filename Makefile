@@ -111,7 +111,7 @@ PI_EXEC_ARM64 := QEMU_LD_PREFIX=/usr/aarch64-linux-gnu $(GO) test -count=1 -exec
 PI_EXEC_ARMHF := QEMU_LD_PREFIX=/usr/arm-linux-gnueabihf $(GO) test -count=1 -exec qemu-arm-static
 # The ARMv6 run is a subset: the packages with C (the journal's SQLite) and
 # float-heavy code (speech, display, printer rendering), on qemu's ARM1176.
-PI_V6_PKGS  := ./firmware/internal/journal ./firmware/internal/speech ./firmware/internal/config ./display/... ./printer/... ./mqtt
+PI_V6_PKGS  := ./firmware/internal/journal ./firmware/internal/update ./firmware/internal/speech ./firmware/internal/config ./display/... ./printer/... ./mqtt ./mqtt/bundle
 
 .PHONY: test-pi test-pi-arm64 test-pi-armhf test-pi-armv6 deb
 

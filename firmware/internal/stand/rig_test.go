@@ -23,7 +23,9 @@ import (
 	"github.com/qrstand/qrstand/printer/escpos"
 )
 
-const wait = 20 * time.Second
+// wait bounds waiting for a fact (a connect, an ack); generous because the
+// same tests run under qemu-user (make test-pi) on a busy machine.
+const wait = 60 * time.Second
 
 // rig is one stand's persistent world: broker, credentials, data folder.
 type rig struct {
