@@ -85,6 +85,7 @@ func startCloud(ctx context.Context, tmp string) (*cloudProc, error) {
 	}
 	c.cmd.Stdout, c.cmd.Stderr = c.stderr, c.stderr
 	c.cmd.Env = append(os.Environ(), "QRSTAND_SECRET_KEY=", "QRSTAND_CONFIG=")
+	c.cmd.SysProcAttr = childAttr()
 	if err := c.cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -100,7 +101,8 @@ func startCloud(ctx context.Context, tmp string) (*cloudProc, error) {
 		}
 		select {
 		case <-c.exited:
-			return nil, fmt.Errorf("qrstand-cloud exited at start; see %s", c.stderr.Name())
+			c.stderr.Close()
+			return nil, fmt.Errorf("qrstand-cloud exited at start:\n%s", c.logTail())
 		case <-ctx.Done():
 			c.stop()
 			return nil, ctx.Err()
@@ -111,6 +113,16 @@ func startCloud(ctx context.Context, tmp string) (*cloudProc, error) {
 			return nil, errors.New("qrstand-cloud did not answer /healthz in 60 s")
 		}
 	}
+}
+
+// logTail is the end of the cloud's log, for an error message (the log
+// file goes with the run's temporary folder).
+func (c *cloudProc) logTail() string {
+	b, _ := os.ReadFile(c.stderr.Name())
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
 }
 
 // stop ends the cloud: SIGTERM, then SIGKILL after 10 s.

@@ -122,7 +122,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "\r\033[K"+format, a...) }
+	progress := newProgress(stderr)
+	defer progress("")
 
 	progress("starting qrstand-cloud -dev…")
 	cl, err := startCloud(ctx, tmp)
@@ -130,6 +131,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer cl.stop()
+	// The idle cloud, before any stand: the base the per-stand RSS is
+	// counted from.
 	baseRSS, baseCPU, err := cl.usage()
 	if err != nil {
 		return err
@@ -298,7 +301,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_ = baseRSS
 	for _, v := range stands {
 		v.stop()
 	}
@@ -309,8 +311,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep.StandsConnected = connected
-	rep.CloudRSSMB = float64(rss) / 1024
-	rep.CloudRSSPerStandKB = float64(rss) / float64(o.stands)
+	rep.CloudRSSMB = round(float64(rss) / 1024)
+	rep.CloudRSSPerStandKB = round(float64(rss-baseRSS) / float64(o.stands))
 	rep.CloudCPUs = (cpu - baseCPU).Seconds()
 	rep.RawRTTP50ms, rep.RawRTTP99ms = ms(pct(rtts, 50)), ms(pct(rtts, 99))
 	if rep.RawRTTP99ms > 0 {
@@ -326,6 +328,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	printTable(stdout, o, rep, len(failures))
 	return nil
+}
+
+// newProgress returns the progress line writer: on a terminal one line
+// rewritten in place, elsewhere (a log, a CI job) a line at most every
+// two seconds. An empty message ends the line.
+func newProgress(w io.Writer) func(format string, a ...any) {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	var mu sync.Mutex
+	var last time.Time
+	open := false
+	return func(format string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if format == "" {
+			if open {
+				fmt.Fprintln(w)
+				open = false
+			}
+			return
+		}
+		if tty {
+			fmt.Fprintf(w, "\r\033[K"+format, a...)
+			open = true
+			return
+		}
+		if time.Since(last) < 2*time.Second {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "qrstand-load: "+format+"\n", a...)
+	}
 }
 
 func failuresSnapshot(mu *sync.Mutex, f *[]error) []error {
