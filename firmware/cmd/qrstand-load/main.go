@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"sort"
@@ -388,33 +389,48 @@ func contains(texts []string, order string) bool {
 // announcements or its receipts, and duplicated when any stand has it
 // more than once in any of them.
 func check(pays []payment, byStore [][]*vstand, stands []*vstand) (Report, error) {
-	type standView struct {
-		journal map[string][]journalRow
-		said    map[string]int
-		printed map[string]int
-	}
 	views := map[*vstand]*standView{}
 	for _, v := range stands {
 		rows, err := v.payments()
 		if err != nil {
 			return Report{}, err
 		}
-		sv := &standView{journal: map[string][]journalRow{}, said: map[string]int{}, printed: map[string]int{}}
-		for _, r := range rows {
-			sv.journal[r.orderNo] = append(sv.journal[r.orderNo], r)
-		}
-		for _, t := range v.an.all() {
-			sv.said[t]++
-		}
-		for _, t := range v.pr.all() {
-			for _, r := range rows {
-				if strings.Contains(t, r.orderNo) {
-					sv.printed[r.orderNo]++
-				}
+		v.mu.Lock()
+		acked := maps.Clone(v.acked)
+		v.mu.Unlock()
+		views[v] = newStandView(rows, v.an.all(), v.pr.all(), acked)
+	}
+	return tally(pays, byStore, views)
+}
+
+// standView is what one stand holds at the end of a run.
+type standView struct {
+	journal map[string][]journalRow // by order number
+	said    map[string]int          // announcement text → times said
+	printed map[string]int          // order number → receipts naming it
+	acked   map[string]time.Time    // event id → when it was about to be acked
+}
+
+func newStandView(rows []journalRow, said, receipts []string, acked map[string]time.Time) *standView {
+	sv := &standView{journal: map[string][]journalRow{}, said: map[string]int{}, printed: map[string]int{}, acked: acked}
+	for _, r := range rows {
+		sv.journal[r.orderNo] = append(sv.journal[r.orderNo], r)
+	}
+	for _, t := range said {
+		sv.said[t]++
+	}
+	for _, t := range receipts {
+		for no := range sv.journal {
+			if strings.Contains(t, no) {
+				sv.printed[no]++
 			}
 		}
-		views[v] = sv
 	}
+	return sv
+}
+
+// tally is check's count over the stands' views.
+func tally(pays []payment, byStore [][]*vstand, views map[*vstand]*standView) (Report, error) {
 	var rep Report
 	var lat []time.Duration
 	for _, p := range pays {
@@ -437,10 +453,7 @@ func check(pays []payment, byStore [][]*vstand, stands []*vstand) (Report, error
 				if r.state != "done" {
 					lost = true
 				}
-				v.mu.Lock()
-				at, ok := v.acked[r.id]
-				v.mu.Unlock()
-				if ok {
+				if at, ok := sv.acked[r.id]; ok {
 					lat = append(lat, at.Sub(p.at))
 				}
 			}
