@@ -177,6 +177,7 @@ func (v *vstand) setting(key string, out any) bool {
 type journalRow struct {
 	id, orderNo, state string
 	reprint, resent    bool
+	catchUp            bool // arrived after the announce window: in a summary, not said alone
 }
 
 // payments reads every payment.paid event in the stand's journal, from
@@ -187,7 +188,7 @@ func (v *vstand) payments() ([]journalRow, error) {
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.Query(`SELECT id, state, reprint, resent, body FROM events WHERE kind = ?`, string(mqtt.KindPaymentPaid))
+	rows, err := db.Query(`SELECT id, state, reprint, resent, catchup, body FROM events WHERE kind = ?`, string(mqtt.KindPaymentPaid))
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +197,7 @@ func (v *vstand) payments() ([]journalRow, error) {
 	for rows.Next() {
 		var r journalRow
 		var payload []byte
-		if err := rows.Scan(&r.id, &r.state, &r.reprint, &r.resent, &payload); err != nil {
+		if err := rows.Scan(&r.id, &r.state, &r.reprint, &r.resent, &r.catchUp, &payload); err != nil {
 			return nil, err
 		}
 		m, err := mqtt.Unmarshal(payload)

@@ -91,6 +91,12 @@ func TestTally(t *testing.T) {
 	if r.MaxMs != 30 || r.P50ms != 20 {
 		t.Fatalf("latencies = %+v", r)
 	}
+	// A late delivery (catch-up) is announced in the summary, not alone.
+	late := []journalRow{{id: "e1", orderNo: "ORD1", state: "done", catchUp: true}}
+	lv := map[*vstand]*standView{a: newStandView(late, nil, []string{"单号 ORD1"}, nil), b: newStandView(late, nil, []string{"单号 ORD1"}, nil)}
+	if r, _ := tally(pays[:1], byStore, lv); r.Announced != 1 || r.Lost != 0 || r.CaughtUp != 2 {
+		t.Fatalf("catch-up: %+v", r)
+	}
 	// An order no stand journaled is lost even with nothing else to see.
 	r, _ = tally([]payment{{order: "ORD9", fen: 109, at: at}}, byStore, views)
 	if r.Lost != 1 {
