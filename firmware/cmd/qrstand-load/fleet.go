@@ -41,7 +41,8 @@ type vstand struct {
 	acked map[string]time.Time // event id → when the stand was about to ack it
 
 	cancel context.CancelFunc
-	done   chan error
+	exited chan struct{} // closed when Run returned
+	err    error         // what Run returned, once exited is closed
 }
 
 // recPrinter keeps the text of every receipt.
@@ -59,6 +60,12 @@ func (p *recPrinter) Print(_ context.Context, job []byte) error {
 }
 
 func (p *recPrinter) Paper() string { return mqtt.PaperOK }
+
+func (p *recPrinter) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.texts)
+}
 
 func (p *recPrinter) all() []string {
 	p.mu.Lock()
@@ -105,7 +112,7 @@ func (memPanel) Refresh(*image1bit.VerticalLSB, image.Rectangle, display.Mode) e
 // startStand assembles and runs one virtual stand in dir.
 func startStand(id, secret, broker, dir string, log *slog.Logger) (*vstand, error) {
 	v := &vstand{id: id, secret: secret, dir: dir, an: &recAnnouncer{volume: 80}, pr: &recPrinter{},
-		acked: map[string]time.Time{}, done: make(chan error, 1)}
+		acked: map[string]time.Time{}, exited: make(chan struct{})}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -153,7 +160,7 @@ func startStand(id, secret, broker, dir string, log *slog.Logger) (*vstand, erro
 	v.s = s
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
-	go func() { v.done <- s.Run(ctx) }()
+	go func() { v.err = s.Run(ctx); close(v.exited) }()
 	return v, nil
 }
 
@@ -161,10 +168,23 @@ func startStand(id, secret, broker, dir string, log *slog.Logger) (*vstand, erro
 func (v *vstand) stop() {
 	v.cancel()
 	select {
-	case <-v.done:
+	case <-v.exited:
 	case <-time.After(10 * time.Second):
 	}
 	v.j.Close()
+}
+
+// died reports why the stand stopped by itself, or nil while it runs.
+func (v *vstand) died() error {
+	select {
+	case <-v.exited:
+		if v.err == nil {
+			return fmt.Errorf("stand %s stopped", v.id)
+		}
+		return fmt.Errorf("stand %s stopped: %w", v.id, v.err)
+	default:
+		return nil
+	}
 }
 
 // setting reads a journal setting as JSON into out.

@@ -183,6 +183,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for i, v := range stands {
 		var pc mqtt.PairCode
 		for !v.setting("pair_code", &pc) {
+			if err := v.died(); err != nil {
+				return err
+			}
 			if time.Now().After(deadline) || ctx.Err() != nil {
 				return fmt.Errorf("stand %s got no pairing code (%d paired)", v.id, paired)
 			}
@@ -249,7 +252,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	perStore := make([]int64, o.stores)
 	for k := 0; k < total && ctx.Err() == nil; k++ {
 		if k > 0 {
-			<-tick.C
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+			}
+			if ctx.Err() != nil {
+				break
+			}
 		}
 		si := k % o.stores
 		perStore[si]++
@@ -279,28 +288,47 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("raw echo: %w", err)
 	}
 
-	// Wait (bounded) for the facts: every order on paper on every stand of
-	// its store. Then stop the stands and read their journals.
-	drain := time.Now().Add(60 * time.Second)
+	// Wait for the facts: every order on paper at every stand of its
+	// store. The wait ends when that is so, when nothing more came out for
+	// 30 s (what is missing then counts as lost), or after 10 × the run
+	// (at least a minute), whichever is first.
+	limit := time.Now().Add(max(time.Minute, 10*o.duration))
+	lastMissing, lastMove := -1, time.Now()
 	for {
-		missing := 0
+		// Counts only decide when to stop waiting; the verdict is check's,
+		// per order.
+		missing, acked := 0, 0
 		for _, p := range pays {
-			for _, v := range byStore[p.store] {
-				if !contains(v.pr.all(), p.order) {
-					missing++
-				}
-			}
+			missing += len(byStore[p.store])
 		}
-		progress("draining: %d deliveries not printed yet", missing)
-		if missing == 0 || time.Now().After(drain) || ctx.Err() != nil {
+		for _, v := range stands {
+			missing -= v.pr.count()
+			v.mu.Lock()
+			acked += len(v.acked)
+			v.mu.Unlock()
+		}
+		if missing != lastMissing {
+			lastMissing, lastMove = missing, time.Now()
+		}
+		progress("draining: %d deliveries not printed yet (%d acked so far)", missing, acked)
+		if missing <= 0 || ctx.Err() != nil {
+			break
+		}
+		if time.Since(lastMove) > 30*time.Second || time.Now().After(limit) {
+			progress("")
+			fmt.Fprintf(stderr, "qrstand-load: stopped waiting with %d deliveries not printed\n", missing)
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	connected := 0
+	var died []error
 	for _, v := range stands {
 		if v.cl.Connected() {
 			connected++
+		}
+		if err := v.died(); err != nil {
+			died = append(died, err)
 		}
 	}
 	rss, cpu, err := cl.usage()
@@ -327,6 +355,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	progress("")
 	for _, f := range failures {
 		fmt.Fprintln(stderr, "payment failed:", f)
+	}
+	for _, d := range died {
+		fmt.Fprintln(stderr, "during the run:", d)
 	}
 	if o.json {
 		enc := json.NewEncoder(stdout)
@@ -376,15 +407,6 @@ func failuresSnapshot(mu *sync.Mutex, f *[]error) []error {
 	mu.Lock()
 	defer mu.Unlock()
 	return *f
-}
-
-func contains(texts []string, order string) bool {
-	for _, t := range texts {
-		if strings.Contains(t, order) {
-			return true
-		}
-	}
-	return false
 }
 
 // check compares, per order and per stand of its store, what the stand's
