@@ -43,11 +43,19 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// cloudBinary finds qrstand-cloud: $QRSTAND_CLOUD_BIN, else a go build of
-// the module's cloud command into tmp.
+// cloudBinary finds qrstand-cloud: $QRSTAND_CLOUD_BIN, else one beside
+// this executable (make build puts both in .build/), else a go build of
+// the module's cloud command into tmp. $PATH is not searched: an old
+// install there would be measured instead of this tree.
 func cloudBinary(ctx context.Context, tmp string) (string, error) {
 	if b := os.Getenv("QRSTAND_CLOUD_BIN"); b != "" {
 		return b, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		b := filepath.Join(filepath.Dir(self), "qrstand-cloud")
+		if st, err := os.Stat(b); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return b, nil
+		}
 	}
 	out := filepath.Join(tmp, "qrstand-cloud")
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "github.com/qrstand/qrstand/cloud/cmd/qrstand-cloud")

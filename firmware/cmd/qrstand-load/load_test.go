@@ -106,7 +106,7 @@ func TestTally(t *testing.T) {
 
 func TestFlags(t *testing.T) {
 	for _, args := range [][]string{
-		{"-stands", "0"}, {"-stands", "3", "-stores", "4"}, {"-rate", "0"}, {"-duration", "-1s"},
+		{"-stands", "0"}, {"-stands", "3", "-stores", "4"}, {"-rate", "0"}, {"-duration", "-1s"}, {"-rate", "1000", "-duration", "2h"},
 		{"-cloud", "http://127.0.0.1:8080", "-broker", "tcp://127.0.0.1:1883"}, {"extra"},
 	} {
 		if _, err := parse(args, io.Discard); err == nil {

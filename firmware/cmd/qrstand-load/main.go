@@ -104,6 +104,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-rate must be in (0, 5000]")
 	case o.duration <= 0 || o.duration > 24*time.Hour:
 		return o, errors.New("-duration must be in (0, 24h]")
+	case o.rate*o.duration.Seconds() > 1e6:
+		return o, errors.New("-rate × -duration must be at most 1,000,000 payments")
 	case o.cloud != "" || o.broker != "":
 		return o, errors.New("-cloud and -broker (an external topology) are not supported yet; run without them for the embedded cloud")
 	}
