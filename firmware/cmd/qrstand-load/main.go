@@ -211,7 +211,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			time.Sleep(20 * time.Millisecond)
 		}
 		si := storeOf[i]
-		tok := sc.QRURL[strings.LastIndex(sc.QRURL, "/s/")+3:]
+		cut := strings.LastIndex(sc.QRURL, "/s/")
+		if cut < 0 {
+			return fmt.Errorf("stand %s: store QR URL %q is not a /s/ pay page", v.id, sc.QRURL)
+		}
+		tok := sc.QRURL[cut+3:]
 		stores[si] = store{id: storeIDs[si], token: tok}
 	}
 
@@ -285,6 +289,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	tick.Stop()
 	wg.Wait()
+	payTime := time.Since(start)
 	echoStop()
 	if err := <-echoDone; err != nil {
 		return fmt.Errorf("raw echo: %w", err)
@@ -365,7 +370,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(rep)
 	}
-	printTable(stdout, o, rep, len(failures))
+	printTable(stdout, o, rep, len(failures), payTime)
 	return nil
 }
 
@@ -568,10 +573,10 @@ func echo(ctx context.Context, broker string, p provisionRec, every time.Duratio
 	return out, nil
 }
 
-func printTable(w io.Writer, o options, r Report, failed int) {
+func printTable(w io.Writer, o options, r Report, failed int, payTime time.Duration) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "stands\t%d (%d connected), %d stores\n", o.stands, r.StandsConnected, o.stores)
-	fmt.Fprintf(tw, "payments\t%d paid at %.1f/s for %s (%d failed to pay)\n", r.Paid, o.rate, o.duration, failed)
+	fmt.Fprintf(tw, "payments\t%d paid in %.1f s, asked %.1f/s for %s (%d failed to pay)\n", r.Paid, payTime.Seconds(), o.rate, o.duration, failed)
 	fmt.Fprintf(tw, "announced once / printed once\t%d / %d\n", r.Announced, r.Printed)
 	fmt.Fprintf(tw, "lost / duplicated\t%d / %d\n", r.Lost, r.Duplicated)
 	if r.CaughtUp > 0 {
