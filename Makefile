@@ -17,7 +17,7 @@ HTTP_ADDR   ?= 127.0.0.1:8080
 MQTT_ADDR   ?= 127.0.0.1:1884
 STAND_ADDR  ?= 127.0.0.1:8090
 
-.PHONY: help run run-stand run-check test test-short lint bench build build-pi fuzz clean
+.PHONY: help run run-stand run-check test test-short lint bench build build-pi fuzz clean load
 
 help:
 	@echo "make run        the whole system locally (cloud + embedded broker + WeChat simulator + one simulated stand)"
@@ -25,6 +25,7 @@ help:
 	@echo "make test       the full test suite (services it finds on 127.0.0.1 are used; CI=true makes them required)"
 	@echo "make lint       go vet, gofmt, staticcheck"
 	@echo "make bench      benchmarks (BENCHTIME=$(BENCHTIME), e.g. BENCHTIME=2s)"
+	@echo "make load       qrstand-load: virtual stands against a child cloud (LOAD='-stands 20 -rate 10 -duration 30s')"
 	@echo "make build      binaries for this machine into $(BUILD)/"
 	@echo "make build-pi   stand binaries for a Raspberry Pi (arm64, armhf, armv6) into $(BUILD)/"
 	@echo "make test-pi    stand-side tests for arm64, armhf and ARMv6 under qemu-user"
@@ -82,6 +83,13 @@ fuzz:
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# qrstand-load with its own child cloud, built from this tree.
+LOAD ?= -stands 20 -stores 4 -rate 10 -duration 30s
+load:
+	@mkdir -p $(BUILD)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/ ./cloud/cmd/qrstand-cloud ./firmware/cmd/qrstand-load
+	QRSTAND_CLOUD_BIN=$(BUILD)/qrstand-cloud $(BUILD)/qrstand-load $(LOAD)
 
 build:
 	@mkdir -p $(BUILD)
