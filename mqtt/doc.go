@@ -13,7 +13,8 @@
 //	qrs/v1/d/{id}/down         cloud → stand   1    no        payment.paid, payment.refunded, shift.closed,
 //	                                                          stand.command, pair.code, sync
 //	qrs/v1/d/{id}/config       cloud → stand   1    yes       store.config (the latest one wins)
-//	qrs/v1/d/{id}/up           stand → cloud   1    no        ack, status, hello, pair.request, ledger
+//	qrs/v1/d/{id}/up           stand → cloud   1    no        ack, status, hello, pair.request, ledger,
+//	                                                          update.state
 //	qrs/v1/d/{id}/state        stand → cloud   1    yes       presence (online on connect; the last will
 //	                                                          says offline)
 //
@@ -64,9 +65,9 @@
 // how it was announced (spoken, in a catch-up summary, or why not: muted,
 // quiet hours, speaker failed) and printed (printed, 补打 reprint, or why
 // not: receipts off, paper out). A later report for the same ref replaces
-// an earlier one (paper out → printed). Reports are best effort and kept
-// in the stand's memory until the broker has them; the ack stays the only
-// delivery signal.
+// an earlier one (paper out → printed). The stand keeps unsent reports in
+// its journal until the broker has them and sends them after reconnecting;
+// the ack stays the only delivery signal.
 //
 // # Versioning rules
 //

@@ -50,6 +50,7 @@ func examples() map[Kind]Body {
 			JournaledAt: paid.Add(400 * time.Millisecond), Announce: AnnounceSpoken, AnnouncedAt: paid.Add(time.Second),
 			Print: PrintPrinted, PrintedAt: paid.Add(3 * time.Second),
 		},
+		KindUpdateState: &UpdateState{Running: "v1.3.0", Model: "qrstand-pi", Arch: "arm64", State: UpdateRolledBack, Target: "v1.4.0", Rollout: "ro_01KAXT", Error: "no MQTT connection within 2m0s"},
 	}
 }
 

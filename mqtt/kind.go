@@ -18,6 +18,7 @@ const (
 	KindPairCode        Kind = "pair.code"
 	KindPresence        Kind = "presence"
 	KindLedger          Kind = "ledger"
+	KindUpdateState     Kind = "update.state"
 )
 
 // Body is a message body. Bodies are used as pointers (*PaymentPaid), and
@@ -43,6 +44,7 @@ var kinds = map[Kind]func() Body{
 	KindPairCode:        func() Body { return new(PairCode) },
 	KindPresence:        func() Body { return new(Presence) },
 	KindLedger:          func() Body { return new(Ledger) },
+	KindUpdateState:     func() Body { return new(UpdateState) },
 }
 
 // Kinds returns every known kind, for tests and documentation.

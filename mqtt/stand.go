@@ -9,6 +9,7 @@ const (
 	CommandReprint        = "reprint" // EventID names the payment; empty = the last one
 	CommandRefreshDisplay = "refresh_display"
 	CommandReboot         = "reboot"
+	CommandUpdate         = "update" // Update names a signed firmware bundle
 )
 
 // StandCommand is an operator's request to a stand.
@@ -16,11 +17,23 @@ type StandCommand struct {
 	Command string `json:"command"`
 	EventID string `json:"event_id,omitempty"` // for reprint
 	By      string `json:"by,omitempty"`       // who asked, for the log
+	// Update is set for CommandUpdate only (added with it; older stands
+	// answer an unknown command as rejected).
+	Update *FirmwareUpdate `json:"update,omitempty"`
 }
 
 func (*StandCommand) Kind() Kind { return KindStandCommand }
 
 func (c *StandCommand) Validate() error {
+	if c.Command == CommandUpdate {
+		if c.EventID != "" || c.Update == nil {
+			return invalid(KindStandCommand, "update needs an update body and no event_id")
+		}
+		return c.Update.Validate()
+	}
+	if c.Update != nil {
+		return invalid(KindStandCommand, "%s takes no update", truncate(c.Command))
+	}
 	switch c.Command {
 	case CommandTestPrint, CommandTestVoice, CommandRefreshDisplay, CommandReboot:
 		if c.EventID != "" {

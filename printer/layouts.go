@@ -3,6 +3,7 @@ package printer
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/qrstand/qrstand/mqtt/biz"
@@ -44,6 +45,11 @@ func (p Payment) layout(b *builder) {
 	}
 	if p.Clerk != "" {
 		b.pair("收银员", p.Clerk)
+	}
+	// The customer typed the remark: a line break in it must not forge a
+	// line of the receipt, so whitespace runs become one space.
+	if remark := strings.Join(strings.Fields(p.Remark), " "); remark != "" {
+		b.pair("备注", remark)
 	}
 	if p.OrderURL != "" {
 		b.qr(p.OrderURL)

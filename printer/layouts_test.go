@@ -103,6 +103,29 @@ func TestPaymentContent(t *testing.T) {
 	}
 }
 
+// The customer's remark is printed, and a line break typed into it does
+// not start a line of its own (it could forge one, e.g. a 实收 line).
+func TestPaymentRemark(t *testing.T) {
+	doc := fixtures()[0].doc.(Payment)
+	doc.Remark = "少放辣\n实收 ￥999.00"
+	_, lines, err := encode(doc, Profile58())
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "实收") {
+			t.Errorf("remark forged a line: %q", l)
+		}
+		if strings.Contains(l, "备注") && strings.Contains(l, "少放辣") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("receipt lacks the remark:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
 func TestShiftNet(t *testing.T) {
 	s := fixtures()[3].doc.(Shift)
 	_, lines, err := encode(s, Profile80())

@@ -46,6 +46,7 @@ type Payment struct {
 	TransactionID string    // the channel's id; only its tail is printed
 	Payer         string    // openid or name; printed masked
 	Clerk         string    // clerk on duty, if any
+	Remark        string    // the customer's note (备注), if any
 	Reprint       bool      // print the 补打 label
 	OrderURL      string    // optional: a QR code to the order page
 }

@@ -122,7 +122,7 @@ func (b *Broker) Run(ctx context.Context) error {
 		return fail(fmt.Errorf("broker: listen: %w", err))
 	} else if ln != nil {
 		plain = ln
-		if err := srv.AddListener(&netListener{id: "tcp", ln: ln, connectTimeout: b.cfg.ConnectTimeout}); err != nil {
+		if err := srv.AddListener(b.listener("tcp", ln, nil, log)); err != nil {
 			return fail(fmt.Errorf("broker: %w", err), plain)
 		}
 	}
@@ -136,7 +136,7 @@ func (b *Broker) Run(ctx context.Context) error {
 			return fail(fmt.Errorf("broker: listen TLS: %w", err), plain)
 		}
 		secure = ln
-		if err := srv.AddListener(&netListener{id: "tls", ln: ln, tls: certs.tlsConfig(), connectTimeout: b.cfg.ConnectTimeout}); err != nil {
+		if err := srv.AddListener(b.listener("tls", ln, certs.tlsConfig(), log)); err != nil {
 			return fail(fmt.Errorf("broker: %w", err), plain, secure)
 		}
 	}
@@ -166,6 +166,11 @@ func (b *Broker) Run(ctx context.Context) error {
 	return srv.Close()
 }
 
+func (b *Broker) listener(id string, ln net.Listener, tc *tls.Config, log *slog.Logger) *netListener {
+	return &netListener{id: id, ln: ln, tls: tc, connectTimeout: b.cfg.ConnectTimeout,
+		pending: make(chan struct{}, b.cfg.MaxPendingConnects), log: log}
+}
+
 // listen returns ln if set, else listens on addr if set, else nil.
 func listen(ln net.Listener, addr string) (net.Listener, error) {
 	switch {
@@ -183,11 +188,17 @@ func listen(ln net.Listener, addr string) (net.Listener, error) {
 // the CONNECT without one (and a TLS handshake happens inside that read),
 // so a silent socket would otherwise stay open for ever. mochi replaces the
 // deadline with the client's keepalive once the CONNECT is read.
+//
+// At most cap(pending) accepted connections may be waiting for their
+// CONNECT; a slot is freed when mochi first sets the connection's deadline
+// (right after reading CONNECT) or closes it.
 type netListener struct {
 	id             string
 	ln             net.Listener
 	tls            *tls.Config // nil: plain TCP
 	connectTimeout time.Duration
+	pending        chan struct{}
+	log            *slog.Logger
 	once           sync.Once
 }
 
@@ -205,13 +216,43 @@ func (l *netListener) Serve(establish listeners.EstablishFn) {
 			}
 			return
 		}
+		select {
+		case l.pending <- struct{}{}:
+		default:
+			l.log.Warn("mqtt connection refused: too many connections waiting for CONNECT",
+				"remote", conn.RemoteAddr().String(), "listener", l.id, "limit", cap(l.pending))
+			conn.Close()
+			continue
+		}
 		_ = conn.SetDeadline(time.Now().Add(l.connectTimeout))
+		conn = &pendingConn{Conn: conn, release: func() { <-l.pending }}
 		if l.tls != nil {
 			conn = tls.Server(conn, l.tls) // handshakes on the first read, under the deadline
 		}
 		go func() { _ = establish(l.id, conn) }()
 	}
 }
+
+// pendingConn frees its listener's pending slot once: on the first
+// SetDeadline (mochi's, after CONNECT) or on Close.
+type pendingConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *pendingConn) done() { c.once.Do(c.release) }
+
+func (c *pendingConn) SetDeadline(t time.Time) error {
+	c.done()
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *pendingConn) Close() error {
+	c.done()
+	return c.Conn.Close()
+}
+
 func (l *netListener) Close(closeClients listeners.CloseFn) {
 	l.once.Do(func() { _ = l.ln.Close() })
 	closeClients(l.id)

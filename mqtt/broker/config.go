@@ -86,6 +86,12 @@ type Config struct {
 	// handshake and send its CONNECT before it is closed (default 10 s).
 	// After CONNECT the client's keepalive takes over.
 	ConnectTimeout time.Duration
+	// MaxPendingConnects bounds the connections, per listener, that have
+	// not yet sent their CONNECT (default 1024); beyond it a new connection
+	// is closed at once. mochi allocates about 64 KiB for every accepted
+	// socket, so this and ConnectTimeout bound what unauthenticated
+	// sockets cost (about 64 MiB at the default).
+	MaxPendingConnects int
 
 	Logger *slog.Logger
 }
@@ -108,6 +114,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ConnectTimeout == 0 {
 		c.ConnectTimeout = 10 * time.Second
+	}
+	if c.MaxPendingConnects == 0 {
+		c.MaxPendingConnects = 1024
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -137,6 +146,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("broker: MaxRetainedSize %d out of range 0..MaxPacketSize", c.MaxRetainedSize)
 	case c.ConnectTimeout < 0:
 		return errors.New("broker: negative ConnectTimeout")
+	case c.MaxPendingConnects < 0:
+		return errors.New("broker: negative MaxPendingConnects")
 	case c.Stands == nil:
 		return errors.New("broker: Stands lookup is required")
 	case c.ServiceUser != "" && c.ServiceSecretHash == "":

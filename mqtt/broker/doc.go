@@ -39,8 +39,10 @@
 // allocates the body (a CONNECT declaring 256 MB costs nothing), and a
 // connection has [Config].ConnectTimeout (default 10 s) to finish a TLS
 // handshake and send CONNECT; mochi reads CONNECT with no deadline of its
-// own. mochi still allocates about 64 KiB per accepted socket (its
-// outbound queue) before CONNECT, so the deadline is what bounds a flood.
+// own. mochi allocates about 64 KiB per accepted socket (its outbound
+// queue) before CONNECT, so at most [Config].MaxPendingConnects (default
+// 1024) sockets per listener may be waiting for their CONNECT; beyond that
+// a new connection is closed at once.
 //
 // Logs: mochi logs whole packets on several error paths (a refused QoS 1
 // publish is logged with its payload as decimal bytes). Every line goes

@@ -9,3 +9,14 @@ func (b *Broker) RetainedPayload(topic string) ([]byte, bool) {
 	pk, ok := srv.Topics.Retained.Get(topic)
 	return pk.Payload, ok
 }
+
+// HasClient reports whether the broker holds a session for client id. A
+// clean session is dropped only after its will was published, so its
+// absence after a disconnect means the will (if any) went out.
+func (b *Broker) HasClient(id string) bool {
+	b.mu.Lock()
+	srv := b.srv
+	b.mu.Unlock()
+	_, ok := srv.Clients.Get(id)
+	return ok
+}

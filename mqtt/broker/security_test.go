@@ -88,7 +88,8 @@ func paidPayload(t *testing.T, fen int64) []byte {
 // Nothing is delivered and nothing is retained; a stand's real will (its
 // offline presence) still works.
 func TestWillRoutes(t *testing.T) {
-	e := startEnv(t, []string{victim, attacker}, nil)
+	store := t.TempDir() // persistent, so the stored retained messages can be checked too
+	e := startEnv(t, []string{victim, attacker}, func(c *broker.Config) { c.DataDir = store })
 	cloudIn, victimIn := make(inbox, 100), make(inbox, 100)
 	cloud := mustRaw(t, e.url, serviceUser, serviceUser, e.service, true)
 	subscribe(t, cloud, cloudIn, "qrs/v1/d/+/up", "qrs/v1/d/+/state")
@@ -130,11 +131,18 @@ func TestWillRoutes(t *testing.T) {
 			pk.Connect.WillRetain, pk.Connect.WillPayload = tc.will.retain, tc.will.payload
 			pk.Connect.WillProperties.ResponseTopic = tc.will.response
 			code, err := rc.connect(pk)
-			if err == nil && code == 0 {
-				t.Fatalf("CONNECT with a will on %q accepted", tc.will.topic)
-			}
-			// Dropping the connection is what would fire an accepted will.
+			// Dropping the connection is what would fire an accepted will;
+			// wait until the broker has finished with it, so the checks
+			// below would see such a will.
 			rc.c.Close()
+			for deadline := time.Now().Add(wait); e.b.HasClient(attacker); time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the broker still holds the client")
+				}
+			}
+			if err == nil && code == 0 {
+				t.Errorf("CONNECT with a will on %q accepted", tc.will.topic)
+			}
 		})
 	}
 	t.Run("beyond the packet size", func(t *testing.T) {
@@ -180,6 +188,24 @@ func TestWillRoutes(t *testing.T) {
 	}
 	if p, _ := e.b.RetainedPayload(mqtt.StateTopic(attacker)); string(p) != "offline" {
 		t.Errorf("retained presence = %q, want the real will", p)
+	}
+
+	// What the store kept: a broker started on the same data directory
+	// holds the real will and nothing else.
+	me.Disconnect(50)
+	cloud.Disconnect(50)
+	e.stop()
+	again := startEnv(t, nil, func(c *broker.Config) { c.DataDir = store })
+	for _, topic := range []string{
+		mqtt.DownTopic(victim), mqtt.UpTopic(victim), mqtt.ConfigTopic(victim), mqtt.StateTopic(victim),
+		mqtt.DownTopic(attacker), mqtt.UpTopic(attacker),
+	} {
+		if p, ok := again.b.RetainedPayload(topic); ok {
+			t.Errorf("stored retained on %s: %.40q", topic, p)
+		}
+	}
+	if p, _ := again.b.RetainedPayload(mqtt.StateTopic(attacker)); string(p) != "offline" {
+		t.Errorf("stored presence = %q, want the real will", p)
 	}
 }
 
@@ -372,6 +398,37 @@ func TestSilentSocketClosed(t *testing.T) {
 		t.Fatal("the authenticated client was closed with the silent ones")
 	}
 	publish(t, me, mqtt.UpTopic(victim), false, "still here")
+}
+
+// TestPendingConnectsBounded: beyond MaxPendingConnects sockets waiting
+// for their CONNECT, a new connection is closed at once; a slot frees when
+// a waiting socket goes, and an authenticated client holds none.
+func TestPendingConnectsBounded(t *testing.T) {
+	e := startEnv(t, []string{victim}, func(c *broker.Config) { c.MaxPendingConnects, c.ConnectTimeout = 3, time.Minute })
+	me := mustRaw(t, e.url, victim, victim, e.secrets[victim], true) // sent CONNECT: holds no slot
+	var silent []*rawConn
+	for i := 0; i < 3; i++ {
+		silent = append(silent, dialRaw(t, e.addr, 4))
+	}
+	over := dialRaw(t, e.addr, 4)
+	// The three are accepted in order, so by the time this one is refused
+	// they hold every slot: the close is the fact to wait for.
+	over.waitClosed()
+	if !me.IsConnectionOpen() {
+		t.Fatal("the authenticated client was closed")
+	}
+	for _, rc := range silent {
+		rc.c.Close()
+	}
+	// Their slots come back once the broker has seen them go.
+	for deadline := time.Now().Add(wait); ; {
+		if _, err := rawClient(t, e.url, victim, victim, e.secrets[victim], true); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no connection accepted after the waiting sockets left")
+		}
+	}
 }
 
 // TestDeniedLargePublishLogsBounded: a refused 1 MiB publish (with the

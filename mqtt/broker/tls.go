@@ -73,7 +73,7 @@ func (r *certReloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, e
 func (r *certReloader) reload() {
 	stamp, err := r.stat()
 	if err != nil {
-		r.log.Warn("mqtt TLS certificate files unreadable; keeping the loaded certificate", "error", err)
+		r.log.Warn("mqtt TLS certificate files unreadable; keeping the loaded certificate", "err", err)
 		return
 	}
 	if stamp == r.stamp {
@@ -81,7 +81,7 @@ func (r *certReloader) reload() {
 	}
 	cert, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
 	if err != nil {
-		r.log.Warn("mqtt TLS certificate changed but does not load; keeping the previous one", "error", err)
+		r.log.Warn("mqtt TLS certificate changed but does not load; keeping the previous one", "err", err)
 		return
 	}
 	r.cert, r.stamp = &cert, stamp

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func (l logTap) WithGroup(string) slog.Handler            { return l }
 func (l logTap) Handle(_ context.Context, r slog.Record) error {
 	line := r.Message
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "error" {
+		if a.Key == "err" {
 			line += ": " + a.Value.String()
 		}
 		return true
@@ -151,4 +152,23 @@ func TestBrokerURLAndTLSConfig(t *testing.T) {
 	if _, err := standclient.New(cfg); err == nil {
 		t.Error("InsecureSkipVerify accepted")
 	}
+}
+
+// FuzzBrokerURLAndCA: broker URLs and CA files come from provisioning
+// files and config; neither parser panics, and what is accepted is usable.
+func FuzzBrokerURLAndCA(f *testing.F) {
+	f.Add("mqtts://mqtt.example.com:8883", []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
+	f.Add("tcp://127.0.0.1:1884", []byte(nil))
+	f.Add("ssl://[::1]:8883", []byte("x"))
+	f.Fuzz(func(t *testing.T, broker string, ca []byte) {
+		if _, err := standclient.BrokerUsesTLS(broker); err == nil {
+			u, perr := neturl.Parse(broker)
+			if perr != nil || u.Port() == "" || u.Host == "" {
+				t.Fatalf("accepted %q without host:port", broker)
+			}
+		}
+		if tc, err := standclient.TLSConfig(ca); err == nil && tc.InsecureSkipVerify {
+			t.Fatal("a config that skips verification")
+		}
+	})
 }

@@ -21,6 +21,9 @@ const (
 	Postgres Dialect = "postgres"
 )
 
+// PostgresMaxConns bounds one process's PostgreSQL connections.
+const PostgresMaxConns = 16
+
 // ErrDialect is returned for an unknown dialect.
 var ErrDialect = errors.New("database: unknown dialect")
 
@@ -50,6 +53,15 @@ func Open(ctx context.Context, d Dialect, dsn string) (*sql.DB, error) {
 		db = sql.OpenDB(&sqliteConnector{dsn: "file:" + dsn + sep + q.Encode(), drv: &sqlite3.SQLiteDriver{}})
 	case Postgres:
 		db, err = sql.Open("pgx", dsn)
+		if err == nil {
+			// Bounded per node: uplinks (acks) are handled concurrently,
+			// and an unbounded pool turns a burst of acks into a
+			// connection storm that exhausts max_connections (100 by
+			// default) for every node sharing the server. Nodes × this
+			// is the deployment's connection budget (cloud/docs/scale.md).
+			db.SetMaxOpenConns(PostgresMaxConns)
+			db.SetMaxIdleConns(PostgresMaxConns)
+		}
 	default:
 		return nil, fmt.Errorf("%w %q", ErrDialect, d)
 	}

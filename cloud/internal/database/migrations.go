@@ -3,7 +3,10 @@ package database
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // migrations is append-only: never edit or reorder an entry that has
@@ -248,14 +251,96 @@ CREATE TABLE stand_alerts (
 	PRIMARY KEY (stand_id, kind)
 );
 `,
+	// store operations (issue 15): several clerks on duty at once, so one
+	// open shift per clerk and store instead of per store; the outbox
+	// records which provider's official account sends a template row.
+	`
+DROP INDEX IF EXISTS shifts_one_open;
+CREATE UNIQUE INDEX shifts_one_open_per_clerk ON shifts(store_id, staff_id) WHERE ends_at IS NULL;
+ALTER TABLE outbox ADD COLUMN provider_id TEXT NOT NULL DEFAULT '';
+`,
+	// scale-out: which node claimed an outbox row (its next_at is the
+	// lease), when the reconciler may look at an order or refund again
+	// (its claim), and the index the purge of delivered rows walks.
+	`
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+CREATE INDEX outbox_done ON outbox(state, delivered_at);
+ALTER TABLE orders ADD COLUMN recheck_at TEXT;
+ALTER TABLE refunds ADD COLUMN recheck_at TEXT;
+`,
+	// firmware: signed bundles, rollout waves, each stand's update.state.
+	`
+CREATE TABLE firmware_bundles (
+	sha256 TEXT PRIMARY KEY,
+	version TEXT NOT NULL,
+	model TEXT NOT NULL,
+	arch TEXT NOT NULL,
+	size BIGINT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX firmware_bundles_target ON firmware_bundles(version, model, arch);
+CREATE TABLE firmware_rollouts (
+	id TEXT PRIMARY KEY,
+	version TEXT NOT NULL,
+	percent INTEGER NOT NULL,
+	stands TEXT NOT NULL DEFAULT '',
+	max_failures INTEGER NOT NULL,
+	state TEXT NOT NULL,
+	reason TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL
+);
+CREATE TABLE firmware_stands (
+	stand_id TEXT PRIMARY KEY,
+	running TEXT NOT NULL,
+	model TEXT NOT NULL,
+	arch TEXT NOT NULL,
+	state TEXT NOT NULL,
+	target TEXT NOT NULL DEFAULT '',
+	rollout TEXT NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT '',
+	reported_at TEXT NOT NULL,
+	sent_version TEXT NOT NULL DEFAULT '',
+	sent_at TEXT NOT NULL DEFAULT ''
+);
+`,
 }
 
 // SchemaVersion is the version Migrate brings a database to.
 func SchemaVersion() int { return len(migrations) }
 
+// migrateLockKey is the pg_advisory_lock key that serialises migrations
+// across cloud nodes starting at once ("qrsmigr" in ASCII).
+const migrateLockKey = 0x7172736d69677200
+
 // Migrate applies every migration newer than the recorded version, each in
-// its own transaction together with the version bump.
+// its own transaction together with the version bump. On PostgreSQL it
+// holds a session advisory lock throughout, so nodes starting together
+// migrate one after the other (the later ones find nothing to do).
+// SQLite's immediate write transactions already serialise writers.
 func Migrate(ctx context.Context, db *sql.DB) error {
+	if _, ok := db.Driver().(*stdlib.Driver); ok {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("database: migration lock: %w", err)
+		}
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrateLockKey)); err != nil {
+			conn.Close()
+			return fmt.Errorf("database: migration lock: %w", err)
+		}
+		defer func() {
+			// Unlock on the same session; if that fails, throw the session
+			// away instead of pooling it: ending it releases the lock.
+			if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(migrateLockKey)); err != nil {
+				conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+			conn.Close()
+		}()
+	}
+	return migrate(ctx, db)
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("database: create schema_version: %w", err)
 	}

@@ -76,6 +76,14 @@ func OpenDB(t testing.TB, d database.Dialect) *sql.DB {
 	return db
 }
 
+// PostgresDSN returns the DSN of a fresh, empty (unmigrated) PostgreSQL
+// database, dropped when the test ends; it skips (fails under CI=true)
+// without PostgreSQL.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	return pgDatabase(t)
+}
+
 func pgDatabase(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv("QRSTAND_TEST_PG_DSN")

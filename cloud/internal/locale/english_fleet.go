@@ -56,7 +56,7 @@ func init() {
 		"状态与告警":      "Status and alerts",
 		// Put into words by the handlers.
 		"正常": "OK", "将用尽": "Near end", "缺纸": "Out of paper", "无打印机": "No printer",
-		"paper": "Paper", "battery_low": "Battery low", "offline": "Offline",
+		"纸张告警": "Paper", "电量低": "Battery low", "长时间离线": "Offline for long",
 		"payment.paid": "Payment", "payment.refunded": "Refund", "shift.closed": "Shift slip", "stand.command": "Command",
 		"已送达收款台": "Delivered to the stand", "未播报：收款台离线": "Not announced: stand offline", "等待收款台确认": "Waiting for the stand",
 		"已播报": "Announced", "已播报（离线汇总）": "Announced (offline summary)", "已播报（时间未知）": "Announced (time unknown)",

@@ -37,6 +37,19 @@ type ProviderSecrets struct {
 	APIv3Key      string `json:"apiv3_key,omitempty"`
 	CertSerial    string `json:"cert_serial,omitempty"`
 	PrivateKeyPEM string `json:"private_key_pem,omitempty"`
+	// The WeChat Pay platform public key (pub_key.pem) and its id
+	// "PUB_KEY_ID_…": not secret, but kept with the account they verify.
+	PlatformPublicKeyPEM string `json:"platform_public_key_pem,omitempty"`
+	PlatformPublicKeyID  string `json:"platform_public_key_id,omitempty"`
+	// PaidTemplateID is the provider's official account's template id for
+	// staff payment messages (template ids are per account).
+	PaidTemplateID string `json:"paid_template_id,omitempty"`
+}
+
+// HasPayAccount reports whether every WeChat Pay partner credential is
+// present (the ids are on Provider).
+func (s ProviderSecrets) HasPayAccount() bool {
+	return s.APIv3Key != "" && s.CertSerial != "" && s.PrivateKeyPEM != "" && s.PlatformPublicKeyPEM != "" && s.PlatformPublicKeyID != ""
 }
 
 // Merchant is a sub-merchant (子商户) of a provider.
@@ -85,7 +98,7 @@ type Staff struct {
 	Name           string
 	OpenID         string // empty until activated
 	CanRefund      bool
-	Notify         bool // clerk receives payment messages
+	Notify         bool // receives payment messages (clerks on duty; managers and admins always)
 	ClerkCodeToken string
 	CreatedAt      time.Time
 	ActivatedAt    time.Time // zero until activated
@@ -133,8 +146,9 @@ type Stand struct {
 	PairedAt   time.Time
 }
 
-// Shift is one clerk's shift: from the previous shift's end (the previous
-// clerk's clock-out) to this clerk's clock-out.
+// Shift is one clerk's time on duty at a store, from clock-in (or, when
+// nobody was on duty, the store's previous clock-out) to clock-out. Several
+// clerks' shifts may overlap.
 type Shift struct {
 	ID        string
 	StoreID   string
@@ -142,7 +156,7 @@ type Shift struct {
 	StartsAt  time.Time
 	ClockInAt time.Time
 	EndsAt    time.Time // zero while open
-	EndedBy   string    // EndedByClockOut or EndedByNextClockIn
+	EndedBy   string    // EndedByClockOut, EndedByManager, EndedByRemoved (EndedByNextClockIn: before overlapping shifts)
 }
 
 // Open reports whether the shift has not ended.
@@ -151,5 +165,7 @@ func (s Shift) Open() bool { return s.EndsAt.IsZero() }
 // How a shift ended.
 const (
 	EndedByClockOut    = "clock_out"
-	EndedByNextClockIn = "next_clock_in"
+	EndedByNextClockIn = "next_clock_in" // no longer written: a colleague's clock-in ends no shift
+	EndedByManager     = "manager"       // a manager ended a forgotten clock-out
+	EndedByRemoved     = "removed"       // the clerk's role was removed
 )

@@ -83,6 +83,7 @@ type OutboxRow struct {
 	StandID     string
 	Seq         int64 // per-stand sequence (stands only)
 	ToOpenID    string
+	ProviderID  string // templates: whose official account sends it
 	Type        string // mqtt kind or "template"
 	Payload     []byte // the mqtt envelope, or the template message JSON
 	Ref         string // out_trade_no or out_refund_no
@@ -92,6 +93,7 @@ type OutboxRow struct {
 	CreatedAt   time.Time
 	DeliveredAt time.Time
 	LastError   string
+	ClaimedBy   string // the cloud node that last claimed it ("" on a single node)
 }
 
 // Marketing are a merchant's slots on the pay result page; empty fields are

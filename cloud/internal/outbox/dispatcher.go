@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,9 +18,10 @@ import (
 
 // Dispatcher delivers outbox rows. Run it once per cloud node.
 type Dispatcher struct {
-	cfg  Config
-	st   *storage.Storage
-	wake chan struct{}
+	cfg   Config
+	st    *storage.Storage
+	wake  chan struct{}
+	twake chan struct{} // the template loop's wake
 
 	mu      sync.RWMutex
 	client  paho.Client
@@ -88,7 +90,7 @@ func New(cfg Config, st *storage.Storage) (*Dispatcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1), offline: map[string]bool{}, syncs: map[string]bool{}, lastResend: map[string]time.Time{},
+	return &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1), twake: make(chan struct{}, 1), offline: map[string]bool{}, syncs: map[string]bool{}, lastResend: map[string]time.Time{},
 		ackMiss: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qrstand_outbox_ack_unmatched_total",
 			Help: "Stand acks that matched no pending outbox row of that stand, by reason: unknown id, foreign (another stand's row), repeat (already delivered)."},
 			[]string{"reason"}),
@@ -105,9 +107,11 @@ func (d *Dispatcher) Collectors() []prometheus.Collector {
 // Kick makes the dispatcher look for due rows now (e.g. after a payment
 // committed) instead of at its next interval.
 func (d *Dispatcher) Kick() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
+	for _, ch := range []chan struct{}{d.wake, d.twake} {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -122,7 +126,9 @@ func (d *Dispatcher) Connected() bool {
 func (d *Dispatcher) Run(ctx context.Context) error {
 	opts := paho.NewClientOptions().AddBroker(d.cfg.Broker).
 		SetClientID(d.cfg.ClientID).SetUsername(d.cfg.User).SetPassword(d.cfg.Secret).
-		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
+		// A shared subscriber uses a clean session: brokers keep routing a
+		// share of the uplinks to a dead node's persistent session.
+		SetCleanSession(strings.HasPrefix(d.cfg.UpFilter, "$share/")).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
 		SetOrderMatters(false)
 	if d.cfg.StoreDir != "" {
@@ -146,6 +152,18 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	c.Connect() // retries in the background until ctx ends
 	defer c.Disconnect(250)
 
+	// Template rows have their own loop: a WeChat API that answers slowly
+	// or not at all must never delay a stand's payment announcement.
+	var wg sync.WaitGroup
+	if d.cfg.Templates != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.runTemplates(ctx)
+		}()
+	}
+	defer wg.Wait()
+
 	t := time.NewTicker(d.cfg.Interval)
 	defer t.Stop()
 	for {
@@ -161,9 +179,40 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// Pass claims and sends the rows due now; it returns after one batch.
+// runTemplates sends due template rows every Interval (at once after a
+// Kick) until ctx is done.
+func (d *Dispatcher) runTemplates(ctx context.Context) {
+	t := time.NewTicker(d.cfg.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-d.twake:
+		}
+		for ctx.Err() == nil {
+			rows, err := d.st.ClaimOutboxKind(ctx, model.OutboxTemplate, d.cfg.Now(), d.cfg.Batch, d.cfg.backoff)
+			if err != nil {
+				if ctx.Err() == nil {
+					d.cfg.Log.Error("outbox: template pass", "err", err)
+				}
+				break
+			}
+			for _, r := range rows {
+				d.sendTemplate(ctx, r)
+			}
+			if len(rows) < d.cfg.Batch {
+				break
+			}
+		}
+	}
+}
+
+// Pass claims and sends the stand rows due now; it returns after one
+// batch. Template rows are sent by their own loop (see Run).
 func (d *Dispatcher) Pass(ctx context.Context) error {
-	rows, err := d.st.ClaimOutbox(ctx, d.cfg.Now(), d.cfg.Batch, d.cfg.backoff)
+	rows, err := d.st.ClaimOutboxKind(ctx, model.OutboxStand, d.cfg.Now(), d.cfg.Batch, d.cfg.backoff)
 	if err != nil {
 		return err
 	}
@@ -179,8 +228,6 @@ func (d *Dispatcher) Pass(ctx context.Context) error {
 				stands = append(stands, r.StandID)
 			}
 			attempts[r.StandID] = max(attempts[r.StandID], r.Attempts)
-		case model.OutboxTemplate:
-			d.sendTemplate(ctx, r)
 		}
 	}
 	for _, id := range stands {

@@ -1,5 +1,5 @@
-// Package outbox delivers the rows the payment transactions write
-// (DESIGN.md §5): stand rows are published with MQTT QoS 1 on the stand's
+// Package outbox delivers the rows the payment transactions (and a clerk's
+// clock-out, whose 交班单 is a shift.closed row) write (DESIGN.md §5): stand rows are published with MQTT QoS 1 on the stand's
 // down topic and retried with exponential backoff until the stand's
 // application-level ack (an ack message on its up topic whose ref is the
 // row's envelope id) marks them delivered — a completed publish token is not
@@ -9,8 +9,9 @@
 // with their envelope marked resent (see mqtt's doc), so they are delivered
 // again like any row; acks that match no pending row are counted by reason
 // and logged at debug only. Template rows are official-account
-// template messages, sent through /cgi-bin/message/template/send with the
-// row id as client_msg_id so WeChat drops a repeat.
+// template messages, sent with github.com/silenceper/wechat/v2 by the official
+// account of the row's provider (OfficialAccounts) with the row id as
+// client_msg_id so WeChat drops a repeat.
 //
 // Rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL (a plain
 // exclusive write transaction on SQLite) and pushed back by the backoff as

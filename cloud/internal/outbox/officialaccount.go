@@ -1,110 +1,104 @@
 package outbox
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
+	"regexp"
+	"strconv"
 	"sync"
-	"time"
+
+	"github.com/silenceper/wechat/v2/cache"
+	"github.com/silenceper/wechat/v2/officialaccount"
+	offconfig "github.com/silenceper/wechat/v2/officialaccount/config"
+	"github.com/silenceper/wechat/v2/officialaccount/message"
 )
 
-// OfficialAccount sends template messages through the WeChat official
-// account API (or the simulator's /cgi-bin/ in sandbox mode).
-type OfficialAccount struct {
-	// BaseURL is "https://api.weixin.qq.com" in production; the cloud's own
-	// base URL in sandbox mode.
-	BaseURL       string
+// OfficialAccounts sends template messages through WeChat official
+// accounts with github.com/silenceper/wechat/v2 — each provider's own
+// account when it entered one, the deployment's otherwise. In sandbox mode
+// the library's requests reach the simulator through wxauth's routing
+// transport (see wxauth.RouteSandbox).
+type OfficialAccounts struct {
+	// Resolve returns the official account that sends a provider's
+	// messages. Required.
+	Resolve func(ctx context.Context, providerID string) (Sender, error)
+
+	mu       sync.Mutex
+	accounts map[string]*officialaccount.OfficialAccount // appid + "\x00" + secret
+}
+
+// Sender is one official account.
+type Sender struct {
 	AppID, Secret string
-	// HTTPClient defaults to one with a 10 s timeout.
-	HTTPClient *http.Client
-
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	// TemplatePaid, when set, replaces the payment message's template id
+	// (template ids are per official account).
+	TemplatePaid string
 }
 
-type wxResult struct {
-	ErrCode     int    `json:"errcode"`
-	ErrMsg      string `json:"errmsg"`
-	AccessToken string `json:"access_token"`
-	ExpiresIn   int    `json:"expires_in"`
-}
-
-func (o *OfficialAccount) httpClient() *http.Client {
-	if o.HTTPClient != nil {
-		return o.HTTPClient
-	}
-	return &http.Client{Timeout: 10 * time.Second}
-}
-
-func (o *OfficialAccount) call(ctx context.Context, method, path string, body []byte) (wxResult, error) {
-	var r wxResult
-	req, err := http.NewRequestWithContext(ctx, method, o.BaseURL+path, bytes.NewReader(body))
-	if err != nil {
-		return r, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := o.httpClient().Do(req)
-	if err != nil {
-		return r, fmt.Errorf("outbox: official account: %w", err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return r, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return r, fmt.Errorf("outbox: official account: HTTP %d", resp.StatusCode)
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, fmt.Errorf("outbox: official account: %w", err)
-	}
-	return r, nil
-}
-
-func (o *OfficialAccount) accessToken(ctx context.Context, fresh bool) (string, error) {
+func (o *OfficialAccounts) account(appID, secret string, fresh bool) *officialaccount.OfficialAccount {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if !fresh && o.token != "" && time.Now().Before(o.expires) {
-		return o.token, nil
+	if o.accounts == nil {
+		o.accounts = map[string]*officialaccount.OfficialAccount{}
 	}
-	q := url.Values{"grant_type": {"client_credential"}, "appid": {o.AppID}, "secret": {o.Secret}}
-	r, err := o.call(ctx, http.MethodGet, "/cgi-bin/token?"+q.Encode(), nil)
-	if err != nil {
-		return "", err
+	k := appID + "\x00" + secret
+	if oa, ok := o.accounts[k]; ok && !fresh {
+		return oa
 	}
-	if r.ErrCode != 0 || r.AccessToken == "" {
-		return "", fmt.Errorf("outbox: access token: %d %s", r.ErrCode, r.ErrMsg)
-	}
-	o.token, o.expires = r.AccessToken, time.Now().Add(time.Duration(r.ExpiresIn)*time.Second-5*time.Minute)
-	return o.token, nil
+	// Each account has its own token cache: a fresh account forgets a
+	// token WeChat has rejected.
+	oa := officialaccount.NewOfficialAccount(&offconfig.Config{AppID: appID, AppSecret: secret, Cache: cache.NewMemory()})
+	o.accounts[k] = oa
+	return oa
 }
 
-// SendTemplate implements TemplateSender.
-func (o *OfficialAccount) SendTemplate(ctx context.Context, payload []byte) error {
+// errCode finds WeChat's errcode in the library's error text ("…
+// errcode=43004 …"); 0 when there is none.
+var reErrCode = regexp.MustCompile(`errcode=\s*(\d+)`)
+
+func errCode(err error) int {
+	m := reErrCode.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// SendTemplate implements TemplateSender. payload is the JSON body of
+// /cgi-bin/message/template/send, client_msg_id included (WeChat drops a
+// repeat).
+func (o *OfficialAccounts) SendTemplate(ctx context.Context, providerID string, payload []byte) error {
+	var msg message.TemplateMessage
+	if err := json.Unmarshal(payload, &msg); err != nil {
+		return fmt.Errorf("%w: template payload: %v", ErrPermanent, err)
+	}
+	snd, err := o.Resolve(ctx, providerID)
+	if err != nil {
+		return fmt.Errorf("outbox: official account of provider %q: %w", providerID, err)
+	}
+	appID, secret := snd.AppID, snd.Secret
+	if snd.TemplatePaid != "" {
+		msg.TemplateID = snd.TemplatePaid
+	}
+	if appID == "" || secret == "" {
+		return fmt.Errorf("%w: no official account for provider %q", ErrPermanent, providerID)
+	}
 	for attempt := 0; attempt < 2; attempt++ {
-		tok, err := o.accessToken(ctx, attempt > 0)
-		if err != nil {
-			return err
-		}
-		r, err := o.call(ctx, http.MethodPost, "/cgi-bin/message/template/send?access_token="+url.QueryEscape(tok), payload)
-		if err != nil {
-			return err
-		}
-		switch r.ErrCode {
-		case 0:
+		// The library takes no context; the dispatcher's timeout bounds
+		// the whole pass and the HTTP client its own calls.
+		_, err = o.account(appID, secret, attempt > 0).GetTemplate().Send(&msg)
+		if err == nil {
 			return nil
+		}
+		switch errCode(err) {
 		case 40001, 40014, 42001: // token invalid or expired: once more with a new one
 			continue
 		case 40003, 43004, 40037: // bad openid, unfollowed, bad template
-			return fmt.Errorf("%w: %d %s", ErrPermanent, r.ErrCode, r.ErrMsg)
-		default:
-			return fmt.Errorf("outbox: template send: %d %s", r.ErrCode, r.ErrMsg)
+			return fmt.Errorf("%w: %v", ErrPermanent, err)
 		}
+		return fmt.Errorf("outbox: template send: %w", err)
 	}
-	return fmt.Errorf("outbox: template send: access token rejected twice")
+	return fmt.Errorf("outbox: template send: access token rejected twice: %w", err)
 }

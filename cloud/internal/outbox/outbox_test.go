@@ -2,12 +2,17 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/outbox"
 	"github.com/qrstand/qrstand/cloud/internal/payment/paytest"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/cloud/internal/wxauth"
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
@@ -206,7 +211,15 @@ func TestCloudRestartLosesNothing(t *testing.T) {
 func TestTemplateMessagesReachSimulator(t *testing.T) {
 	w := paytest.New(t, paytest.Options{})
 	b := mqtttest.Start(t, mqtttest.Options{})
-	oa := &outbox.OfficialAccount{BaseURL: w.SimURL, AppID: "wxsandbox", Secret: "s"}
+	sim, _ := url.Parse(w.SimURL)
+	appID := "wxtpl" + strings.ToLower(storage.NewToken()[:12]) // routed to this test's simulator only
+	defer wxauth.RouteSandbox(appID, "/cgi-bin/", sim)()
+	oa := &outbox.OfficialAccounts{Resolve: func(_ context.Context, providerID string) (outbox.Sender, error) {
+		if providerID == "" {
+			return outbox.Sender{}, errors.New("template row without provider")
+		}
+		return outbox.Sender{AppID: appID, Secret: "s"}, nil
+	}}
 	startDispatcher(t, w, b, oa)
 	no := pay(t, w, "7.00")
 	mqtttest.WaitFor(t, "template row delivered", func() bool {
@@ -226,7 +239,10 @@ func TestTemplateMessagesReachSimulator(t *testing.T) {
 	rs, _ := w.St.OutboxByRef(context.Background(), no)
 	for _, r := range rs {
 		if r.Kind == model.OutboxTemplate {
-			if err := oa.SendTemplate(context.Background(), r.Payload); err != nil {
+			if r.ProviderID == "" {
+				t.Errorf("template row %s has no provider", r.ID)
+			}
+			if err := oa.SendTemplate(context.Background(), r.ProviderID, r.Payload); err != nil {
 				t.Fatal(err)
 			}
 		}

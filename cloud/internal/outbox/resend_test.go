@@ -97,8 +97,11 @@ func TestResendWindow(t *testing.T) {
 	startDispatcher(t, w, b, nil, func(c *outbox.Config) { c.ResendWindow = time.Nanosecond })
 	s := mqtttest.StartStand(t, b, paytest.StandA, secret)
 	s.Next(mqtt.KindSync)
-	pay(t, w, "1.00")
+	no1 := pay(t, w, "1.00")
 	s.Next(mqtt.KindPaymentPaid)
+	// Acked and recorded before the stand goes: an ack lost with the stop
+	// would bring the event back as a plain redelivery, not a resend.
+	rowState(t, w, no1, paytest.StandA, model.OutboxDelivered)
 	s.Stop()
 	s.LoseTail(0)
 	s2 := s.Restart()
@@ -214,6 +217,7 @@ func TestResendOncePerMinute(t *testing.T) {
 	s.Next(mqtt.KindSync)
 	no := pay(t, w, "1.00")
 	s.Next(mqtt.KindPaymentPaid)
+	rowState(t, w, no, paytest.StandA, model.OutboxDelivered) // acked before the stand goes
 	s.Stop()
 	s.LoseTail(0)
 	s2 := s.Restart()

@@ -13,16 +13,17 @@ import (
 var ErrPermanent = errors.New("outbox: permanent failure")
 
 // TemplateSender sends one official-account template message (the JSON
-// body of /cgi-bin/message/template/send).
+// body of /cgi-bin/message/template/send) through the official account of
+// the provider whose merchant was paid.
 type TemplateSender interface {
-	SendTemplate(ctx context.Context, payload []byte) error
+	SendTemplate(ctx context.Context, providerID string, payload []byte) error
 }
 
 func (d *Dispatcher) sendTemplate(ctx context.Context, r model.OutboxRow) {
 	if d.cfg.Templates == nil {
 		return
 	}
-	err := d.cfg.Templates.SendTemplate(ctx, r.Payload)
+	err := d.cfg.Templates.SendTemplate(ctx, r.ProviderID, r.Payload)
 	now := d.cfg.Now()
 	switch {
 	case err == nil:

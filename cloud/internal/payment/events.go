@@ -85,7 +85,7 @@ func (s *Service) paidEvents(ctx context.Context, o model.Order, p storage.Paid)
 			if err != nil {
 				return env, err
 			}
-			env.Templates = append(env.Templates, storage.Template{ID: msg.ClientMsgID, ToOpenID: r.OpenID, Payload: b})
+			env.Templates = append(env.Templates, storage.Template{ID: msg.ClientMsgID, ToOpenID: r.OpenID, ProviderID: o.ProviderID, Payload: b})
 		}
 		return env, nil
 	}, nil

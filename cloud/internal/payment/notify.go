@@ -86,11 +86,11 @@ func (s *Service) markPaid(ctx context.Context, o model.Order, tx wxpay.Transact
 		paidAt = now
 	}
 	p := storage.Paid{OutTradeNo: o.OutTradeNo, TransactionID: tx.TransactionID, PayerOpenID: tx.SpOpenID, PaidAt: paidAt, Via: via}
-	if sh, err := s.st.OpenShift(ctx, o.StoreID); err == nil {
-		p.ShiftID, p.OnDutyID = sh.ID, sh.StaffID
-	} else if !errors.Is(err, storage.ErrNotFound) {
+	duty, err := s.st.OnDuty(ctx, o.StoreID)
+	if err != nil {
 		return false, err
 	}
+	p.ShiftID, p.OnDutyID = attribute(duty, o.ClerkID)
 	ev, err := s.paidEvents(ctx, o, p)
 	if err != nil {
 		return false, err
@@ -105,4 +105,20 @@ func (s *Service) markPaid(ctx context.Context, o model.Order, tx wxpay.Transact
 		s.cfg.Log.Info("payment: paid", "order", o.OutTradeNo, "via", via, "fen", o.AmountFen, "transaction_id", tx.TransactionID)
 	}
 	return changed, nil
+}
+
+// attribute names the shift a payment is credited to in reports by clerk:
+// a clerk code's clerk when on duty; for the store code, the one clerk on
+// duty. With several on duty a store-code payment belongs to no single
+// clerk (each one's 交班单 still counts it; see storage.ShiftSlip).
+func attribute(duty []model.Shift, clerkID string) (shiftID, staffID string) {
+	for _, sh := range duty {
+		if clerkID != "" && sh.StaffID == clerkID {
+			return sh.ID, sh.StaffID
+		}
+	}
+	if clerkID == "" && len(duty) == 1 {
+		return duty[0].ID, duty[0].StaffID
+	}
+	return "", ""
 }

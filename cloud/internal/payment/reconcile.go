@@ -18,10 +18,13 @@ type Reconciled struct {
 // queryAfter is queried (paid → SUCCESS with its outbox rows; past its
 // time_expire → closed at WeChat, then here); every PENDING refund is sent
 // again with its own out_refund_no and every PROCESSING refund is queried.
+// Each order and refund is claimed for queryAfter, so several cloud nodes
+// reconciling at once split the work instead of each asking WeChat about
+// everything.
 func (s *Service) Reconcile(ctx context.Context, queryAfter time.Duration) (Reconciled, error) {
 	var rep Reconciled
 	now := s.cfg.Now()
-	orders, err := s.st.UnpaidOrders(ctx, now.Add(-queryAfter), 200)
+	orders, err := s.st.ClaimUnpaidOrders(ctx, now, now.Add(-queryAfter), queryAfter, 200)
 	if err != nil {
 		return rep, err
 	}
@@ -42,7 +45,7 @@ func (s *Service) Reconcile(ctx context.Context, queryAfter time.Duration) (Reco
 			s.cfg.Log.Warn("payment: reconcile order", "order", o.OutTradeNo, "err", err)
 		}
 	}
-	refunds, err := s.st.UnsettledRefunds(ctx, now.Add(-queryAfter), 200)
+	refunds, err := s.st.ClaimUnsettledRefunds(ctx, now, now.Add(-queryAfter), queryAfter, 200)
 	if err != nil {
 		return rep, err
 	}

@@ -96,10 +96,9 @@ func Build(ctx context.Context, st *storage.Storage, store model.Store, by strin
 			key = f.At.In(biz.Zone).Format("2006-01-02")
 			label = key
 		case ByShift:
-			key, label = f.ShiftID, "—"
-			if f.ShiftID != "" {
-				label = name(f.OnDutyID)
-			}
+			// Handled below: a fact may fall in several overlapping shifts.
+			rep.Total.add(f)
+			continue
 		case ByClerk:
 			id := f.ClerkID
 			if id == "" {
@@ -126,6 +125,14 @@ func Build(ctx context.Context, st *storage.Storage, store model.Store, by strin
 		if by != ByStand {
 			rep.Total.add(f)
 		}
+	}
+	if by == ByShift {
+		rows, err := shiftRows(ctx, st, store.ID, from, to, facts, name)
+		if err != nil {
+			return rep, err
+		}
+		rep.Rows = rows
+		return rep, nil
 	}
 	for _, g := range groups {
 		rep.Rows = append(rep.Rows, *g)
@@ -162,4 +169,41 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// shiftRows sums facts per shift as the 交班单 does (storage.ShiftSlip):
+// a shift counts the store-code payments and its clerk's own clerk-code
+// payments made while it was open, and refunds of those settled then.
+// Overlapping shifts each count what both saw, so the rows may add up to
+// more than the total; what no shift saw is the row "—" (nobody on duty).
+func shiftRows(ctx context.Context, st *storage.Storage, storeID string, from, to time.Time, facts []storage.Fact, name func(string) string) ([]Row, error) {
+	shifts, err := st.ShiftsBetween(ctx, storeID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Row, len(shifts))
+	for i, sh := range shifts {
+		rows[i] = Row{Key: sh.ID, Label: name(sh.StaffID) + " " + sh.StartsAt.In(biz.Zone).Format("01-02 15:04")}
+	}
+	none := Row{Key: "", Label: "—"}
+	for _, f := range facts {
+		seen := false
+		for i, sh := range shifts {
+			if f.At.Before(storage.ShiftWindowStart(sh)) || (!sh.Open() && !f.At.Before(sh.EndsAt)) {
+				continue
+			}
+			if f.ClerkID != "" && f.ClerkID != sh.StaffID {
+				continue
+			}
+			rows[i].add(f)
+			seen = true
+		}
+		if !seen {
+			none.add(f)
+		}
+	}
+	if none.Count+none.RefundCount > 0 {
+		rows = append(rows, none)
+	}
+	return rows, nil
 }

@@ -72,7 +72,7 @@ func testReport(t *testing.T, d database.Dialect) {
 	from, to := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
 	total := report.Row{Key: "total", Label: "合计", Count: 2, TotalFen: 12050, RefundCount: 1, RefundFen: 3000, NetFen: 9050}
 	today := time.Now().In(biz.Zone).Format("2006-01-02")
-	shift, err := w.St.OpenShift(ctx, w.Store.ID)
+	shift, err := w.St.OpenShiftOf(ctx, w.Store.ID, w.Clerk.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func testReport(t *testing.T, d database.Dialect) {
 		rows []report.Row
 	}{
 		{report.ByDay, []report.Row{{Key: today, Label: today, Count: 2, TotalFen: 12050, RefundCount: 1, RefundFen: 3000, NetFen: 9050}}},
-		{report.ByShift, []report.Row{{Key: shift.ID, Label: "小张", Count: 2, TotalFen: 12050, RefundCount: 1, RefundFen: 3000, NetFen: 9050}}},
+		{report.ByShift, []report.Row{{Key: shift.ID, Label: "小张 " + shift.StartsAt.In(biz.Zone).Format("01-02 15:04"), Count: 2, TotalFen: 12050, RefundCount: 1, RefundFen: 3000, NetFen: 9050}}},
 		// The clerk was on shift for both; the second came through the clerk's own code.
 		{report.ByClerk, []report.Row{{Key: w.Clerk.ID, Label: "小张", Count: 2, TotalFen: 12050, RefundCount: 1, RefundFen: 3000, NetFen: 9050}}},
 		{report.ByCode, sortRows([]report.Row{

@@ -183,7 +183,6 @@ func TestBrowserWalk(t *testing.T) {
 		textInto("#activation .code-url", &clerkURL),
 		chromedp.Navigate(storePath),
 		chromedp.WaitVisible(chromedp.CSS("#stands code")),
-		shot("phone-store.png"),
 	)
 	wechatAs("clerk oauth", clerkURL, "小张", "#activate")
 	var status string
@@ -206,13 +205,13 @@ func TestBrowserWalk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open, err := ts.Storage().OpenShift(ctx, st.ID)
-	if err != nil {
-		t.Fatal(err)
+	duty, err := ts.Storage().OnDuty(ctx, st.ID)
+	if err != nil || len(duty) != 1 {
+		t.Fatalf("on duty = %+v, %v", duty, err)
 	}
 	recipients, err := ts.Storage().NotifyRecipients(ctx, st.ID, "")
-	if err != nil || len(recipients) != 1 || recipients[0].ID != open.StaffID || recipients[0].Name != "小张" {
-		t.Fatalf("notify recipients = %+v, %v (open shift %+v)", recipients, err, open)
+	if err != nil || len(recipients) != 1 || recipients[0].ID != duty[0].StaffID || recipients[0].Name != "小张" {
+		t.Fatalf("notify recipients = %+v, %v (on duty %+v)", recipients, err, duty)
 	}
 }
 

@@ -45,8 +45,46 @@ type Config struct {
 	MQTTMaxPacketSize   int           `json:"mqtt_max_packet_size"`
 	MQTTMaxRetainedSize int           `json:"mqtt_max_retained_size"`
 	MQTTConnectTimeout  time.Duration `json:"mqtt_connect_timeout"`
+	// MQTTMaxPendingConnects bounds the connections per listener still
+	// waiting for CONNECT (default 1024).
+	MQTTMaxPendingConnects int `json:"mqtt_max_pending_connects"`
+	// BrokerKind is which MQTT broker the stands use: "embedded" (this
+	// process runs it on MQTTAddr), "mosquitto" (Mosquitto 2 with dynamic
+	// security, kept in step through its control API), "emqx" (EMQX 5
+	// asking this node's /mqtt/emqx/authn and /mqtt/emqx/authz), or "none"
+	// (no broker: pages only). Default "embedded" when MQTTAddr is set,
+	// else "none".
+	BrokerKind string `json:"broker_kind"`
+	// BrokerURL is the external broker this node's MQTT clients dial
+	// (tcp://host:1883 or ssl://host:8883). Required for mosquitto and emqx.
+	BrokerURL string `json:"broker_url"`
+	// BrokerUser and BrokerPassword are the cloud's service identity on an
+	// external broker, shared by every node (each connects with its own
+	// client id, see NodeID). User default "qrstand_cloud"; the password
+	// is required for mosquitto and emqx (environment or file only).
+	BrokerUser     string `json:"broker_user"`
+	BrokerPassword string `json:"broker_password"`
+	// BrokerAdminUser and BrokerAdminPassword are Mosquitto's
+	// dynamic-security admin (mosquitto_ctrl dynsec init). Required for
+	// mosquitto.
+	BrokerAdminUser     string `json:"broker_admin_user"`
+	BrokerAdminPassword string `json:"broker_admin_password"`
+	// BrokerAuthToken is the bearer token EMQX sends to the authn/authz
+	// endpoints. Required for emqx (at least 32 characters).
+	BrokerAuthToken string `json:"broker_auth_token"`
+	// NodeID names this cloud node, unique among the nodes sharing a
+	// database and broker; it is part of the node's MQTT client ids and of
+	// its outbox claims. Default: the host name, reduced to [a-z0-9-].
+	NodeID string `json:"node_id"`
+	// OutboxRetention is how long delivered outbox rows are kept before
+	// they are purged (in batches). Default 7 days; negative keeps them.
+	OutboxRetention time.Duration `json:"outbox_retention"`
 	// DataDir holds the SQLite database and broker state. Required for SQLite.
 	DataDir string `json:"data_dir"`
+	// UpdateKeys is a file of the fleet's firmware update public keys
+	// (base64 ed25519, one a line); bundles are checked against it when
+	// added. Firmware bundles live in DataDir/firmware. Default empty.
+	UpdateKeys string `json:"update_keys"`
 	// Database is "sqlite" (default) or "postgres".
 	Database string `json:"database"`
 	// PostgresDSN is the pgx connection string when Database is "postgres".
@@ -60,6 +98,10 @@ type Config struct {
 	// and customer OAuth (snsapi_base). Required unless Sandbox.
 	WeChatAppID     string `json:"wechat_app_id"`
 	WeChatAppSecret string `json:"wechat_app_secret"`
+	// WeChatTemplatePaid is that official account's template id for the
+	// staff payment message (公众平台 → 模板消息). Default "qrstand-payment",
+	// which only the simulator accepts.
+	WeChatTemplatePaid string `json:"wechat_template_paid"`
 	// Dev: sandbox, SQLite in DataDir, a seeded operator and demo provider.
 	Dev bool `json:"dev"`
 	// ShutdownTimeout bounds graceful shutdown. Default 10 s.
@@ -70,8 +112,9 @@ type Config struct {
 	// empty database (optional; Dev seeds one).
 	OperatorUser     string `json:"operator_user"`
 	OperatorPassword string `json:"operator_password"`
-	// WeChatPay is the service provider's WeChat Pay account; outside
-	// sandbox mode the pay page works only with it (see WeChatPayConfig).
+	// WeChatPay is the default WeChat Pay partner account (one provider per
+	// deployment); providers may enter their own in the console instead
+	// (see WeChatPayConfig).
 	WeChatPay *WeChatPayConfig `json:"wechat_pay,omitempty"`
 	// MetricsAddr is where /metrics listens, apart from the pages (main's
 	// default is 127.0.0.1:9464). Empty: /metrics is not served.
@@ -122,6 +165,92 @@ func (c *Config) ApplyDefaults() {
 	if c.MQTTAddr == "" && c.MQTTTLSAddr != "" {
 		c.MQTTAddr = "127.0.0.1:0" // for the cloud's own client only
 	}
+	if c.BrokerKind == "" {
+		c.BrokerKind = BrokerNone
+		if c.MQTTAddr != "" {
+			c.BrokerKind = BrokerEmbedded
+		}
+	}
+	if c.BrokerUser == "" {
+		c.BrokerUser = ServiceUser
+	}
+	if c.NodeID == "" {
+		h, _ := os.Hostname()
+		c.NodeID = nodeID(h)
+	}
+	if c.OutboxRetention == 0 {
+		c.OutboxRetention = 7 * 24 * time.Hour
+	}
+}
+
+// Broker kinds (Config.BrokerKind).
+const (
+	BrokerEmbedded  = "embedded"
+	BrokerMosquitto = "mosquitto"
+	BrokerEMQX      = "emqx"
+	BrokerNone      = "none"
+)
+
+// nodeID reduces a host name to what an MQTT client id and a log line
+// carry safely: lower-case letters, digits and '-', at most 32 characters.
+func nodeID(host string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(host) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			b.WriteRune(r)
+		case r == '.' || r == '_':
+			b.WriteByte('-')
+		}
+		if b.Len() == 32 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "node"
+	}
+	return b.String()
+}
+
+// validateBroker checks the broker fields for c.BrokerKind.
+func (c *Config) validateBroker() error {
+	if c.NodeID != nodeID(c.NodeID) {
+		return fmt.Errorf("server: node id %q: use 1-32 of a-z 0-9 -", c.NodeID)
+	}
+	external := c.BrokerKind == BrokerMosquitto || c.BrokerKind == BrokerEMQX
+	switch c.BrokerKind {
+	case BrokerEmbedded:
+		if c.MQTTAddr == "" {
+			return errors.New("server: embedded broker needs mqtt_addr")
+		}
+	case BrokerNone:
+		if c.MQTTAddr != "" {
+			return errors.New("server: broker kind none with an mqtt_addr")
+		}
+	case BrokerMosquitto, BrokerEMQX:
+	default:
+		return fmt.Errorf("server: broker kind %q: want embedded, mosquitto, emqx or none", c.BrokerKind)
+	}
+	if !external {
+		return nil
+	}
+	if c.MQTTAddr != "" {
+		return fmt.Errorf("server: broker kind %s runs no embedded broker: unset mqtt_addr", c.BrokerKind)
+	}
+	u, err := url.Parse(c.BrokerURL)
+	if err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "tls") || u.Port() == "" {
+		return fmt.Errorf("server: broker URL %q must be tcp://host:port or ssl://host:port", c.BrokerURL)
+	}
+	if c.BrokerPassword == "" {
+		return errors.New("server: broker password required for an external broker")
+	}
+	if c.BrokerKind == BrokerMosquitto && (c.BrokerAdminUser == "" || c.BrokerAdminPassword == "") {
+		return errors.New("server: mosquitto needs its dynamic-security admin user and password")
+	}
+	if c.BrokerKind == BrokerEMQX && len(c.BrokerAuthToken) < 32 {
+		return errors.New("server: emqx needs a broker auth token of at least 32 characters")
+	}
+	return nil
 }
 
 // Validate reports the first problem with c (after ApplyDefaults).
@@ -130,6 +259,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("server: http address %q: %w", c.HTTPAddr, err)
 	}
 	if err := c.validateMQTT(); err != nil {
+		return err
+	}
+	if err := c.validateBroker(); err != nil {
 		return err
 	}
 	u, err := url.Parse(c.BaseURL)
@@ -192,7 +324,7 @@ func (c *Config) validateMQTT() error {
 	} else if c.MQTTTLSCert != "" || c.MQTTTLSKey != "" {
 		return errors.New("server: mqtt TLS certificate given without a TLS address (-mqtt-tls)")
 	}
-	if c.MQTTMaxPacketSize < 0 || c.MQTTMaxRetainedSize < 0 || c.MQTTConnectTimeout < 0 {
+	if c.MQTTMaxPacketSize < 0 || c.MQTTMaxRetainedSize < 0 || c.MQTTConnectTimeout < 0 || c.MQTTMaxPendingConnects < 0 {
 		return errors.New("server: negative mqtt limit")
 	}
 	return nil
@@ -217,6 +349,7 @@ func ParseConfigJSON(b []byte, c *Config) error {
 		ShutdownTimeout    string `json:"shutdown_timeout"`
 		CodeTTL            string `json:"code_ttl"`
 		MQTTConnectTimeout string `json:"mqtt_connect_timeout"`
+		OutboxRetention    string `json:"outbox_retention"`
 	}{alias: (*alias)(c)}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
@@ -226,7 +359,7 @@ func ParseConfigJSON(b []byte, c *Config) error {
 	for _, d := range []struct {
 		s   string
 		dst *time.Duration
-	}{{aux.ShutdownTimeout, &c.ShutdownTimeout}, {aux.CodeTTL, &c.CodeTTL}, {aux.MQTTConnectTimeout, &c.MQTTConnectTimeout}} {
+	}{{aux.ShutdownTimeout, &c.ShutdownTimeout}, {aux.CodeTTL, &c.CodeTTL}, {aux.MQTTConnectTimeout, &c.MQTTConnectTimeout}, {aux.OutboxRetention, &c.OutboxRetention}} {
 		if d.s == "" {
 			continue
 		}

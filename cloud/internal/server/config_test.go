@@ -34,6 +34,19 @@ func TestConfigValidate(t *testing.T) {
 		{"unknown db", func(c *Config) { c.Database = "mysql" }, "database"},
 		{"bad key", func(c *Config) { c.SecretKey = "c2hvcnQ=" }, "secret key"},
 		{"no key outside dev", func(c *Config) { c.Dev = false; c.Sandbox = true }, "secret key"},
+		{"embedded without addr", func(c *Config) { c.BrokerKind = BrokerEmbedded }, "mqtt_addr"},
+		{"unknown broker", func(c *Config) { c.BrokerKind = "rabbitmq" }, "broker kind"},
+		{"external without url", func(c *Config) { c.BrokerKind, c.BrokerPassword = BrokerEMQX, "pw" }, "broker URL"},
+		{"external bad url", func(c *Config) { c.BrokerKind, c.BrokerURL, c.BrokerPassword = BrokerEMQX, "http://x:1883", "pw" }, "broker URL"},
+		{"external with embedded addr", func(c *Config) {
+			c.BrokerKind, c.BrokerURL, c.BrokerPassword, c.MQTTAddr = BrokerMosquitto, "tcp://x:1883", "pw", "127.0.0.1:1884"
+		}, "unset mqtt_addr"},
+		{"external without password", func(c *Config) { c.BrokerKind, c.BrokerURL = BrokerEMQX, "tcp://x:1883" }, "broker password"},
+		{"mosquitto without admin", func(c *Config) { c.BrokerKind, c.BrokerURL, c.BrokerPassword = BrokerMosquitto, "tcp://x:1883", "pw" }, "admin"},
+		{"emqx short token", func(c *Config) {
+			c.BrokerKind, c.BrokerURL, c.BrokerPassword, c.BrokerAuthToken = BrokerEMQX, "tcp://x:1883", "pw", "short"
+		}, "token"},
+		{"bad node id", func(c *Config) { c.NodeID = "Node 1" }, "node id"},
 		{"real wechat needs app", func(c *Config) {
 			c.Dev, c.Sandbox, c.SecretKey = false, false, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 		}, "WeChat app id"},
@@ -83,6 +96,31 @@ func TestConfigMQTTListeners(t *testing.T) {
 	}
 	if c.MQTTTLSAddr != ":8883" || c.MQTTConnectTimeout != 5*time.Second || c.MQTTMaxPacketSize != 32768 || c.MQTTTLSKey != "/etc/k.pem" {
 		t.Errorf("parsed %+v", c)
+	}
+}
+
+func TestConfigBrokerDefaults(t *testing.T) {
+	c := Config{DataDir: "/tmp/x", Dev: true, MQTTAddr: "127.0.0.1:1884"}
+	c.ApplyDefaults()
+	if c.BrokerKind != BrokerEmbedded || c.BrokerUser != ServiceUser || c.NodeID == "" || c.OutboxRetention != 7*24*time.Hour {
+		t.Errorf("defaults %+v", c)
+	}
+	c = Config{DataDir: "/tmp/x", Dev: true}
+	c.ApplyDefaults()
+	if c.BrokerKind != BrokerNone {
+		t.Errorf("no mqtt addr: kind %q, want none", c.BrokerKind)
+	}
+	c = Config{DataDir: "/tmp/x", Dev: true, BrokerKind: BrokerMosquitto, BrokerURL: "tcp://127.0.0.1:1883", BrokerPassword: "pw",
+		BrokerAdminUser: "admin", BrokerAdminPassword: "apw", NodeID: "node-2"}
+	c.ApplyDefaults()
+	if err := c.Validate(); err != nil {
+		t.Errorf("mosquitto config: %v", err)
+	}
+	for host, want := range map[string]string{"Cloud_01.example.com": "cloud-01-example-com", "": "node", "节点": "node",
+		strings.Repeat("a", 40): strings.Repeat("a", 32)} {
+		if got := nodeID(host); got != want {
+			t.Errorf("nodeID(%q) = %q, want %q", host, got, want)
+		}
 	}
 }
 

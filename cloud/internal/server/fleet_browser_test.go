@@ -3,8 +3,9 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -96,6 +97,19 @@ func TestBrowserFleet(t *testing.T) {
 			time.Sleep(200 * time.Millisecond) // a poll interval, not a wait for a fact
 		}
 	}
+	shotDir := t.TempDir()
+	if *screenshots {
+		shotDir = filepath.Join("..", "..", "docs")
+	}
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shotDir, name), buf, 0o644)
+		})
+	}
 	consoleLogin := func() {
 		run("provider login",
 			clearCookies,
@@ -158,6 +172,8 @@ func TestBrowserFleet(t *testing.T) {
 	stand.setPaper(mqtt.PaperOut)
 	consoleLogin()
 	waitText("console shows paper out", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .paper", regexp.MustCompile(`缺纸`))
+	waitText("console shows the alert", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .alerts", regexp.MustCompile(`纸张告警`))
+	run("stand page", shot("console-stand.png"))
 	msg := waitAlert(t, ts, mgrOpenID)
 	if !strings.Contains(string(msg.Data), "缺纸") || !strings.Contains(string(msg.Data), prov.DeviceID) || !strings.HasSuffix(msg.URL, "/store/"+store.ID+"/stands") {
 		t.Errorf("alert message %+v data %s", msg, msg.Data)
@@ -198,20 +214,32 @@ func TestBrowserFleet(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	stand.restart()
-	rep = <-stand.reports
-	if !rep.CatchUp || rep.OrderNo != offline {
+	// Reports of earlier orders may come again after the restart (a stand
+	// sends its unconfirmed reports once more); the offline order's is the
+	// one this step waits for.
+	deadline := time.After(time.Minute)
+	for rep = nil; rep == nil || rep.OrderNo != offline; {
+		select {
+		case rep = <-stand.reports:
+		case <-deadline:
+			t.Fatalf("no ledger report for the offline order %s", offline)
+		}
+	}
+	if !rep.CatchUp {
 		t.Fatalf("catch-up report %+v", rep)
 	}
 	want = "已播报（离线汇总） " + rep.AnnouncedAt.In(shanghaiT).Format("15:04:05") + " · 已打印 " + rep.PrintedAt.In(shanghaiT).Format("15:04:05")
 	waitText("offline payment announced in catch-up", ts.base+"/o/"+offline, ".order-ledger", regexp.MustCompile(regexp.QuoteMeta(want)))
+	run("order page", shot("phone-order-ledger.png"))
+	consoleLogin()
+	waitText("list shows online again", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`在线`))
+	run("stand list", shot("console-stands.png"))
 
-	// The unannounced metric is exported.
-	resp, err := http.Get(ts.base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	// The unannounced metric is exported (by the handler the metrics
+	// address serves).
+	rec := httptest.NewRecorder()
+	ts.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	b := rec.Body.Bytes()
 	if !strings.Contains(string(b), "qrstand_payments_unannounced{") || !strings.Contains(string(b), `qrstand_stand_alerts_total{kind="paper"} 1`) {
 		t.Errorf("metrics lack the fleet series")
 	}

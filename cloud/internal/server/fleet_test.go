@@ -10,6 +10,7 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -35,7 +36,7 @@ func TestRekeyEndsSession(t *testing.T) {
 	if err := ts.Storage().RekeyStand(ctx, stand.id, newSecret); err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.kicker.StandCredentialsChanged(ctx, stand.id, false); err != nil {
+	if err := ts.kicker.StandCredentialsChanged(ctx, stand.id, "", ui.CredentialsRekeyed); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"sync"
 
+	"github.com/qrstand/qrstand/cloud/internal/brokerctl"
+	"github.com/qrstand/qrstand/cloud/internal/ui"
+
 	"github.com/qrstand/qrstand/mqtt/broker"
 )
 
@@ -23,7 +26,7 @@ func (k *brokerKicker) set(b *broker.Broker) {
 }
 
 // StandCredentialsChanged ends the stand's session, if it has one.
-func (k *brokerKicker) StandCredentialsChanged(_ context.Context, standID string, _ bool) error {
+func (k *brokerKicker) StandCredentialsChanged(_ context.Context, standID, _ string, _ ui.CredentialChange) error {
 	k.mu.Lock()
 	b := k.b
 	k.mu.Unlock()
@@ -31,4 +34,22 @@ func (k *brokerKicker) StandCredentialsChanged(_ context.Context, standID string
 		b.Disconnect(standID)
 	}
 	return nil
+}
+
+// credsHook is an external broker's side of ui.CredentialHook: Mosquitto's
+// dynamic security keeps its own client list, so a stand registered,
+// re-keyed or revoked in the console is changed there too.
+type credsHook struct{ c brokerctl.StandCredentials }
+
+// StandCredentialsChanged registers, re-keys or revokes the stand on the
+// external broker.
+func (h credsHook) StandCredentialsChanged(ctx context.Context, standID, secret string, change ui.CredentialChange) error {
+	switch change {
+	case ui.CredentialsRegistered:
+		return h.c.Register(ctx, standID, secret)
+	case ui.CredentialsRekeyed:
+		return h.c.Rekey(ctx, standID, secret)
+	default:
+		return h.c.Revoke(ctx, standID)
+	}
 }

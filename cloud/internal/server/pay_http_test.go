@@ -89,7 +89,9 @@ func TestRefundThroughOrderPage(t *testing.T) {
 			t.Fatalf("refund submit %d: %d", i, code)
 		}
 	}
-	if code, body := refundForm(admin, "30.01", payment.NewOutRefundNo()); code != http.StatusBadRequest || !strings.Contains(body, "退款金额超过了可退金额") {
+	// Refused on the order page itself, inline, with the amount kept.
+	if code, body := refundForm(admin, "30.01", payment.NewOutRefundNo()); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, `id="refund-error"`) || !strings.Contains(body, "退款金额超过了可退金额") || !strings.Contains(body, `value="30.01"`) {
 		t.Errorf("over-refund: %d", code)
 	}
 	// The refund number travels in the form: a malformed one is a 400

@@ -5,8 +5,10 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -15,6 +17,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/payment"
 	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
+	"github.com/qrstand/qrstand/cloud/internal/wxauth"
 	"github.com/qrstand/qrstand/cloud/internal/wxpay"
 )
 
@@ -32,7 +35,8 @@ type payments struct {
 	client     *wxpay.Client
 	wxsim      *wechatsim.Server // sandbox only
 	dispatcher *outbox.Dispatcher
-	templates  *outbox.OfficialAccount
+	templates  *outbox.OfficialAccounts
+	own        *providerAccounts
 }
 
 // Payments is the payment service (tests, tools).
@@ -45,7 +49,8 @@ func (s *Server) WeChatPaySim() *wechatsim.Server { return s.pay.wxsim }
 // simulator runs in-process at the root paths /v3/, /cgi-bin/ and /sim/ of
 // this server and the wxpay client talks to BaseURL; its keys live in
 // DataDir/wechatsim (in memory without a data dir). Outside sandbox mode
-// the account comes from Config.WeChatPay; without one the pay page is off.
+// the default account comes from Config.WeChatPay; without one only the
+// providers who entered their own account take payments.
 func (s *Server) setupPayments(appID, appSecret string) error {
 	var wcfg wxpay.Config
 	switch {
@@ -59,47 +64,68 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 				PublicKey: &mk.PublicKey, APIv3Key: sandboxAPIv3Key}},
 			PlatformKey: pk, Speedup: 60, Log: s.log.With("component", "wechatsim"),
 		}
+		if s.cfg.DataDir != "" {
+			s.pay.wxsim.AccountsDir = filepath.Join(s.cfg.DataDir, "wechatsim", "accounts")
+		}
 		wcfg = wxpay.Config{
 			SpAppID: appID, SpMchID: SandboxSpMchID, MerchantSerial: sandboxSerial, PrivateKey: mk, APIv3Key: sandboxAPIv3Key,
 			PlatformPublicKey: s.pay.wxsim.PlatformPublicKey(), PlatformPublicKeyID: s.pay.wxsim.PlatformPublicKeyID(),
 			NotifyURL: s.cfg.BaseURL + "/wxpay/notify", SandboxBaseURL: s.cfg.BaseURL,
 		}
-		s.pay.templates = &outbox.OfficialAccount{BaseURL: s.cfg.BaseURL, AppID: appID, Secret: appSecret}
+		s.pay.templates = s.officialAccounts(appID, appSecret)
 	case s.cfg.WeChatPay != nil:
 		var err error
 		if wcfg, err = s.cfg.WeChatPay.wxpayConfig(appID, s.cfg.BaseURL); err != nil {
 			return err
 		}
-		s.pay.templates = &outbox.OfficialAccount{BaseURL: "https://api.weixin.qq.com", AppID: appID, Secret: appSecret}
+		s.pay.templates = s.officialAccounts(appID, appSecret)
 	default:
-		s.log.Warn("payments: no wechat_pay account configured; the pay page is disabled")
-		return nil
+		// No default account: only providers who entered their own
+		// partner account in the console can be paid.
+		s.log.Warn("payments: no wechat_pay account in the config; only providers with their own account (console → 微信支付设置) take payments")
+		s.pay.templates = s.officialAccounts(appID, appSecret)
 	}
-	wcfg.Log = s.log.With("component", "wxpay")
-	client, err := wxpay.New(wcfg)
-	if err != nil {
-		return err
+	var acct payment.Account
+	if wcfg.SpMchID != "" {
+		wcfg.Log = s.log.With("component", "wxpay")
+		client, err := wxpay.New(wcfg)
+		if err != nil {
+			return err
+		}
+		s.pay.client = client
+		acct = payment.Account{Client: client, SpMchID: wcfg.SpMchID, SpAppID: wcfg.SpAppID}
 	}
-	s.pay.client = client
-	acct := payment.Account{Client: client, SpMchID: wcfg.SpMchID, SpAppID: wcfg.SpAppID}
 	sandbox := s.cfg.Sandbox
+	s.pay.own = &providerAccounts{s: s, byID: map[string]ownAccount{}}
+	var err error
 	s.pay.svc, err = payment.New(payment.Config{
-		// One service provider per deployment: providers recorded with
-		// another sp_mchid have no account here (in sandbox every provider
-		// pays through the simulator's).
+		// A provider that entered its own partner account pays through
+		// it; the others through the default account: in sandbox the
+		// simulator's, otherwise the config file's, which a provider
+		// recorded with another sp_mchid cannot use.
 		Accounts: func(ctx context.Context, providerID string) (payment.Account, error) {
+			own, ok, err := s.pay.own.account(ctx, providerID)
+			if err != nil {
+				return payment.Account{}, err
+			}
+			if ok {
+				return own.acct, nil
+			}
+			if acct.Client == nil {
+				return payment.Account{}, payment.ErrNoAccount
+			}
 			if !sandbox {
 				p, err := s.st.Provider(ctx, providerID)
 				if err != nil {
 					return payment.Account{}, err
 				}
 				if p.SPMchID != "" && p.SPMchID != acct.SpMchID {
-					return payment.Account{}, fmt.Errorf("provider %s has sp_mchid %s, this deployment %s", providerID, p.SPMchID, acct.SpMchID)
+					return payment.Account{}, fmt.Errorf("provider %s has sp_mchid %s but no complete account; the default is %s", providerID, p.SPMchID, acct.SpMchID)
 				}
 			}
 			return acct, nil
 		},
-		BaseURL: s.cfg.BaseURL, Log: s.log.With("component", "payment"),
+		BaseURL: s.cfg.BaseURL, TemplatePaid: s.cfg.WeChatTemplatePaid, Log: s.log.With("component", "payment"),
 		AfterCommit: func() {
 			if d := s.pay.dispatcher; d != nil {
 				d.Kick()
@@ -112,10 +138,15 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 	return nil
 }
 
-// payOptions is what the pay pages need: the service and, in sandbox
-// mode, the simulator's confirm page standing in for WeChat's pay sheet.
+// payOptions is what the pay pages need: the service, a kick for the
+// outbox dispatcher and, in sandbox mode, the simulator's confirm page
+// standing in for WeChat's pay sheet.
 func (s *Server) payOptions() ui.PayOptions {
-	o := ui.PayOptions{Service: s.pay.svc}
+	o := ui.PayOptions{Service: s.pay.svc, Kick: func() {
+		if d := s.pay.dispatcher; d != nil {
+			d.Kick()
+		}
+	}}
 	if s.pay.svc != nil && s.pay.wxsim != nil {
 		base := s.cfg.BaseURL
 		o.SandboxSheet = func(prepayID, returnURL string) string {
@@ -132,7 +163,10 @@ func (s *Server) mountPayments(mux *http.ServeMux) {
 		return
 	}
 	s.reg.MustRegister(s.pay.svc.Collectors()...)
-	mux.Handle("POST /wxpay/notify", s.pay.client.NotifyHandler(s.pay.svc.HandleNotify))
+	if s.pay.client != nil {
+		mux.Handle("POST /wxpay/notify", s.pay.client.NotifyHandler(s.pay.svc.HandleNotify))
+	}
+	mux.HandleFunc("POST /wxpay/notify/{provider}", s.pay.own.notifyHandler)
 	if s.pay.wxsim != nil {
 		for _, p := range []string{"/v3/", "/cgi-bin/", "/sim/"} {
 			mux.Handle(p, s.pay.wxsim)
@@ -150,11 +184,15 @@ func (s *Server) runPayments(ctx context.Context, g *errgroup.Group, brokerURL s
 		storeDir := ""
 		if s.cfg.DataDir != "" {
 			storeDir = filepath.Join(s.cfg.DataDir, "outbox-mqtt")
+			if isExternal(s.cfg.BrokerKind) {
+				storeDir += "-" + s.cfg.NodeID // nodes may share a data dir
+			}
 			if err := privateDir(storeDir); err != nil {
 				return err
 			}
 		}
-		d, err := outbox.New(outbox.Config{Broker: brokerURL, User: ServiceUser, Secret: s.serviceSecret, StoreDir: storeDir,
+		d, err := outbox.New(outbox.Config{Broker: brokerURL, User: s.brokerUser(), Secret: s.serviceSecret, StoreDir: storeDir,
+			ClientID: s.clientID("outbox"), UpFilter: s.upFilter(upGroupOutbox),
 			Templates: s.pay.templates, Log: s.log.With("component", "outbox")}, s.st)
 		if err != nil {
 			return err
@@ -195,4 +233,43 @@ func sandboxKeys(dataDir string) (merchant, platform *rsa.PrivateKey, err error)
 		return nil, nil, err
 	}
 	return merchant, platform, nil
+}
+
+// officialAccounts sends staff messages through the paid merchant's
+// provider's official account when the provider entered its AppID and
+// AppSecret, through the deployment's (appID, appSecret) otherwise. In
+// sandbox mode every such account's /cgi-bin/ calls go to the simulator.
+func (s *Server) officialAccounts(appID, appSecret string) *outbox.OfficialAccounts {
+	var routed sync.Map
+	sandbox := func(id string) {
+		if !s.cfg.Sandbox {
+			return
+		}
+		if _, done := routed.LoadOrStore(id, true); done {
+			return
+		}
+		if u, err := url.Parse(s.cfg.BaseURL); err == nil {
+			wxauth.RouteSandbox(id, "/cgi-bin/", u)
+		}
+	}
+	return &outbox.OfficialAccounts{Resolve: func(ctx context.Context, providerID string) (outbox.Sender, error) {
+		if providerID != "" {
+			p, err := s.st.Provider(ctx, providerID)
+			if err != nil {
+				return outbox.Sender{}, err
+			}
+			sec, err := s.st.ProviderSecrets(ctx, providerID)
+			if err != nil {
+				return outbox.Sender{}, err
+			}
+			if p.SPAppID != "" && sec.AppSecret != "" {
+				sandbox(p.SPAppID)
+				// Template ids belong to an official account: the
+				// provider's own, when it entered one.
+				return outbox.Sender{AppID: p.SPAppID, Secret: sec.AppSecret, TemplatePaid: sec.PaidTemplateID}, nil
+			}
+		}
+		sandbox(appID)
+		return outbox.Sender{AppID: appID, Secret: appSecret}, nil
+	}}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qrstand/qrstand/cloud/internal/brokerctl"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
 )
@@ -43,11 +44,29 @@ func ProvisionStands(ctx context.Context, cfg Config, n int, brokerURL string) (
 		return nil, err
 	}
 	defer s.db.Close()
+	// Mosquitto checks stand secrets itself: register each one there
+	// while its secret is still in hand (only hashes are kept).
+	creds := brokerctl.StandCredentials(brokerctl.Nop{})
+	if cfg.BrokerKind == BrokerMosquitto {
+		// Its own client id: a node with the same name may be running on
+		// this host, and a shared id would kick its control connection.
+		m, err := s.dialMosquitto(ctx, s.cfg.NodeID+"-provision-"+newStandID()[4:])
+		if err != nil {
+			return nil, err
+		}
+		defer m.Close()
+		creds = m
+	}
 	out := make([]Provision, 0, n)
 	for len(out) < n {
 		p := Provision{DeviceID: newStandID(), Secret: mqtt.NewSecret(), Broker: brokerURL}
 		if _, err := s.st.RegisterStand(ctx, p.DeviceID, p.Secret, time.Now()); err != nil {
 			return out, fmt.Errorf("server: register stand %s: %w", p.DeviceID, err)
+		}
+		if err := creds.Register(ctx, p.DeviceID, p.Secret); err != nil {
+			// The stand exists in the database but cannot connect; hand
+			// out what worked and say which one failed.
+			return out, fmt.Errorf("server: register stand %s with the broker: %w", p.DeviceID, err)
 		}
 		out = append(out, p)
 	}

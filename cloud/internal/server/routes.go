@@ -30,6 +30,16 @@ func (s *Server) routes() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
+	if s.fw != nil {
+		// Signed bundles for stands; Range requests resume a download.
+		mux.Handle("GET /firmware/{sha256}", s.fw.Handler())
+	}
+	if s.extauth != nil {
+		// EMQX's HTTP authenticator and authorization source
+		// (cloud/deploy/emqx/emqx.conf); bearer-token protected.
+		mux.HandleFunc("POST /mqtt/emqx/authn", s.extauth.Authenticate)
+		mux.HandleFunc("POST /mqtt/emqx/authz", s.extauth.Authorize)
+	}
 	// /metrics is served on its own address (Config.MetricsAddr), never
 	// here: the pages face the internet.
 	mux.Handle("/", instrument(inner, func(r *http.Request) string { return s.routeOf(inner, r) }, reqs, dur))

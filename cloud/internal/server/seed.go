@@ -88,12 +88,19 @@ func (s *Server) seed(ctx context.Context) (err error) {
 		if err := s.st.RegisterProviderStand(ctx, owner, DemoStandID, secret, now); err != nil {
 			return err
 		}
+		if err := s.creds.Register(ctx, DemoStandID, secret); err != nil {
+			return err
+		}
+		brokerURL := "tcp://" + s.cfg.MQTTAddr
+		if isExternal(s.cfg.BrokerKind) {
+			brokerURL = s.cfg.BrokerURL
+		}
 		// The stand simulator reads its credentials from here.
 		// The field names are the stand's provisioning file format
 		// (qrstand -provision FILE).
 		creds, _ := json.MarshalIndent(map[string]string{
 			"device_id": DemoStandID, "secret": secret,
-			"broker": "tcp://" + s.cfg.MQTTAddr, "cloud": s.cfg.BaseURL,
+			"broker": brokerURL, "cloud": s.cfg.BaseURL,
 		}, "", "  ")
 		path := filepath.Join(s.cfg.DataDir, "demo-stand.json")
 		if err := os.WriteFile(path, append(creds, '\n'), 0o600); err != nil {

@@ -21,7 +21,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/qrstand/qrstand/cloud/internal/brokerctl"
 	"github.com/qrstand/qrstand/cloud/internal/database"
+	"github.com/qrstand/qrstand/cloud/internal/extauth"
+	"github.com/qrstand/qrstand/cloud/internal/firmware"
 	"github.com/qrstand/qrstand/cloud/internal/oauthsim"
 	"github.com/qrstand/qrstand/cloud/internal/secretbox"
 	"github.com/qrstand/qrstand/cloud/internal/standlink"
@@ -53,12 +56,25 @@ type Server struct {
 	handler http.Handler
 	closeMu sync.Once
 
-	serviceSecret string          // the cloud's MQTT identity, fresh per process
+	serviceSecret string          // the cloud's MQTT password (embedded: fresh per process)
 	link          *standlink.Link // nil without a broker
 	pay           payments
 	metricsAddr   atomic.Value // string: where /metrics listens, once it does
 	kicker        brokerKicker // ends re-keyed or revoked stands' sessions on the embedded broker
+	creds         brokerctl.StandCredentials
+	mosquitto     *brokerctl.Mosquitto // BrokerMosquitto only
+	extauth       *extauth.Handler     // BrokerEMQX only
+	fw            *firmware.Service    // nil without a DataDir
+	fwKick        chan struct{}
 }
+
+// upGroup is the shared-subscription group of each uplink consumer when
+// several nodes share an external broker: every uplink goes to one node
+// per group.
+const (
+	upGroupOutbox    = "qrstand-outbox"
+	upGroupStandlink = "qrstand-standlink"
+)
 
 // New opens storage, migrates, seeds dev data and builds the handler.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
@@ -69,8 +85,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log}
+	s := &Server{cfg: cfg, log: log, fwKick: make(chan struct{}, 1)}
 	if err := s.openStorage(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.setupFirmware(); err != nil {
+		s.Close()
 		return nil, err
 	}
 	appID, appSecret := cfg.WeChatAppID, cfg.WeChatAppSecret
@@ -92,14 +112,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	} else {
 		s.oauth = wxauth.New(appID, appSecret)
 	}
-	// Parts in dependency order: links, the stand link, payments, then
-	// the pages that use them all.
+	// Parts in dependency order: links, the broker, the stand link,
+	// payments, then the pages that use them all.
 	links := urls.New(cfg.BaseURL)
 	opts := ui.Options{Log: log.With("component", "ui")}
-	if cfg.MQTTAddr != "" {
-		s.serviceSecret = mqtt.NewSecret()
+	if err := s.setupBroker(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if cfg.BrokerKind != BrokerNone {
 		link, err := standlink.New(standlink.Config{
-			User: ServiceUser, Secret: s.serviceSecret,
+			User: s.brokerUser(), Secret: s.serviceSecret, ClientID: s.clientID(""), UpFilter: s.upFilter(upGroupStandlink),
 			PairURL:  links.Pair,
 			StoreURL: links.Store,
 			Alerts: standlink.AlertConfig{
@@ -113,14 +136,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 					d.Kick()
 				}
 			},
-			Log: log.With("component", "standlink"),
+			Log:           log.With("component", "standlink"),
+			OnUpdateState: s.onUpdateState,
 		}, s.st)
 		if err != nil {
 			s.Close()
 			return nil, err
 		}
 		s.link = link
-		opts.Stands, opts.CredentialHooks = link, []ui.CredentialHook{&s.kicker}
+		opts.Stands, opts.CredentialHooks = link, []ui.CredentialHook{&s.kicker, credsHook{s.creds}}
 	}
 	if err := s.setupPayments(appID, appSecret); err != nil {
 		s.Close()
@@ -170,7 +194,7 @@ func (s *Server) openStorage(ctx context.Context) error {
 		return err
 	}
 	s.db = db
-	s.st = storage.New(db, d, box)
+	s.st = storage.New(db, d, box).ForNode(s.cfg.NodeID)
 	return nil
 }
 
@@ -209,6 +233,9 @@ func (s *Server) Close() error {
 	var err error
 	s.closeMu.Do(func() {
 		s.closePayments()
+		if s.mosquitto != nil {
+			s.mosquitto.Close()
+		}
 		if s.oauth != nil {
 			s.oauth.Close()
 		}
@@ -237,7 +264,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	g, ctx := errgroup.WithContext(ctx)
 	brokerURL := ""
-	if s.cfg.MQTTAddr != "" {
+	switch s.cfg.BrokerKind {
+	case BrokerMosquitto, BrokerEMQX:
+		brokerURL = s.cfg.BrokerURL
+		goUntil(ctx, g, func() error { return s.link.Run(ctx, brokerURL) })
+	case BrokerEmbedded:
 		b, err := s.newBroker()
 		if err != nil {
 			ln.Close()
@@ -258,6 +289,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		brokerURL = "tcp://" + dialAddr(b.Addr().String())
 		goUntil(ctx, g, func() error { return s.link.Run(ctx, brokerURL) })
+		s.runFirmware(ctx, g)
 	}
 	if err := s.runPayments(ctx, g, brokerURL); err != nil {
 		ln.Close()
@@ -265,7 +297,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		_ = g.Wait()
 		return err
 	}
-	g.Go(func() error { s.sweepSessions(ctx); return nil })
+	g.Go(func() error { s.sweep(ctx); return nil })
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	goUntil(ctx, g, func() error {
@@ -348,15 +380,16 @@ func (s *Server) newBroker() (*broker.Broker, error) {
 		}
 	}
 	return broker.New(broker.Config{
-		Addr:            s.cfg.MQTTAddr,
-		PlainPublic:     s.cfg.MQTTPlainPublic,
-		TLSAddr:         s.cfg.MQTTTLSAddr,
-		TLSCertFile:     s.cfg.MQTTTLSCert,
-		TLSKeyFile:      s.cfg.MQTTTLSKey,
-		MaxPacketSize:   s.cfg.MQTTMaxPacketSize,
-		MaxRetainedSize: s.cfg.MQTTMaxRetainedSize,
-		ConnectTimeout:  s.cfg.MQTTConnectTimeout,
-		DataDir:         dir,
+		Addr:               s.cfg.MQTTAddr,
+		PlainPublic:        s.cfg.MQTTPlainPublic,
+		TLSAddr:            s.cfg.MQTTTLSAddr,
+		TLSCertFile:        s.cfg.MQTTTLSCert,
+		TLSKeyFile:         s.cfg.MQTTTLSKey,
+		MaxPacketSize:      s.cfg.MQTTMaxPacketSize,
+		MaxRetainedSize:    s.cfg.MQTTMaxRetainedSize,
+		ConnectTimeout:     s.cfg.MQTTConnectTimeout,
+		MaxPendingConnects: s.cfg.MQTTMaxPendingConnects,
+		DataDir:            dir,
 		Stands: broker.StandLookupFunc(func(ctx context.Context, id string) (string, error) {
 			h, err := s.st.StandSecretHash(ctx, id)
 			if errors.Is(err, storage.ErrNotFound) {
@@ -383,9 +416,11 @@ func dialAddr(listen string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// sweepSessions deletes expired sessions and login limiter rows hourly
-// until ctx is done.
-func (s *Server) sweepSessions(ctx context.Context) {
+// sweep deletes expired sessions and login limiter rows and purges
+// delivered outbox rows past their retention, hourly until ctx is done.
+// Every node sweeps; the deletes are idempotent and batched, so nodes
+// sweeping at once only share the work.
+func (s *Server) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -393,15 +428,23 @@ func (s *Server) sweepSessions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := s.st.DeleteExpiredSessions(ctx, time.Now())
+		}
+		n, err := s.st.DeleteExpiredSessions(ctx, time.Now())
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("session sweep", "err", err)
+		} else if n > 0 {
+			s.log.Info("session sweep", "deleted", n)
+		}
+		if s.cfg.OutboxRetention > 0 {
+			n, err := s.st.PurgeOutbox(ctx, time.Now().Add(-s.cfg.OutboxRetention), 1000)
 			if err != nil && ctx.Err() == nil {
-				s.log.Error("session sweep", "err", err)
+				s.log.Error("outbox purge", "err", err)
 			} else if n > 0 {
-				s.log.Info("session sweep", "deleted", n)
+				s.log.Info("outbox purge", "deleted", n)
 			}
-			if _, err := s.st.DeleteExpiredLoginLimits(ctx, storage.DefaultLoginPolicy, time.Now()); err != nil && ctx.Err() == nil {
-				s.log.Error("login limiter sweep", "err", err)
-			}
+		}
+		if _, err := s.st.DeleteExpiredLoginLimits(ctx, storage.DefaultLoginPolicy, time.Now()); err != nil && ctx.Err() == nil {
+			s.log.Error("login limiter sweep", "err", err)
 		}
 	}
 }

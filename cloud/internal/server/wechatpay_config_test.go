@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
 )
 
@@ -102,5 +104,63 @@ func TestProductionWeChatPayConfig(t *testing.T) {
 			s.Close()
 		}
 		t.Errorf("incomplete account: %v", err)
+	}
+}
+
+// Without a wechat_pay section only providers with their own account take
+// payments: the service runs, a provider without one gets ErrNoAccount, and
+// one that entered a complete account gets a client of its own, whose
+// notify URL is mounted (an unsigned notify is refused, not 404).
+func TestProductionProviderAccountsOnly(t *testing.T) {
+	dir := t.TempDir()
+	jsonCfg := `{"http_addr":"127.0.0.1:0","base_url":"https://pay.example.com","data_dir":"` + filepath.Join(dir, "data") + `",
+		"secret_key":"` + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)) + `","wechat_app_id":"wx1234567890abcdef","wechat_app_secret":"s"}`
+	var cfg Config
+	if err := ParseConfigJSON([]byte(jsonCfg), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Payments() == nil {
+		t.Fatal("no payment service without a default account")
+	}
+	ctx := context.Background()
+	none, err := s.st.CreateProvider(ctx, "无账户", "", "", model.ProviderSecrets{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk, _ := wechatsim.LoadOrCreatePrivateKey(filepath.Join(dir, "k.pem"))
+	pk, _ := wechatsim.LoadOrCreatePrivateKey(filepath.Join(dir, "p.pem"))
+	keyPEM, _ := os.ReadFile(filepath.Join(dir, "k.pem"))
+	own, err := s.st.CreateProvider(ctx, "有账户", "1900000200", "wx00000000000a0200", model.ProviderSecrets{AppSecret: "0123456789abcdef0123456789abcdef",
+		APIv3Key: "0123456789abcdefghijklmnopqrstuv", CertSerial: "3775B6A45ACD588826D15E583A95F5DD2A1B0F5A", PrivateKeyPEM: string(keyPEM),
+		PlatformPublicKeyPEM: string(wechatsim.PublicKeyPEM(&pk.PublicKey)), PlatformPublicKeyID: "PUB_KEY_ID_0114232134912410000000000200"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = mk
+	if _, ok, err := s.pay.own.account(ctx, none.ID); ok || err != nil {
+		t.Errorf("provider without an account: ok %v, %v", ok, err)
+	}
+	a, ok, err := s.pay.own.account(ctx, own.ID)
+	if err != nil || !ok || a.acct.SpMchID != "1900000200" || a.acct.Client.Sandbox() {
+		t.Fatalf("provider's own account: %+v %v %v", a.acct, ok, err)
+	}
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/wxpay/notify", http.StatusForbidden},              // no default account: falls to the pages, whose CSRF check refuses the POST
+		{"/wxpay/notify/" + none.ID, http.StatusNotFound},    // no account of its own
+		{"/wxpay/notify/" + own.ID, http.StatusUnauthorized}, // verified with its keys: unsigned is refused
+	} {
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, tc.path, strings.NewReader("{}")))
+		if w.Code != tc.want {
+			t.Errorf("POST %s = %d, want %d", tc.path, w.Code, tc.want)
+		}
 	}
 }

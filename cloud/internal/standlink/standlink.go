@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,15 @@ import (
 type Config struct {
 	// User and Secret are the cloud's service identity. Required.
 	User, Secret string
+	// ClientID is this node's MQTT client id; nodes sharing a broker need
+	// distinct ones. Default User.
+	ClientID string
+	// UpFilter is the uplink subscription. Default qrs/v1/d/+/up; with
+	// several cloud nodes a shared one ($share/<group>/qrs/v1/d/+/up), so
+	// each pair.request is answered by one node. A shared subscriber
+	// connects with a clean session: a dead node's persistent session would
+	// keep taking its share of the uplinks until it came back.
+	UpFilter string
 	// PairURL builds the URL a pairing QR holds. Required.
 	PairURL func(standID, code string) string
 	// StoreURL builds a store code's URL. Required.
@@ -35,8 +45,11 @@ type Config struct {
 	// UnannouncedWithin is the deadline the unannounced-payments metric
 	// counts against. Default 60 s.
 	UnannouncedWithin time.Duration
-	Log               *slog.Logger
-	Now               func() time.Time
+	// OnUpdateState, if set, receives every stand's update.state (the
+	// firmware rollouts keep them).
+	OnUpdateState func(standID string, u *mqtt.UpdateState)
+	Log           *slog.Logger
+	Now           func() time.Time
 }
 
 // Link is the cloud's MQTT client for pairing and store.config.
@@ -66,6 +79,12 @@ func New(cfg Config, st *storage.Storage) (*Link, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = cfg.User
+	}
+	if cfg.UpFilter == "" {
+		cfg.UpFilter = upFilter
+	}
 	if cfg.UnannouncedWithin == 0 {
 		cfg.UnannouncedWithin = time.Minute
 	}
@@ -87,8 +106,8 @@ var (
 // ctx is done.
 func (l *Link) Run(ctx context.Context, broker string) error {
 	opts := paho.NewClientOptions().AddBroker(broker).
-		SetClientID(l.cfg.User).SetUsername(l.cfg.User).SetPassword(l.cfg.Secret).
-		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
+		SetClientID(l.cfg.ClientID).SetUsername(l.cfg.User).SetPassword(l.cfg.Secret).
+		SetCleanSession(strings.HasPrefix(l.cfg.UpFilter, "$share/")).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
 		// In order: a stand's last status must not overtake its offline
 		// presence (they arrive on two topics). Handlers only do short
@@ -96,7 +115,7 @@ func (l *Link) Run(ctx context.Context, broker string) error {
 		SetOrderMatters(true)
 	opts.SetOnConnectHandler(func(c paho.Client) {
 		// Resubscribe on every connect; the session may be new.
-		tok := c.SubscribeMultiple(map[string]byte{upFilter: 1, stateFilter: 1}, func(_ paho.Client, m paho.Message) { l.handleUp(m.Topic(), m.Payload()) })
+		tok := c.SubscribeMultiple(map[string]byte{l.cfg.UpFilter: 1, stateFilter: 1}, func(_ paho.Client, m paho.Message) { l.handleUp(m.Topic(), m.Payload()) })
 		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
 			l.cfg.Log.Warn("standlink: subscribe", "err", tok.Error())
 		}
@@ -114,8 +133,10 @@ func (l *Link) Run(ctx context.Context, broker string) error {
 		}
 	case <-ctx.Done():
 	}
-	go l.runChecks(ctx)
+	checks := make(chan struct{})
+	go func() { defer close(checks); l.runChecks(ctx) }()
 	<-ctx.Done()
+	<-checks
 	client.Disconnect(250)
 	return nil
 }
@@ -152,6 +173,10 @@ func (l *Link) handleUp(topic string, payload []byte) {
 		l.status(id, body)
 	case *mqtt.Ledger:
 		l.ledger(id, body)
+	case *mqtt.UpdateState:
+		if l.cfg.OnUpdateState != nil {
+			l.cfg.OnUpdateState(id, body)
+		}
 	}
 }
 
@@ -191,6 +216,16 @@ func newPairCode() (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%08d", n.Int64()), nil
+}
+
+// Send publishes body on a stand's down topic (QoS 1). Firmware rollouts
+// use it for stand.command update and resend until the stand reports.
+func (l *Link) Send(_ context.Context, standID string, body mqtt.Body) error {
+	if l.paho() == nil || !l.Connected() {
+		return errors.New("standlink: not connected")
+	}
+	l.publish(mqtt.DownTopic(standID), false, body)
+	return nil
 }
 
 func (l *Link) publish(topic string, retained bool, body mqtt.Body) {

@@ -161,7 +161,7 @@ func (s *Storage) Activate(ctx context.Context, token string, role model.Role, s
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrCodeUsed
 		}
-		notifyOn := notify && st.Role == model.RoleClerk
+		notifyOn := notify // every role may choose payment messages
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE staff SET openid = ?, activated_at = ?, notify = ? WHERE id = ? AND openid IS NULL`),
 			openid, ts(now), b2i(notifyOn), st.ID); err != nil {
 			return err

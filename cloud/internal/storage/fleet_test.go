@@ -183,6 +183,28 @@ func TestAlerts(t *testing.T) {
 		if !raise(t0.Add(time.Hour)) || n != 2 {
 			t.Errorf("after the quiet period: n=%d", n)
 		}
+		// The offline check: a bound stand offline since before the cutoff,
+		// until its offline alert is active.
+		if _, err := s.RegisterStand(ctx, "qrs-off-0001", "sec", t0); err != nil {
+			t.Fatal(err)
+		}
+		s.SetPairCode(ctx, "qrs-off-0001", "11112222", t0.Add(time.Hour))
+		if _, err := s.PairStand(ctx, "qrs-off-0001", "11112222", f.store.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+		s.SetStandPresence(ctx, "qrs-off-0001", false, t0)
+		if off, err := s.OfflineStands(ctx, t0.Add(-time.Minute)); err != nil || len(off) != 0 {
+			t.Errorf("offline before the cutoff: %+v %v", off, err)
+		}
+		if off, _ := s.OfflineStands(ctx, t0.Add(time.Minute)); len(off) != 1 || off[0].ID != "qrs-off-0001" {
+			t.Errorf("offline stands = %+v", off)
+		}
+		if _, err := s.RaiseAlert(ctx, "qrs-off-0001", storage.AlertKindOffline, t0, quiet, func() ([]storage.Template, error) { return nil, nil }); err != nil {
+			t.Fatal(err)
+		}
+		if off, _ := s.OfflineStands(ctx, t0.Add(time.Minute)); len(off) != 0 {
+			t.Errorf("an alerted stand is still a candidate: %+v", off)
+		}
 		rows, _ := s.OutboxByRef(ctx, "alert:qrs-a")
 		if len(rows) != 2 || rows[0].Kind != model.OutboxTemplate || rows[0].ToOpenID != "openid-mgr" {
 			t.Errorf("alert rows = %+v", rows)

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -59,35 +58,34 @@ type LoginVerdict struct {
 }
 
 type limitRow struct {
-	key     string
-	start   time.Time
-	n       int
-	nextAt  time.Time
-	existed bool
+	key    string
+	start  time.Time
+	n      int
+	nextAt time.Time
 }
 
 func (p LoginPolicy) keys(addr, user string) (a, pair, u string) {
 	return HashSecret("addr\x00" + addr), HashSecret("pair\x00" + addr + "\x00" + user), HashSecret("user\x00" + user)
 }
 
-// loadLimit reads (and on PostgreSQL locks) a limiter row; an expired or
-// missing row reads as a fresh window starting now.
+// loadLimit reads and locks a limiter row, creating it first so that
+// concurrent attempts on PostgreSQL queue on the row lock instead of each
+// finding no row (SQLite's immediate transactions serialize anyway). An
+// expired row reads as a fresh window starting now.
 func (s *Storage) loadLimit(ctx context.Context, tx *sql.Tx, p LoginPolicy, key string, now time.Time) (limitRow, error) {
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO login_limits (key_hash, window_start, attempts, next_at) VALUES (?, ?, 0, '')
+		ON CONFLICT (key_hash) DO NOTHING`), key, ts(now)); err != nil {
+		return limitRow{}, err
+	}
 	q := `SELECT window_start, attempts, next_at FROM login_limits WHERE key_hash = ?`
 	if s.dialect == database.Postgres {
 		q += ` FOR UPDATE`
 	}
 	var start, next string
 	r := limitRow{key: key}
-	err := tx.QueryRowContext(ctx, s.q(q), key).Scan(&start, &r.n, &next)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		r.start = now
-		return r, nil
-	case err != nil:
+	if err := tx.QueryRowContext(ctx, s.q(q), key).Scan(&start, &r.n, &next); err != nil {
 		return r, err
 	}
-	r.existed = true
 	r.start = parseTS(start)
 	if next != "" {
 		r.nextAt = parseTS(next)
@@ -103,12 +101,8 @@ func (s *Storage) saveLimit(ctx context.Context, tx *sql.Tx, r limitRow) error {
 	if !r.nextAt.IsZero() {
 		next = ts(r.nextAt)
 	}
-	// ON CONFLICT: on PostgreSQL two nodes may both find no row; the
-	// second insert then updates, which at worst lets one extra attempt in
-	// at the very start of a window.
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO login_limits (key_hash, window_start, attempts, next_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (key_hash) DO UPDATE SET window_start = excluded.window_start, attempts = excluded.attempts, next_at = excluded.next_at`),
-		r.key, ts(r.start), r.n, next)
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE login_limits SET window_start = ?, attempts = ?, next_at = ? WHERE key_hash = ?`),
+		ts(r.start), r.n, next, r.key)
 	return err
 }
 
@@ -184,12 +178,17 @@ func (p LoginPolicy) delay(n int) time.Duration {
 // its address+username row (its wait included).
 func (s *Storage) LoginSucceeded(ctx context.Context, p LoginPolicy, addr, user string, now time.Time) error {
 	ak, pk, uk := p.keys(addr, user)
+	// Rows are touched in LoginAttempt's order (address, pair, user), so
+	// the two cannot deadlock on PostgreSQL.
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		giveBack := s.q(`UPDATE login_limits SET attempts = attempts - 1 WHERE key_hash = ? AND attempts > 0 AND window_start > ?`)
+		if _, err := tx.ExecContext(ctx, giveBack, ak, ts(now.Add(-p.Window))); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM login_limits WHERE key_hash = ?`), pk); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.q(`UPDATE login_limits SET attempts = attempts - 1 WHERE key_hash IN (?, ?) AND attempts > 0 AND window_start > ?`),
-			ak, uk, ts(now.Add(-p.Window)))
+		_, err := tx.ExecContext(ctx, giveBack, uk, ts(now.Add(-p.Window)))
 		return err
 	})
 	if err != nil {

@@ -131,9 +131,10 @@ type Envelopes struct {
 // Template is one staff message. ID is the outbox row id and doubles as
 // the client_msg_id WeChat deduplicates on.
 type Template struct {
-	ID       string
-	ToOpenID string
-	Payload  []byte
+	ID         string
+	ToOpenID   string
+	ProviderID string // whose official account sends it
+	Payload    []byte
 }
 
 // MarkPaid moves an order NOTPAY→SUCCESS with `UPDATE … WHERE state =

@@ -17,7 +17,7 @@ import (
 // change they announce, delivered by cloud/internal/outbox until a stand's
 // ack (stand rows) or WeChat's answer (template rows) marks them delivered.
 
-const outboxCols = `id, kind, stand_id, seq, to_openid, type, payload, ref, state, attempts, next_at, created_at, delivered_at, last_error`
+const outboxCols = `id, kind, stand_id, seq, to_openid, type, payload, ref, state, attempts, next_at, created_at, delivered_at, last_error, provider_id, claimed_by`
 
 // scanOutboxRows reads every row of a query of outboxCols and closes it.
 func scanOutboxRows(rows *sql.Rows) ([]model.OutboxRow, error) {
@@ -39,7 +39,7 @@ func scanOutbox(row interface{ Scan(...any) error }) (model.OutboxRow, error) {
 	var seq sql.NullInt64
 	var payload, next, created string
 	var delivered sql.NullString
-	if err := row.Scan(&r.ID, &r.Kind, &stand, &seq, &r.ToOpenID, &r.Type, &payload, &r.Ref, &r.State, &r.Attempts, &next, &created, &delivered, &r.LastError); err != nil {
+	if err := row.Scan(&r.ID, &r.Kind, &stand, &seq, &r.ToOpenID, &r.Type, &payload, &r.Ref, &r.State, &r.Attempts, &next, &created, &delivered, &r.LastError, &r.ProviderID, &r.ClaimedBy); err != nil {
 		return r, notFound(err)
 	}
 	r.StandID, r.Seq, r.Payload = stand.String, seq.Int64, []byte(payload)
@@ -60,7 +60,7 @@ func (s *Storage) nextSeq(ctx context.Context, tx *sql.Tx, standID string) (int6
 // writeEnvelopes inserts env's rows inside tx: one stand row per stand bound
 // to storeID, one template row per template.
 func (s *Storage) writeEnvelopes(ctx context.Context, tx *sql.Tx, storeID, ref string, now time.Time, env Envelopes) error {
-	const ins = `INSERT INTO outbox (id, kind, stand_id, seq, to_openid, type, payload, ref, state, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	const ins = `INSERT INTO outbox (id, kind, stand_id, seq, to_openid, type, payload, ref, state, next_at, created_at, provider_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if env.Stand != nil {
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM stands WHERE store_id = ? ORDER BY id`), storeID)
 		if err != nil {
@@ -91,14 +91,14 @@ func (s *Storage) writeEnvelopes(ctx context.Context, tx *sql.Tx, storeID, ref s
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, s.q(ins), m.ID, model.OutboxStand, stand, seq, "", string(m.Type), string(payload), ref,
-				model.OutboxPending, ts(now), ts(now)); err != nil {
+				model.OutboxPending, ts(now), ts(now), ""); err != nil {
 				return fmt.Errorf("outbox insert: %w", err)
 			}
 		}
 	}
 	for _, t := range env.Templates {
 		if _, err := tx.ExecContext(ctx, s.q(ins), t.ID, model.OutboxTemplate, nil, nil, t.ToOpenID, "template", string(t.Payload), ref,
-			model.OutboxPending, ts(now), ts(now)); err != nil {
+			model.OutboxPending, ts(now), ts(now), t.ProviderID); err != nil {
 			return fmt.Errorf("outbox insert: %w", err)
 		}
 	}
@@ -108,12 +108,28 @@ func (s *Storage) writeEnvelopes(ctx context.Context, tx *sql.Tx, storeID, ref s
 // ClaimOutbox takes up to limit pending rows that are due at now and moves
 // each one's next attempt to retry(attempts) from now, so another claimer
 // (another node, or this one on its next tick) does not take it again
-// until then. PostgreSQL claims with FOR UPDATE SKIP LOCKED; SQLite's write
-// transaction is exclusive.
+// until then: next_at is the claim's lease. A node that dies holding
+// claims loses them when the lease runs out, and the first live node to
+// look takes the rows over (claimed_by records who holds them).
+// PostgreSQL claims with FOR UPDATE SKIP LOCKED, so nodes claiming at once
+// split the due rows between them; SQLite's write transaction is exclusive.
 func (s *Storage) ClaimOutbox(ctx context.Context, now time.Time, limit int, retry func(attempts int) time.Duration) ([]model.OutboxRow, error) {
+	return s.ClaimOutboxKind(ctx, "", now, limit, retry)
+}
+
+// ClaimOutboxKind is ClaimOutbox for rows of one kind (model.OutboxStand
+// or model.OutboxTemplate; "" for both), so stand rows and WeChat template
+// rows can be claimed by separate loops: a slow WeChat must never hold up a
+// stand.
+func (s *Storage) ClaimOutboxKind(ctx context.Context, kind string, now time.Time, limit int, retry func(attempts int) time.Duration) ([]model.OutboxRow, error) {
+	where, args := `state = ? AND next_at <= ?`, []any{model.OutboxPending, ts(now)}
+	if kind != "" {
+		where += ` AND kind = ?`
+		args = append(args, kind)
+	}
 	// Most passes find nothing due: look without taking a write lock.
 	var any string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id FROM outbox WHERE state = ? AND next_at <= ? LIMIT 1`), model.OutboxPending, ts(now)).Scan(&any)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id FROM outbox WHERE `+where+` LIMIT 1`), args...).Scan(&any)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -121,11 +137,8 @@ func (s *Storage) ClaimOutbox(ctx context.Context, now time.Time, limit int, ret
 	}
 	var out []model.OutboxRow
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		q := `SELECT ` + outboxCols + ` FROM outbox WHERE state = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?`
-		if s.dialect == database.Postgres {
-			q += ` FOR UPDATE SKIP LOCKED`
-		}
-		rows, err := tx.QueryContext(ctx, s.q(q), model.OutboxPending, ts(now), limit)
+		q := `SELECT ` + outboxCols + ` FROM outbox WHERE ` + where + ` ORDER BY next_at, id LIMIT ?` + s.forUpdate()
+		rows, err := tx.QueryContext(ctx, s.q(q), append(args, limit)...)
 		if err != nil {
 			return err
 		}
@@ -135,7 +148,8 @@ func (s *Storage) ClaimOutbox(ctx context.Context, now time.Time, limit int, ret
 		for i := range out {
 			out[i].Attempts++
 			out[i].NextAt = now.Add(retry(out[i].Attempts)).UTC()
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = ?, next_at = ? WHERE id = ?`), out[i].Attempts, ts(out[i].NextAt), out[i].ID); err != nil {
+			out[i].ClaimedBy = s.node
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = ?, next_at = ?, claimed_by = ? WHERE id = ?`), out[i].Attempts, ts(out[i].NextAt), s.node, out[i].ID); err != nil {
 				return err
 			}
 		}
@@ -184,18 +198,38 @@ func (s *Storage) OutboxNote(ctx context.Context, id, errText string) error {
 }
 
 // StandPending returns a stand's pending rows in seq order and moves their
-// next attempt to next (the caller is about to publish them all).
+// next attempt to next (the caller is about to publish them all). Rows
+// another node claimed and still holds under its lease are left to that
+// node: with several nodes, each would otherwise resend every row the
+// others just sent and are waiting to see acked (measured: one duplicate
+// per row with two nodes), and two nodes deciding at once are serialised
+// on the stand's seq row. A single node (or none named) takes them all.
 func (s *Storage) StandPending(ctx context.Context, standID string, next time.Time) ([]model.OutboxRow, error) {
 	var out []model.OutboxRow
+	now := ts(time.Now())
+	const notLeased = ` AND NOT (claimed_by <> '' AND claimed_by <> ? AND next_at > ?)`
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox WHERE stand_id = ? AND state = ? ORDER BY seq`), standID, model.OutboxPending)
+		if s.dialect == database.Postgres {
+			// One node at a time decides what a stand is sent: two nodes
+			// reading its unclaimed rows at once would both send them.
+			// The second waits (briefly) and then sees the first's lease.
+			// (SQLite's write transaction is exclusive already.)
+			var last int64
+			err := tx.QueryRowContext(ctx, s.q(`SELECT last_seq FROM stand_seq WHERE stand_id = ? FOR UPDATE`), standID).Scan(&last)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox WHERE stand_id = ? AND state = ?`+notLeased+` ORDER BY seq`),
+			standID, model.OutboxPending, s.node, now)
 		if err != nil {
 			return err
 		}
 		if out, err = scanOutboxRows(rows); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ? WHERE stand_id = ? AND state = ?`), ts(next), standID, model.OutboxPending)
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ?, claimed_by = ? WHERE stand_id = ? AND state = ?`+notLeased),
+			ts(next), s.node, standID, model.OutboxPending, s.node, now)
 		return err
 	})
 	if err != nil {

@@ -171,6 +171,10 @@ func (s *Storage) RemoveStaff(ctx context.Context, id string, now time.Time) err
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE staff SET removed_at = ? WHERE id = ?`), ts(now), id); err != nil {
 			return err
 		}
+		// A removed clerk is no longer on duty.
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE shifts SET ends_at = ?, ended_by = ? WHERE staff_id = ? AND ends_at IS NULL`), ts(now), model.EndedByRemoved, id); err != nil {
+			return err
+		}
 		// An unused activation code must not resurrect a removed role.
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE activation_codes SET expires_at = ? WHERE staff_id = ? AND used_at IS NULL`), ts(now), id)
 		return err
@@ -224,10 +228,16 @@ func (s *Storage) SetNotify(ctx context.Context, id string, on bool) error {
 	return nil
 }
 
-// NotifyRecipients returns the clerks to message about a payment to a
-// store: every active clerk who opted in and is on shift, or every such
-// clerk when the store notifies off-shift clerks. When clerkID is set (the
-// payment came through a clerk code) only that clerk is considered.
+// NotifyRecipients returns the people to message about a payment to a
+// store (staff who opted in, active roles only, one message per WeChat
+// user):
+//   - store code (clerkID ""): the clerks on duty, or every clerk when the
+//     store notifies off-shift clerks;
+//   - clerk code: that clerk when on duty (or the store notifies off-shift
+//     clerks); otherwise the clerks on duty, so a payment to an off-duty
+//     clerk's code still reaches the counter; if nobody is on duty, the
+//     clerk themself;
+//   - always: the store's managers and the merchant's admins who opted in.
 func (s *Storage) NotifyRecipients(ctx context.Context, storeID, clerkID string) ([]model.Staff, error) {
 	st, err := s.Store(ctx, storeID)
 	if err != nil {
@@ -238,18 +248,49 @@ func (s *Storage) NotifyRecipients(ctx context.Context, storeID, clerkID string)
 	if err != nil {
 		return nil, fmt.Errorf("storage: notify recipients: %w", err)
 	}
-	open, err := s.OpenShift(ctx, storeID)
-	if err != nil && err != ErrNotFound && !isNotFound(err) {
+	bosses, err := s.staffList(ctx, s.db, `SELECT `+staffCols+` FROM staff WHERE merchant_id = ? AND ((store_id = ? AND role = ?) OR (store_id IS NULL AND role = ?))
+		AND notify = 1 AND openid IS NOT NULL AND removed_at IS NULL ORDER BY role DESC, created_at, id`,
+		st.MerchantID, storeID, string(model.RoleManager), string(model.RoleAdmin))
+	if err != nil {
+		return nil, fmt.Errorf("storage: notify recipients: %w", err)
+	}
+	duty, err := s.OnDuty(ctx, storeID)
+	if err != nil {
 		return nil, err
 	}
+	onDuty := map[string]bool{}
+	for _, sh := range duty {
+		onDuty[sh.StaffID] = true
+	}
 	var out []model.Staff
-	for _, c := range clerks {
-		if clerkID != "" && c.ID != clerkID {
-			continue
+	seen := map[string]bool{}
+	add := func(x model.Staff) {
+		if !seen[x.OpenID] {
+			seen[x.OpenID] = true
+			out = append(out, x)
 		}
-		if st.NotifyOffShift || open.StaffID == c.ID {
-			out = append(out, c)
+	}
+	var own *model.Staff
+	for i, c := range clerks {
+		if c.ID == clerkID {
+			own = &clerks[i]
 		}
+	}
+	switch {
+	case clerkID != "" && own != nil && (onDuty[own.ID] || st.NotifyOffShift):
+		add(*own)
+	default:
+		for _, c := range clerks {
+			if onDuty[c.ID] || (clerkID == "" && st.NotifyOffShift) {
+				add(c)
+			}
+		}
+		if len(out) == 0 && own != nil {
+			add(*own)
+		}
+	}
+	for _, b := range bosses {
+		add(b)
 	}
 	return out, nil
 }

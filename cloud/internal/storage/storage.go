@@ -41,12 +41,25 @@ type Storage struct {
 	db      *sql.DB
 	dialect database.Dialect
 	box     *secretbox.Box
+	node    string // the cloud node claims are recorded for (ForNode)
 }
 
 // New wraps an open, migrated database. box seals provider secrets.
 func New(db *sql.DB, d database.Dialect, box *secretbox.Box) *Storage {
 	return &Storage{db: db, dialect: d, box: box}
 }
+
+// ForNode returns a Storage on the same database that records node as
+// the claimer of the outbox rows it claims (several cloud nodes share one
+// PostgreSQL database; see ClaimOutbox).
+func (s *Storage) ForNode(node string) *Storage {
+	c := *s
+	c.node = node
+	return &c
+}
+
+// Node is the node name claims are recorded for ("" unless ForNode).
+func (s *Storage) Node() string { return s.node }
 
 // DB returns the underlying handle (for health checks).
 func (s *Storage) DB() *sql.DB { return s.db }

@@ -194,6 +194,45 @@ var actions = []action{
 	{name: "notifications switch", method: "POST",
 		path: func(_ *env, tg target) string { return "/clerk/" + tg.store + "/notify" },
 		form: func(*env, target) url.Values { return url.Values{"notify": {"1"}} }, allow: clerkOf},
+	{name: "orders list", method: "GET",
+		path: func(_ *env, tg target) string { return "/store/" + tg.store + "/orders?state=SUCCESS" }, allow: manages},
+	{name: "shift records", method: "GET",
+		path: func(_ *env, tg target) string { return "/store/" + tg.store + "/shifts" }, allow: manages},
+	{name: "end a clerk's shift", method: "POST",
+		path: func(e *env, tg target) string {
+			if tg.name == "missing" {
+				return "/store/" + tg.store + "/shifts/01NOSUCHSHIFT/end"
+			}
+			c := e.staff(storage.StaffInput{MerchantID: tg.merchant, StoreID: tg.store, Role: model.RoleClerk, Name: "班"}, "o-shift-"+strings.ToLower(storage.NewToken()[:10]))
+			sh, _, err := e.st.ClockIn(context.Background(), tg.store, c.ID, e.clock.Now())
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return "/store/" + tg.store + "/shifts/" + sh.ID + "/end"
+		}, allow: manages},
+	{name: "manager's own messages switch", method: "POST",
+		path: func(_ *env, tg target) string { return "/store/" + tg.store + "/notify" },
+		form: func(*env, target) url.Values { return url.Values{"notify": {"1"}} }, allow: managerOf},
+	{name: "admin's own messages switch", method: "POST",
+		path: func(_ *env, tg target) string { return "/merchant/" + tg.merchant + "/notify" },
+		form: func(*env, target) url.Values { return url.Values{"notify": {"1"}} }, allow: adminOf},
+	{name: "grant a manager refund rights", method: "POST",
+		path: func(e *env, tg target) string {
+			if tg.name == "missing" {
+				return "/staff/01NOSUCHSTAFF/refund"
+			}
+			return "/staff/" + e.staff(storage.StaffInput{MerchantID: tg.merchant, StoreID: tg.store, Role: model.RoleManager, Name: "店长"}, "").ID + "/refund"
+		},
+		form: func(*env, target) url.Values { return url.Values{"can_refund": {"1"}} }, allow: adminOf},
+	{name: "grant a clerk refund rights (never)", method: "POST",
+		path: func(e *env, tg target) string {
+			if tg.name == "missing" {
+				return "/staff/01NOSUCHSTAFF/refund"
+			}
+			return "/staff/" + e.staff(storage.StaffInput{MerchantID: tg.merchant, StoreID: tg.store, Role: model.RoleClerk, Name: "店员"}, "").ID + "/refund"
+		},
+		form:  func(*env, target) url.Values { return url.Values{"can_refund": {"1"}} },
+		allow: func(scope, target) bool { return false }},
 }
 
 type actor struct {

@@ -27,26 +27,44 @@ func (h *Handler) clerkFor(w http.ResponseWriter, r *http.Request) (model.Store,
 	return st, me, true
 }
 
-// clerkShow: clock in/out (上下班打卡) and the payment-message switch.
+// clerkShow: clock in/out (上下班打卡), who else is on duty, the totals of
+// the clerk's running shift (or of the one just ended), and the
+// payment-message switch.
 func (h *Handler) clerkShow(w http.ResponseWriter, r *http.Request) {
 	st, me, ok := h.clerkFor(w, r)
 	if !ok {
 		return
 	}
-	open, err := h.st.OpenShift(r.Context(), st.ID)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+	ctx := r.Context()
+	duty, err := h.st.OnDuty(ctx, st.ID)
+	if err != nil {
 		h.internal(w, r, err)
 		return
 	}
-	onShift := err == nil && open.StaffID == me.ID
-	var other string
-	if err == nil && !onShift {
-		if s, err := h.st.Staff(r.Context(), open.StaffID); err == nil {
-			other = s.Name
+	v := view{"Store": st, "Me": me}
+	var others []string
+	for _, sh := range duty {
+		if sh.StaffID == me.ID {
+			v["OnShift"], v["Shift"] = true, sh
+			if sl, err := h.st.ShiftSlipOf(ctx, sh, h.now()); err == nil {
+				v["Slip"] = sl
+			}
+			continue
+		}
+		if s, err := h.st.Staff(ctx, sh.StaffID); err == nil {
+			others = append(others, s.Name)
 		}
 	}
-	h.render(w, r, http.StatusOK, "clerk", view{"Store": st, "Me": me, "OnShift": onShift, "Shift": open, "OtherOnShift": other,
-		"Ended": r.URL.Query().Get("ended")})
+	v["Others"] = others
+	// Just clocked out: show the slip the stand is printing.
+	if id := r.URL.Query().Get("ended"); id != "" && v["OnShift"] == nil {
+		if sh, err := h.st.Shift(ctx, id); err == nil && sh.StaffID == me.ID && sh.StoreID == st.ID && !sh.Open() {
+			if sl, err := h.st.ShiftSlipOf(ctx, sh, h.now()); err == nil {
+				v["Ended"] = sl
+			}
+		}
+	}
+	h.render(w, r, http.StatusOK, "clerk", v)
 }
 
 func (h *Handler) clockIn(w http.ResponseWriter, r *http.Request) {
@@ -54,33 +72,33 @@ func (h *Handler) clockIn(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, ended, err := h.st.ClockIn(r.Context(), st.ID, me.ID, h.now())
-	if err != nil {
+	if _, _, err := h.st.ClockIn(r.Context(), st.ID, me.ID, h.now()); err != nil {
 		h.internal(w, r, err)
 		return
 	}
-	target := "/clerk/" + st.ID
-	if ended != nil && ended.StaffID != me.ID {
-		// The previous clerk forgot to clock out; their shift ended now.
-		target += "?ended=1"
-	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	http.Redirect(w, r, "/clerk/"+st.ID, http.StatusSeeOther)
 }
 
+// clockOut ends the clerk's shift; the stands print its 交班单 (the
+// shift.closed row is written with the clock-out) and the page shows the
+// same totals.
 func (h *Handler) clockOut(w http.ResponseWriter, r *http.Request) {
 	st, me, ok := h.clerkFor(w, r)
 	if !ok {
 		return
 	}
-	if _, err := h.st.ClockOut(r.Context(), st.ID, me.ID, h.now()); err != nil {
+	sl, err := h.st.ClockOut(r.Context(), st.ID, me.ID, h.now())
+	if err != nil {
 		if errors.Is(err, storage.ErrNotOnShift) {
-			h.fail(w, r, http.StatusConflict, "你当前不在班上。")
+			// Already off duty (a double tap): the page says so.
+			http.Redirect(w, r, "/clerk/"+st.ID, http.StatusSeeOther)
 			return
 		}
 		h.internal(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/clerk/"+st.ID, http.StatusSeeOther)
+	h.kick()
+	http.Redirect(w, r, "/clerk/"+st.ID+"?ended="+sl.Shift.ID, http.StatusSeeOther)
 }
 
 func (h *Handler) notifySet(w http.ResponseWriter, r *http.Request) {

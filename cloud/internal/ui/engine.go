@@ -54,6 +54,13 @@ var funcs = template.FuncMap{
 	"eventargs": func(parent view, evs []eventRow) map[string]any {
 		return map[string]any{"L": parent["L"], "Events": evs}
 	},
+	"ferrargs": func(parent view, field string) map[string]any {
+		errs, _ := parent["Errors"].(map[string]string)
+		return map[string]any{"L": parent["L"], "Errs": errs, "Field": field}
+	},
+	"slipargs": func(parent view, sl storage.ShiftSlip) map[string]any {
+		return map[string]any{"P": parent, "S": sl}
+	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

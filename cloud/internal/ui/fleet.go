@@ -21,8 +21,20 @@ import (
 // an external broker (Mosquitto's dynamic security, EMQX) updates or
 // removes its client here. Errors are logged; the database stays the truth.
 type CredentialHook interface {
-	StandCredentialsChanged(ctx context.Context, standID string, revoked bool) error
+	StandCredentialsChanged(ctx context.Context, standID, secret string, change CredentialChange) error
 }
+
+// CredentialChange says what happened to a stand's secret.
+type CredentialChange int
+
+// What a CredentialHook is told: a new stand (with its secret), a new
+// secret for a known stand, or a stand whose every secret is refused
+// from now on (secret empty).
+const (
+	CredentialsRegistered CredentialChange = iota
+	CredentialsRekeyed
+	CredentialsRevoked
+)
 
 func (h *Handler) fleetRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/stands", h.fleetList)
@@ -80,10 +92,11 @@ func (h *Handler) fleetList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v["Merchants"] = merchants
-		if f.MerchantID != "" {
-			stores, err := h.st.StoresByMerchant(ctx, f.MerchantID)
-			if err == nil {
-				v["Stores"] = stores
+		for _, m := range merchants { // only the provider's own merchant's stores
+			if m.ID == f.MerchantID {
+				if stores, err := h.st.StoresByMerchant(ctx, m.ID); err == nil {
+					v["Stores"] = stores
+				}
 			}
 		}
 	}
@@ -139,6 +152,7 @@ func (h *Handler) fleetRegister(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
+	h.credentialsChanged(r.Context(), id, secret, CredentialsRegistered)
 	h.log.Info("ui: stand registered", "stand", id, "provider", u.ProviderID, "by", u.Username)
 	h.showProvision(w, r, u, id, secret, false)
 }
@@ -181,6 +195,9 @@ func (h *Handler) fleetShow(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "fleet_stand", v)
 }
 
+// alertNames puts the alert kinds (outbox.Alert*) into words.
+var alertNames = map[string]string{"paper": "纸张告警", "battery_low": "电量低", "offline": "长时间离线"}
+
 // eventRow is one recent event on a stand page.
 type eventRow struct {
 	storage.EventLine
@@ -198,9 +215,15 @@ func (h *Handler) standView(r *http.Request, f storage.FleetStand) (view, error)
 	for i, e := range evs {
 		rows[i] = eventRow{EventLine: e, Line: ledgerText(lang, e)}
 	}
-	alerts, err := h.st.ActiveAlerts(ctx, f.ID)
+	kinds, err := h.st.ActiveAlerts(ctx, f.ID)
 	if err != nil {
 		return nil, err
+	}
+	var alerts []string // in words, for L.T
+	for _, k := range kinds {
+		if name, ok := alertNames[k]; ok {
+			alerts = append(alerts, name)
+		}
 	}
 	return view{"Stand": h.fleetRows([]storage.FleetStand{f})[0], "Events": rows, "Alerts": alerts}, nil
 }
@@ -217,7 +240,7 @@ func (h *Handler) fleetRekey(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
-	h.credentialsChanged(r.Context(), f.ID, false)
+	h.credentialsChanged(r.Context(), f.ID, secret, CredentialsRekeyed)
 	h.log.Info("ui: stand re-keyed", "stand", f.ID, "by", u.Username)
 	h.showProvision(w, r, u, f.ID, secret, true)
 }
@@ -232,14 +255,14 @@ func (h *Handler) fleetRevoke(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
-	h.credentialsChanged(r.Context(), f.ID, true)
+	h.credentialsChanged(r.Context(), f.ID, "", CredentialsRevoked)
 	h.log.Info("ui: stand revoked", "stand", f.ID, "by", u.Username)
 	http.Redirect(w, r, "/console/stands/"+f.ID, http.StatusSeeOther)
 }
 
-func (h *Handler) credentialsChanged(ctx context.Context, id string, revoked bool) {
+func (h *Handler) credentialsChanged(ctx context.Context, id, secret string, change CredentialChange) {
 	for _, hook := range h.credHooks {
-		if err := hook.StandCredentialsChanged(context.WithoutCancel(ctx), id, revoked); err != nil {
+		if err := hook.StandCredentialsChanged(context.WithoutCancel(ctx), id, secret, change); err != nil {
 			h.log.Error("ui: stand credentials hook", "stand", id, "err", err)
 		}
 	}

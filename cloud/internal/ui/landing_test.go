@@ -2,6 +2,10 @@ package ui
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"net/http"
 	"net/url"
 	"strings"
@@ -85,29 +89,84 @@ func TestPlateLanding(t *testing.T) {
 	}
 }
 
-// Provider secrets go in but never come back out to the browser.
+// Provider secrets go in but never come back out to the browser; the
+// account is checked field by field before anything is saved.
 func TestProviderSettingsNeverEchoSecrets(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	p, _ := e.st.CreateProvider(ctx, "P", "1", "wx", model.ProviderSecrets{}, e.clock.Now())
+	p, _ := e.st.CreateProvider(ctx, "P", "", "", model.ProviderSecrets{}, e.clock.Now())
 	hash, _ := HashPassword("password123")
 	u, _ := e.st.CreateConsoleUser(ctx, "prov", hash, model.ConsoleProvider, p.ID, e.clock.Now())
 	login := e.consoleLogin(u)
-	w := e.do(login, "POST", "/console/settings", url.Values{"sp_mchid": {"1900000001"}, "sp_appid": {"wxabc"}, "app_secret": {"APPSECRET-123"}, "apiv3_key": {"APIV3-KEY-456"}})
+	mk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKCS8PrivateKey(mk)
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	pubDER, _ := x509.MarshalPKIXPublicKey(&mk.PublicKey)
+	pubPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))
+	const appSecret, apiv3 = "APPSECRET0123456789abcdef0123456", "APIV3KEY0123456789abcdef01234567"
+	good := url.Values{"sp_mchid": {"1900000001"}, "sp_appid": {"wx0123456789abcdef"}, "app_secret": {appSecret}, "apiv3_key": {apiv3},
+		"cert_serial": {"5157F09EFDC096DE15EBE81A47057A7232F1B8E1"}, "private_key_pem": {keyPEM}, "platform_public_key_pem": {pubPEM},
+		"platform_public_key_id": {"PUB_KEY_ID_0119000000012026112700000000000001"}}
+	with := func(k, v string) url.Values {
+		f := url.Values{}
+		for kk, vv := range good {
+			f[kk] = vv
+		}
+		f.Set(k, v)
+		return f
+	}
+	for _, tc := range []struct {
+		field, value string
+	}{
+		{"sp_mchid", "19x"},
+		{"sp_appid", "wxabc"},
+		{"app_secret", "short"},
+		{"apiv3_key", "not-32-bytes"},
+		{"cert_serial", "not hex!"},
+		{"private_key_pem", "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----"},
+		{"private_key_pem", pubPEM},
+		{"platform_public_key_pem", keyPEM},
+		{"platform_public_key_id", "KEY_1"},
+		{"platform_public_key_pem", ""},
+	} {
+		w := e.do(login, "POST", "/console/settings", with(tc.field, tc.value))
+		body := w.Body.String()
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-`+tc.field+`"`) {
+			t.Errorf("%s=%.20q: %d, want 422 with the field's message", tc.field, tc.value, w.Code)
+		}
+		if strings.Contains(body, appSecret) || strings.Contains(body, apiv3) || strings.Contains(body, keyPEM[40:100]) {
+			t.Errorf("%s: refused form echoes a secret", tc.field)
+		}
+		if !strings.Contains(body, `value="1900000001"`) && tc.field != "sp_mchid" {
+			t.Errorf("%s: refused form lost the sp_mchid", tc.field)
+		}
+		if sec, _ := e.st.ProviderSecrets(ctx, p.ID); sec != (model.ProviderSecrets{}) {
+			t.Fatalf("%s: a refused form saved %+v", tc.field, sec)
+		}
+	}
+	w := e.do(login, "POST", "/console/settings", good)
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("save: %d\n%s", w.Code, w.Body.String())
 	}
 	w = e.do(login, "GET", "/console/settings", nil)
-	if strings.Contains(w.Body.String(), "APPSECRET-123") || strings.Contains(w.Body.String(), "APIV3-KEY-456") {
+	if strings.Contains(w.Body.String(), appSecret) || strings.Contains(w.Body.String(), apiv3) || strings.Contains(w.Body.String(), keyPEM[40:100]) {
 		t.Fatal("settings page shows a secret")
 	}
+	if !strings.Contains(w.Body.String(), "/wxpay/notify/"+p.ID) {
+		t.Error("settings page lacks the provider's notify URL")
+	}
 	sec, err := e.st.ProviderSecrets(ctx, p.ID)
-	if err != nil || sec.AppSecret != "APPSECRET-123" || sec.APIv3Key != "APIV3-KEY-456" {
+	if err != nil || sec.AppSecret != appSecret || sec.APIv3Key != apiv3 || !sec.HasPayAccount() {
 		t.Fatalf("stored secrets = %+v, %v", sec, err)
 	}
-	// An empty field keeps the stored value.
-	e.do(login, "POST", "/console/settings", url.Values{"sp_mchid": {"1900000001"}, "sp_appid": {"wxabc"}})
-	if sec, _ := e.st.ProviderSecrets(ctx, p.ID); sec.AppSecret != "APPSECRET-123" {
+	// Empty secret fields keep the stored values.
+	keep := with("app_secret", "")
+	keep.Del("apiv3_key")
+	keep.Del("private_key_pem")
+	if w := e.do(login, "POST", "/console/settings", keep); w.Code != http.StatusSeeOther {
+		t.Fatalf("save without secrets: %d", w.Code)
+	}
+	if sec, _ := e.st.ProviderSecrets(ctx, p.ID); sec.AppSecret != appSecret || sec.PrivateKeyPEM != strings.TrimSpace(keyPEM) {
 		t.Fatalf("empty field erased the secret: %+v", sec)
 	}
 }

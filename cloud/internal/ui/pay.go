@@ -24,6 +24,16 @@ type PayOptions struct {
 	// simulator's confirm page (the pay sheet stand-in) for a prepay id,
 	// which returns the payer to returnURL; nil outside sandbox.
 	SandboxSheet func(prepayID, returnURL string) string
+	// Kick, when set, wakes the outbox dispatcher after a page wrote
+	// outbox rows (a clock-out's 交班单). It must not block.
+	Kick func()
+}
+
+// kick wakes the dispatcher, if one is wired; it polls anyway.
+func (h *Handler) kick() {
+	if h.pay.Kick != nil {
+		h.pay.Kick()
+	}
 }
 
 func (h *Handler) payRoutes(mux *http.ServeMux) {
@@ -83,6 +93,10 @@ func (h *Handler) paySubmit(w http.ResponseWriter, r *http.Request) {
 			"AmountError": ie.Message(string(locale.FromRequest(r)))}
 		h.payPageView(w, r, st, roles, clerk, v, http.StatusUnprocessableEntity)
 		return
+	case errors.Is(err, payment.ErrNoAccount):
+		h.log.Warn("ui: place order: no WeChat Pay account", "store", st.ID, "err", err)
+		h.fail(w, r, http.StatusServiceUnavailable, "这个门店暂时不能收款：服务商还没有配置微信支付账户。")
+		return
 	case err != nil:
 		h.log.Error("ui: place order", "store", st.ID, "err", err)
 		h.fail(w, r, http.StatusBadGateway, "微信支付暂时不可用，请稍后再试")
@@ -136,13 +150,20 @@ func (h *Handler) orderShow(w http.ResponseWriter, r *http.Request) {
 			h.log.Warn("ui: query after pay sheet", "order", o.OutTradeNo, "err", err)
 		}
 	}
-	v := view{"Store": st, "Order": o, "Yuan": biz.FormatFen(o.AmountFen), "Paid": o.Paid(), "Staff": staff,
-		"Cancelled": strings.HasSuffix(r.URL.Query().Get("err_msg"), ":cancel")}
+	h.renderOrder(w, r, http.StatusOK, roles, o, st, view{"Staff": staff,
+		"Cancelled": strings.HasSuffix(r.URL.Query().Get("err_msg"), ":cancel")})
+}
+
+// renderOrder renders the result page of o; v may carry a refund form's
+// input and its error, shown inline.
+func (h *Handler) renderOrder(w http.ResponseWriter, r *http.Request, status int, roles authz.Roles, o model.Order, st model.Store, v view) {
+	v["Store"], v["Order"], v["Yuan"], v["Paid"] = st, o, biz.FormatFen(o.AmountFen), o.Paid()
 	if o.Paid() {
 		if mk, err := h.st.Marketing(r.Context(), st.MerchantID); err == nil {
 			v["Marketing"] = mk
 		}
 	}
+	staff := v["Staff"] == true
 	if staff && o.Paid() {
 		// What each stand of the store did with the payment (its ledger).
 		if evs, err := h.st.OrderLedger(r.Context(), o.OutTradeNo); err == nil {
@@ -161,11 +182,13 @@ func (h *Handler) orderShow(w http.ResponseWriter, r *http.Request) {
 		v["Refunded"] = biz.FormatFen(o.RefundedFen)
 		if _, can := payment.Refunder(roles, st); can && o.Paid() && o.RefundedFen < o.AmountFen {
 			v["CanRefund"] = true
-			v["RefundNo"] = payment.NewOutRefundNo()
+			if v["RefundNo"] == nil {
+				v["RefundNo"] = payment.NewOutRefundNo()
+			}
 			v["Left"] = biz.FormatFen(o.AmountFen - o.RefundedFen)
 		}
 	}
-	h.render(w, r, http.StatusOK, "result", v)
+	h.render(w, r, status, "result", v)
 }
 
 // orderRefund: staff with the refund permission refund part or all of an
@@ -185,10 +208,21 @@ func (h *Handler) orderRefund(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
+	st, err := h.st.Store(r.Context(), o.StoreID)
+	if err != nil || !roles.IsStaffOf(st) {
+		h.notFound(w, r)
+		return
+	}
+	// A refused refund comes back on the order page with what was typed
+	// and the reason, and the same out_refund_no (nothing was recorded).
+	again := func(status int, msg string) {
+		h.renderOrder(w, r, status, roles, o, st, view{"Staff": true, "RefundError": msg, "RefundAmount": r.PostFormValue("amount"),
+			"RefundReason": r.PostFormValue("reason"), "RefundNo": r.PostFormValue("refund_no")})
+	}
 	fen, err := money.ParseYuan(r.PostFormValue("amount"), o.AmountFen)
 	var ie *money.InputError
 	if errors.As(err, &ie) {
-		h.badInput(w, r, ie.ZH)
+		again(http.StatusUnprocessableEntity, ie.ZH)
 		return
 	}
 	_, err = h.pay.Service.Refund(r.Context(), roles, payment.RefundInput{OutTradeNo: o.OutTradeNo, OutRefundNo: r.PostFormValue("refund_no"),
@@ -198,17 +232,19 @@ func (h *Handler) orderRefund(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	case errors.Is(err, storage.ErrOverRefund):
-		h.badInput(w, r, "退款金额超过了可退金额")
+		again(http.StatusUnprocessableEntity, "退款金额超过了可退金额")
 		return
-	case errors.Is(err, storage.ErrRefundDiffer), errors.Is(err, payment.ErrRefundNo):
-		h.badInput(w, r, "页面已过期，请返回刷新后重试")
+	case errors.Is(err, payment.ErrRefundNo):
+		h.renderOrder(w, r, http.StatusBadRequest, roles, o, st, view{"Staff": true, "RefundError": "页面已过期，请返回刷新后重试"})
+	case errors.Is(err, storage.ErrRefundDiffer):
+		h.renderOrder(w, r, http.StatusConflict, roles, o, st, view{"Staff": true, "RefundError": "页面已过期，请返回刷新后重试"})
 		return
 	case errors.Is(err, storage.ErrNotPaid):
 		h.fail(w, r, http.StatusConflict, "订单尚未支付，不能退款")
 		return
 	case err != nil:
 		h.log.Error("ui: refund", "order", o.OutTradeNo, "err", err)
-		h.fail(w, r, http.StatusBadGateway, "微信支付暂时不可用，请稍后再试")
+		again(http.StatusBadGateway, "微信支付暂时不可用，请稍后再试")
 		return
 	}
 	http.Redirect(w, r, "/o/"+url.PathEscape(o.OutTradeNo), http.StatusSeeOther)
@@ -217,6 +253,11 @@ func (h *Handler) orderRefund(w http.ResponseWriter, r *http.Request) {
 // payPageView renders the pay page with v.
 func (h *Handler) payPageView(w http.ResponseWriter, r *http.Request, st model.Store, roles authz.Roles, clerk model.Staff, v view, status int) {
 	v["Store"], v["Clerk"] = st, clerk
+	// The payer sees who is paid: the merchant (the sub-merchant WeChat
+	// shows on the bill) as well as the store.
+	if m, err := h.st.Merchant(r.Context(), st.MerchantID); err == nil {
+		v["Merchant"] = m
+	}
 	if roles.CanManageStore(st) {
 		v["ManageHref"] = "/store/" + st.ID
 	}

@@ -47,16 +47,6 @@ func (h *Handler) paySettingsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	var fen int64
-	if v := strings.TrimSpace(r.PostFormValue("limit")); v != "" {
-		var err error
-		fen, err = money.ParseYuan(v, 0)
-		var ie *money.InputError
-		if errors.As(err, &ie) {
-			h.badInput(w, r, ie.ZH)
-			return
-		}
-	}
 	_, admin := roles.AdminOf(st.MerchantID)
 	var mk model.Marketing
 	if admin {
@@ -64,17 +54,37 @@ func (h *Handler) paySettingsSave(w http.ResponseWriter, r *http.Request) {
 			AdImageURL: strings.TrimSpace(r.PostFormValue("ad_image")), AdLinkURL: strings.TrimSpace(r.PostFormValue("ad_link")),
 			ReviewURL: strings.TrimSpace(r.PostFormValue("review")), CouponText: strings.TrimSpace(r.PostFormValue("coupon")),
 		}
+	}
+	// A refused form comes back filled in as typed, with the reason.
+	again := func(msg string) {
+		v := view{"Store": st, "Limit": r.PostFormValue("limit"), "Error": msg}
+		if admin {
+			v["Admin"], v["Marketing"] = true, mk
+		}
+		h.render(w, r, http.StatusUnprocessableEntity, "pay_settings", v)
+	}
+	var fen int64
+	if v := strings.TrimSpace(r.PostFormValue("limit")); v != "" {
+		var err error
+		fen, err = money.ParseYuan(v, 0)
+		var ie *money.InputError
+		if errors.As(err, &ie) {
+			again(ie.ZH)
+			return
+		}
+	}
+	if admin {
 		for _, u := range []string{mk.AdImageURL, mk.AdLinkURL, mk.ReviewURL} {
 			if u == "" {
 				continue
 			}
 			if p, err := url.Parse(u); err != nil || p.Scheme != "https" || p.Host == "" || len(u) > 500 {
-				h.badInput(w, r, "链接必须以 https:// 开头")
+				again("链接必须以 https:// 开头")
 				return
 			}
 		}
 		if len([]rune(mk.CouponText)) > 60 {
-			h.badInput(w, r, "优惠券文字最多 60 字")
+			again("优惠券文字最多 60 字")
 			return
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,10 +58,20 @@ func TestPaySettings(t *testing.T) {
 	if got, _ := e.st.Marketing(ctx, m.ID); got != (model.Marketing{}) {
 		t.Errorf("manager changed marketing: %+v", got)
 	}
-	// Bad input: nothing changes.
-	for _, bad := range []url.Values{{"limit": {"1.001"}}, {"limit": {"10"}, "ad_link": {"javascript:alert(1)"}}} {
-		if w := e.do(admin, http.MethodPost, path, bad); w.Code != http.StatusBadRequest {
-			t.Errorf("bad %v: %d", bad, w.Code)
+	// Bad input: nothing changes; the form comes back as typed, with the reason inline.
+	for _, bad := range []struct {
+		form      url.Values
+		msg, kept string
+	}{
+		{url.Values{"limit": {"1.001"}}, "", `value="1.001"`},
+		{url.Values{"limit": {"10"}, "ad_link": {"javascript:alert(1)"}}, "链接必须以 https:// 开头", `value="10"`},
+		{url.Values{"limit": {"10"}, "review": {"http://example.com/review"}}, "链接必须以 https:// 开头", `value="http://example.com/review"`},
+	} {
+		w := e.do(admin, http.MethodPost, path, bad.form)
+		body := w.Body.String()
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="settings-error"`) || !strings.Contains(body, bad.msg) ||
+			!strings.Contains(body, bad.kept) || !strings.Contains(body, `id="pay-settings"`) {
+			t.Errorf("bad %v: %d\n%s", bad.form, w.Code, body)
 		}
 	}
 	if fen, _ := e.st.StoreLimit(ctx, st.ID); fen != 8880 {

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
@@ -90,5 +91,6 @@ func (h *Handler) plateBind(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("ui: plate bound", "store", st.ID)
-	http.Redirect(w, r, "/store/"+st.ID, http.StatusSeeOther)
+	// The store page confirms which plate was bound and lists it.
+	http.Redirect(w, r, "/store/"+st.ID+"?bound="+url.QueryEscape(p.Token), http.StatusSeeOther)
 }

@@ -60,5 +60,19 @@ func (h *Handler) cardShow(w http.ResponseWriter, r *http.Request) {
 		h.badInput(w, r, "文字过长")
 		return
 	}
-	h.render(w, r, http.StatusOK, "card", view{"URL": u, "Title": title, "Sub": sub})
+	h.render(w, r, http.StatusOK, "card", view{"URL": u, "Title": title, "Sub": sub, "Caption": h.cardCaption(u)})
+}
+
+// cardCaption says what scanning the card does, from the kind of code: a
+// management code is not for paying, and a card must not tell customers
+// to pay with it.
+func (h *Handler) cardCaption(u string) string {
+	switch {
+	case strings.HasPrefix(u, h.cfg.BaseURL+"/m/"):
+		return "商户管理码 · 仅限商户管理员扫码"
+	case strings.HasPrefix(u, h.cfg.BaseURL+"/activate/"):
+		return "身份激活码 · 微信扫码激活"
+	default:
+		return "微信扫码付款"
+	}
 }

@@ -42,7 +42,9 @@ func (h *Handler) staffRefundSet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, ok := roles.AdminOf(s.MerchantID); !ok {
+	// A clerk never holds refund rights: a forged grant looks like any other
+	// refusal (storage refuses it too).
+	if _, ok := roles.AdminOf(s.MerchantID); !ok || s.Role == model.RoleClerk {
 		h.notFound(w, r)
 		return
 	}

@@ -62,7 +62,40 @@ func (h *Handler) storeShow(w http.ResponseWriter, r *http.Request) {
 	for _, s := range staff {
 		names[s.ID] = s.Name
 	}
+	duty, err := h.st.OnDuty(ctx, st.ID)
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	var onDuty []string
+	for _, sh := range duty {
+		onDuty = append(onDuty, names[sh.StaffID])
+	}
+	plates, err := h.st.PlatesByStore(ctx, st.ID)
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	type plateRow struct {
+		model.Plate
+		URL string
+	}
+	var plateRows []plateRow
+	var bound string
+	for _, p := range plates {
+		plateRows = append(plateRows, plateRow{p, h.urls.Plate(p.Token)})
+		if p.Token == r.URL.Query().Get("bound") {
+			bound = h.urls.Plate(p.Token)
+		}
+	}
 	_, isAdmin := roles.AdminOf(st.MerchantID)
-	h.render(w, r, http.StatusOK, "store", view{"Store": st, "StoreURL": h.urls.Store(st.CodeToken), "Managers": managers, "Clerks": clerks,
-		"Stands": stands, "Shifts": shifts, "Names": names, "IsAdmin": isAdmin})
+	v := view{"Store": st, "StoreURL": h.urls.Store(st.CodeToken), "Managers": managers, "Clerks": clerks,
+		"Stands": stands, "Shifts": shifts, "Names": names, "IsAdmin": isAdmin, "OnDuty": onDuty, "Plates": plateRows, "Bound": bound}
+	if me, ok := roles.ManagerOf(st.ID); ok {
+		v["MeManager"] = me
+	}
+	if m, err := h.st.Merchant(ctx, st.MerchantID); err == nil {
+		v["Merchant"] = m
+	}
+	h.render(w, r, http.StatusOK, "store", v)
 }

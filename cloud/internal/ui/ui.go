@@ -195,5 +195,6 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /p/{token}", h.plateBind)
 	h.payRoutes(mux)
 	h.fleetRoutes(mux)
+	h.storeOpsRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 }

@@ -23,6 +23,7 @@ type event struct {
 	resource                         map[string]any
 	url, apiV3Key                    string
 	outTradeNo, outRefundNo          string
+	mchID                            string // sp_mchid: whose platform key signs
 }
 
 // Delivery is one notify request the simulator made (or chose not to make).
@@ -133,11 +134,11 @@ func (s *Server) postNotify(ctx context.Context, id string, ev event, v variant)
 	}
 	ts := strconv.FormatInt(now.Unix(), 10)
 	n := nonce(32)
-	sig := signMessage(s.PlatformKey, ts+"\n"+n+"\n"+string(body)+"\n")
+	key, serial := s.platformFor(ev.mchID)
+	sig := signMessage(key, ts+"\n"+n+"\n"+string(body)+"\n")
 	if v.signTest {
 		sig = signTestSignature()
 	}
-	serial := s.PlatformKeyID
 	if v.wrongSerial {
 		serial = "PUB_KEY_ID_0100000000SIMULATOR0000WRONG"
 	}

@@ -321,7 +321,7 @@ func (s *Server) Pay(prepayID string) error {
 	}
 	s.startNotify(event{
 		eventType: "TRANSACTION.SUCCESS", summary: "支付成功", originalType: "transaction",
-		resource: tx, url: notifyURL, apiV3Key: apiKey, outTradeNo: o.OutTradeNo,
+		resource: tx, url: notifyURL, apiV3Key: apiKey, outTradeNo: o.OutTradeNo, mchID: o.SpMchID,
 	}, f)
 	return nil
 }

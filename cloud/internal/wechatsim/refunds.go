@@ -174,7 +174,7 @@ func (s *Server) settleRefund(f *refund) {
 	}
 	s.startNotify(event{
 		eventType: "REFUND.SUCCESS", summary: "退款成功", originalType: "refund",
-		resource: res, url: f.NotifyURL, apiV3Key: m.APIv3Key, outTradeNo: o.OutTradeNo,
+		resource: res, url: f.NotifyURL, apiV3Key: m.APIv3Key, outTradeNo: o.OutTradeNo, mchID: o.SpMchID,
 		outRefundNo: f.OutRefundNo,
 	}, faults)
 }

@@ -64,22 +64,23 @@ func (s *Server) apiHandler(h func(w http.ResponseWriter, r *http.Request, c *ca
 			w.Header()[k] = v
 		}
 		s.Log.Info("wechatsim: api", "method", r.Method, "uri", r.RequestURI, "status", bw.status)
-		s.send(w, bw.status, bw.body.Bytes(), bw.status/100 == 2 && s.takeBadSignature())
+		s.send(w, c.merchant.MchID, bw.status, bw.body.Bytes(), bw.status/100 == 2 && s.takeBadSignature())
 	})
 }
 
 // send writes a response signed with the platform key over
 // timestamp\nnonce\nbody\n (an empty body for 204), or with a SIGNTEST
 // probe signature when badSig is set.
-func (s *Server) send(w http.ResponseWriter, status int, body []byte, badSig bool) {
+func (s *Server) send(w http.ResponseWriter, mchID string, status int, body []byte, badSig bool) {
 	ts := strconv.FormatInt(s.Now().Unix(), 10)
 	n := nonce(32)
-	sig := signMessage(s.PlatformKey, ts+"\n"+n+"\n"+string(body)+"\n")
+	key, keyID := s.platformFor(mchID)
+	sig := signMessage(key, ts+"\n"+n+"\n"+string(body)+"\n")
 	if badSig {
 		sig = signTestSignature()
 	}
 	h := w.Header()
-	h.Set("Wechatpay-Serial", s.PlatformKeyID)
+	h.Set("Wechatpay-Serial", keyID)
 	h.Set("Wechatpay-Timestamp", ts)
 	h.Set("Wechatpay-Nonce", n)
 	h.Set("Wechatpay-Signature", sig)
@@ -104,7 +105,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 		_, _ = bw.Write(b)
 		return
 	}
-	s.send(w, status, b, false)
+	s.send(w, "", status, b, false)
 }
 
 // apiError is WeChat's error body.

@@ -35,6 +35,12 @@ type Merchant struct {
 	APIv3Key  string         // 32 bytes; encrypts notifies
 	// SubMerchants maps sub_mchid → shop name. Empty accepts any sub_mchid.
 	SubMerchants map[string]string
+	// PlatformKey and PlatformKeyID, when set, are this merchant's own
+	// WeChat Pay platform key pair (the public half is what the merchant
+	// downloads as pub_key.pem): its responses and notifies are signed
+	// with it instead of the Server's, as WeChat keeps one per merchant.
+	PlatformKey   *rsa.PrivateKey
+	PlatformKeyID string
 }
 
 // Server is the simulator. Its exported fields are its configuration; set
@@ -68,6 +74,14 @@ type Server struct {
 	// OfficialAccounts maps appid → secret for /cgi-bin/token. Empty
 	// accepts any pair.
 	OfficialAccounts map[string]string
+
+	// AccountsDir, when set, keeps the partner accounts IssueAccount
+	// creates (keys included: this is a simulator) across restarts.
+	AccountsDir string
+
+	mchMu  sync.RWMutex
+	added  []Merchant // AddMerchant's, after Merchants
+	issued []Account
 
 	once   sync.Once
 	ctx    context.Context // cancelled by Close; owns every delivery goroutine
@@ -122,6 +136,9 @@ func (s *Server) init() {
 		}
 		if s.Log == nil {
 			s.Log = slog.New(slog.DiscardHandler)
+		}
+		if s.AccountsDir != "" {
+			s.loadAccounts()
 		}
 		s.ctx, s.cancel = context.WithCancel(context.Background())
 		s.orders = map[string]*order{}
@@ -205,7 +222,39 @@ func (s *Server) merchant(mchID string) (Merchant, bool) {
 			return m, true
 		}
 	}
+	s.mchMu.RLock()
+	defer s.mchMu.RUnlock()
+	for _, m := range s.added {
+		if m.MchID == mchID {
+			return m, true
+		}
+	}
 	return Merchant{}, false
+}
+
+// AddMerchant lets another service provider in while the simulator runs
+// (a provider who entered its own account in the console, in sandbox
+// mode). A merchant id already known is replaced.
+func (s *Server) AddMerchant(m Merchant) {
+	s.mchMu.Lock()
+	defer s.mchMu.Unlock()
+	for i := range s.added {
+		if s.added[i].MchID == m.MchID {
+			s.added[i] = m
+			return
+		}
+	}
+	s.added = append(s.added, m)
+}
+
+// platformFor is the key pair that signs what mchID receives: the
+// merchant's own when it has one, the Server's otherwise.
+func (s *Server) platformFor(mchID string) (*rsa.PrivateKey, string) {
+	s.init()
+	if m, ok := s.merchant(mchID); ok && m.PlatformKey != nil && m.PlatformKeyID != "" {
+		return m.PlatformKey, m.PlatformKeyID
+	}
+	return s.PlatformKey, s.PlatformKeyID
 }
 
 func (s *Server) nextSeq() int64 {
@@ -240,5 +289,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("PUT /sim/faults", s.handlePutFaults)
 	m.HandleFunc("POST /sim/orders/{prepay}/pay", s.handleAdminPay)
 	m.HandleFunc("GET /sim/messages", s.handleMessages)
+	m.HandleFunc("GET /sim/accounts", s.handleAccounts)
+	m.HandleFunc("POST /sim/accounts", s.handleIssueAccount)
 	return m
 }

@@ -1,6 +1,9 @@
 package wxauth
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,17 +40,46 @@ func lookup(appID, path string) (*url.URL, bool) {
 	return nil, false
 }
 
+// sandboxTokens remembers the access tokens a simulator issued, so calls
+// that carry only ?access_token= (template messages) reach the same one.
+var sandboxTokens sync.Map // access_token -> *url.URL
+
 func (t routingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.Host == "api.weixin.qq.com" || r.URL.Host == "open.weixin.qq.com" {
-		target, ok := lookup(r.URL.Query().Get("appid"), r.URL.Path)
-		if ok {
-			r = r.Clone(r.Context())
-			r.URL.Scheme, r.URL.Host = target.Scheme, target.Host
-			r.URL.Path = target.Path + r.URL.Path
-			r.Host = target.Host
+	if r.URL.Host != "api.weixin.qq.com" && r.URL.Host != "open.weixin.qq.com" {
+		return t.base.RoundTrip(r)
+	}
+	q := r.URL.Query()
+	target, ok := lookup(q.Get("appid"), r.URL.Path)
+	if !ok && q.Get("access_token") != "" {
+		if v, found := sandboxTokens.Load(q.Get("access_token")); found {
+			target, ok = v.(*url.URL), true
 		}
 	}
-	return t.base.RoundTrip(r)
+	if !ok {
+		return t.base.RoundTrip(r)
+	}
+	path := r.URL.Path
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host = target.Scheme, target.Host
+	r.URL.Path = target.Path + r.URL.Path
+	r.Host = target.Host
+	resp, err := t.base.RoundTrip(r)
+	if err != nil || path != "/cgi-bin/token" || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if json.Unmarshal(body, &tok) == nil && tok.AccessToken != "" {
+		sandboxTokens.Store(tok.AccessToken, target)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
 }
 
 func install() {

@@ -26,6 +26,8 @@ import (
 	"github.com/qrstand/qrstand/firmware/internal/power"
 	"github.com/qrstand/qrstand/firmware/internal/simweb"
 	"github.com/qrstand/qrstand/firmware/internal/stand"
+	"github.com/qrstand/qrstand/firmware/internal/update"
+	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/standclient"
 )
 
@@ -39,7 +41,7 @@ type hooks struct {
 }
 
 // daemon runs the stand until ctx ends.
-func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
+func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) (retErr error) {
 	if hk == nil {
 		hk = &hooks{}
 	}
@@ -154,6 +156,32 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 	if bat != nil && c.Hardware.Battery.Every.Duration > poll {
 		poll = c.Hardware.Battery.Every.Duration
 	}
+	// Firmware updates: reported after every connect and on each change;
+	// the first connect is the new version's health check.
+	healthy := make(chan struct{})
+	var healthyOnce sync.Once
+	up, err := newUpdater(c, o.updateKeys, log, func(ctx context.Context, st *mqtt.UpdateState) {
+		if cl.Connected() {
+			if _, err := cl.Publish(ctx, st); err != nil {
+				log.Warn("update: report", "err", err)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	cl.OnConnect(func(ctx context.Context) {
+		healthyOnce.Do(func() { close(healthy) })
+		if _, err := cl.Publish(ctx, up.Report()); err != nil {
+			log.Warn("update: report", "err", err)
+		}
+	})
+	defer func() {
+		if retErr != nil && !errors.Is(retErr, update.ErrRestart) && !errors.Is(retErr, update.ErrUnhealthy) {
+			up.Fail(context.Background(), o.slot, retErr)
+		}
+	}()
+
 	reboot := func() error { return exec.Command("systemctl", "reboot").Run() }
 	if c.Sim.Dir != "" {
 		// Never reboot the developer's machine: the simulated stand
@@ -166,18 +194,41 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 	s, err := stand.New(stand.Config{
 		DeviceID: c.DeviceID, Firmware: version, Model: c.Hardware.Profile, Panel: c.Hardware.Panel,
 		Profile: profile(c), StatusEvery: c.StatusEvery.Duration, PollEvery: poll,
-		Reboot: reboot,
-		Hook:   hk.crash, Clock: clk, Log: log,
+		Reboot: reboot, Update: up.Announce,
+		Hook: hk.crash, Clock: clk, Log: log,
 	}, stand.Deps{Journal: j, Uplink: cl, Face: fc, Printer: pr, Announcer: an, Battery: bat})
 	if err != nil {
 		return err
 	}
 
-	// The sim page and the buttons end with runCtx. The stand runs outside
-	// this group: a slow shutdown must not hold the process (see below).
+	// The updater, the watchdog, the sim page and the buttons end with
+	// runCtx. The stand runs outside this group: a slow shutdown must not
+	// hold the process (see below).
 	var wg sync.WaitGroup
-	runCtx, cancel := context.WithCancel(ctx)
-	defer func() { cancel(); wg.Wait() }()
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer func() { cancel(nil); wg.Wait() }()
+
+	wg.Go(func() {
+		if err := up.Run(runCtx); err != nil {
+			cancel(err) // ErrRestart: stop gracefully, then exit into it
+		}
+	})
+	wg.Go(func() {
+		if err := up.Watch(runCtx, o.slot, healthy); err != nil {
+			log.Error("update", "err", err)
+			cancel(err)
+		}
+	})
+	wg.Go(func() {
+		o.notify.watchdog(runCtx, o.watchdog, func(ctx context.Context) error {
+			// Alive: the journal answers (the worker shares it).
+			_, err := j.Setting(ctx, "watchdog")
+			if errors.Is(err, journal.ErrNotFound) {
+				err = nil
+			}
+			return err
+		}, log.Warn)
+	})
 
 	if c.Sim.Dir != "" && c.Sim.HTTP != "off" {
 		ln, err := net.Listen("tcp", c.Sim.HTTP)
@@ -213,6 +264,10 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 	// crash-safe, so nothing is lost).
 	done := make(chan error, 1)
 	go func() { done <- s.Run(runCtx) }()
+	if err := o.notify.send("READY=1"); err != nil {
+		log.Warn("sd_notify", "err", err)
+	}
+	defer func() { _ = o.notify.send("STOPPING=1") }()
 	select {
 	case err = <-done:
 	case <-ctx.Done():
@@ -230,6 +285,9 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) error {
 		return err
 	}
 	if err == nil {
+		if cause := restartCause(runCtx); cause != nil {
+			return cause
+		}
 		log.Info("qrstand stopped")
 	}
 	return err

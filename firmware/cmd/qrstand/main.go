@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/firmware/internal/config"
+	"github.com/qrstand/qrstand/firmware/internal/speech"
+	"github.com/qrstand/qrstand/firmware/internal/update"
 )
 
 // version is set at build time: -ldflags "-X main.version=…".
@@ -49,6 +51,14 @@ type options struct {
 	logLevel string
 	out      string // -o for say and show
 	channel  string // -channel for say
+	// updateKeys is the file of trusted update signing keys.
+	updateKeys string
+	// slot is the installed update this process runs as ($QRSTAND_SLOT).
+	slot string
+	// notify speaks to systemd; a no-op outside it.
+	notify notifier
+	// watchdog is the systemd watchdog ping interval; 0 for none.
+	watchdog time.Duration
 	args     []string
 }
 
@@ -66,7 +76,9 @@ func parse(sub string, args []string, getenv func(string) string, stderr io.Writ
 	data := fs.String("data", "", "data folder (journal, MQTT store); default /var/lib/qrstand, or DIR/data with -sim")
 	simBattery := fs.Bool("sim-battery", false, "with -sim: a battery read from DIR/battery (\"MILLIVOLTS MILLIAMPS\", e.g. 3600 150)")
 	httpAddr := fs.String("http", "", "simulator page address (default 127.0.0.1:8090; off to disable)")
+	voicePack := fs.String("voice-pack", "", "voice pack folder (default [speech] pack, else "+speech.DefaultPackDir+")")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.updateKeys, "update-keys", defaultUpdateKeys, "file of trusted firmware update signing keys (base64 ed25519, one a line)")
 	if sub == "say" || sub == "show" {
 		fs.StringVar(&o.out, "o", "", "write to this file instead of playing/drawing")
 	}
@@ -127,6 +139,10 @@ func parse(sub string, args []string, getenv func(string) string, stderr io.Writ
 	set(&c.Provision, *provision)
 	set(&c.DataDir, *data)
 	set(&c.Sim.HTTP, *httpAddr)
+	set(&c.Speech.Pack, *voicePack)
+	if c.Speech.Pack == "" {
+		c.Speech.Pack = checkoutVoicePack()
+	}
 	if o.simDir != "" && c.Provision != "" && sub == "run" {
 		// `make run` starts the cloud and the simulated stand together; the
 		// cloud's dev mode writes the provisioning file as it starts.
@@ -136,6 +152,9 @@ func parse(sub string, args []string, getenv func(string) string, stderr io.Writ
 		return o, err
 	}
 	o.cfg = c
+	o.slot = getenv(update.SlotEnv)
+	o.notify = newNotifier(getenv)
+	o.watchdog = watchdogEvery(getenv)
 	return o, nil
 }
 
@@ -179,7 +198,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "status":
 		return cmdStatus(ctx, o, stdout)
 	}
-	return daemon(ctx, o, log, nil)
+	if err := launch(o, log, getenv); err != nil {
+		return err
+	}
+	err = daemon(ctx, o, log, nil)
+	if errors.Is(err, update.ErrRestart) {
+		// The service manager starts the packaged binary again, whose
+		// launch runs the new version on trial.
+		log.Info("qrstand: exiting to run the installed update")
+		return nil
+	}
+	return err
 }
 
 // waitFile waits up to d for path to exist.

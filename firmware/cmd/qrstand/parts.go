@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"image"
+	"os"
 	"path/filepath"
 
 	"periph.io/x/devices/v3/ssd1306/image1bit"
@@ -98,6 +99,31 @@ func openSpeaker(c config.Config) (outputs.Announcer, *speech.Pack, error) {
 		return a, pack, err
 	}
 	return sp, pack, nil
+}
+
+// checkoutVoicePack is the pack when none is configured: the installed one,
+// else the source tree's when run inside a checkout (found by walking up
+// from the working folder), so `make run`, `go run … say` and the tests need
+// no package installed. "" leaves the error to OpenPack.
+func checkoutVoicePack() string {
+	if _, err := os.Stat(speech.DefaultPackDir); err == nil {
+		return ""
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		p := filepath.Join(dir, filepath.FromSlash(speech.SourcePackDir))
+		if _, err := os.Stat(filepath.Join(p, speech.ManifestFile)); err == nil {
+			return p
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return ""
+		}
+		dir = up
+	}
 }
 
 // silent is the simulator's player when sound is off: the WAV is on disk.

@@ -4,6 +4,7 @@ import (
 	"image"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"periph.io/x/devices/v3/ssd1306/image1bit"
@@ -53,8 +54,15 @@ func compose(t *testing.T, s display.Screen, st display.Status) *image1bit.Verti
 	return f
 }
 
-func TestScreens(t *testing.T) {
+// TestScreens runs in a synctest bubble: the flash ends on a timer, and
+// with the bubble's clock it ends exactly FlashFor after it began, however
+// slow the machine (a real 30 ms timer could fire before the check).
+func TestScreens(t *testing.T) { synctest.Test(t, testScreens) }
+
+func testScreens(t *testing.T) {
 	rec := &recorder{}
+	// The bubble's clock moves only when every goroutine waits, so a slow
+	// machine (qemu-user in make test-pi) sees the same 30 ms.
 	f := New(rec, Opts{FlashFor: 30 * time.Millisecond})
 	defer f.Close()
 	store := &display.Store{Name: "老王面馆", URL: "https://pay.example.com/s/1"}
@@ -79,12 +87,14 @@ func TestScreens(t *testing.T) {
 	if !same(f.Current(), compose(t, display.Flash{Store: *store, Fen: 1250, Channel: display.WeChat, At: at}, display.Status{})) {
 		t.Error("no flash")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !same(f.Current(), compose(t, *store, display.Status{})) {
-		if time.Now().After(deadline) {
-			t.Fatal("the flash did not end")
-		}
-		time.Sleep(5 * time.Millisecond)
+	time.Sleep(29 * time.Millisecond)
+	if !same(f.Current(), compose(t, display.Flash{Store: *store, Fen: 1250, Channel: display.WeChat, At: at}, display.Status{})) {
+		t.Error("the flash ended before FlashFor")
+	}
+	time.Sleep(time.Millisecond)
+	synctest.Wait() // the timer's endFlash has run
+	if !same(f.Current(), compose(t, *store, display.Status{})) {
+		t.Fatal("the flash did not end after FlashFor")
 	}
 	low := display.Battery{Present: true, Percent: 15}
 	f.SetBattery(low, true)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"strings"
@@ -91,6 +92,9 @@ func Open(path string, now func() time.Time) (*Journal, error) {
 		}
 		aside = &MovedAside{Path: to, Reason: reason}
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("journal: create %s: %w", path, err)
+	}
 	db, err := openDB(path)
 	if err != nil {
 		return nil, err
@@ -111,6 +115,20 @@ func Open(path string, now func() time.Time) (*Journal, error) {
 		return nil, err
 	}
 	return &Journal{db: db, now: now, aside: aside}, nil
+}
+
+// createPrivate creates the journal file readable by its owner only, if it
+// does not exist yet: it holds payments and the store binding. SQLite gives
+// its -wal and -shm files the mode of the database file.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func openDB(path string) (*sql.DB, error) {

@@ -17,8 +17,8 @@ type Config struct {
 	// QuietHours, e.g. "22:00-07:00" (Asia/Shanghai): payments are printed
 	// and shown but not spoken. Default off.
 	QuietHours QuietHours `toml:"quiet_hours" json:"quiet_hours"`
-	// Pack is the folder of a voice pack. Default "": the embedded espeak-ng
-	// pack.
+	// Pack is the folder of a voice pack. Default "": DefaultPackDir, the
+	// espeak-ng pack installed by the qrstand-voice-espeak package.
 	Pack string `toml:"pack" json:"pack"`
 }
 
@@ -42,14 +42,18 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// OpenPack loads the configured voice pack: the folder c.Pack, or the
-// embedded default when it is empty.
+// OpenPack loads the configured voice pack: the folder c.Pack, or
+// DefaultPackDir when it is empty.
 func (c Config) OpenPack() (*Pack, error) {
-	if c.Pack == "" {
-		return DefaultPack()
+	dir := c.Pack
+	if dir == "" {
+		dir = DefaultPackDir
 	}
-	if _, err := os.Stat(c.Pack); err != nil {
+	if _, err := os.Stat(dir); err != nil {
+		if c.Pack == "" {
+			return nil, fmt.Errorf("speech: no voice pack at %s (install qrstand-voice-espeak, or set [speech] pack to a pack's folder): %w", dir, err)
+		}
 		return nil, fmt.Errorf("speech: voice pack: %w", err)
 	}
-	return LoadPack(os.DirFS(c.Pack))
+	return LoadPack(os.DirFS(dir))
 }

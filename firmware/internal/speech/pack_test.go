@@ -36,15 +36,15 @@ func TestDefaultPack(t *testing.T) {
 	}
 }
 
-// copyDefaultPack writes the embedded pack into a fresh folder a test may
-// break.
+// copyDefaultPack writes the source tree's pack into a fresh folder a test
+// may break.
 func copyDefaultPack(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pack")
-	if err := os.CopyFS(dir, defaultPackFS); err != nil {
+	if err := os.CopyFS(dir, os.DirFS("packs/default")); err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(dir, "packs", "default")
+	return dir
 }
 
 func TestLoadPackFromFolder(t *testing.T) {
@@ -60,6 +60,18 @@ func TestLoadPackFromFolder(t *testing.T) {
 	cfg.Pack = filepath.Join(dir, "nope")
 	if _, err := cfg.OpenPack(); err == nil {
 		t.Error("OpenPack of a missing folder: no error")
+	}
+}
+
+// The binary holds no voice: with no pack configured it reads
+// DefaultPackDir, and says how to get a pack when that is missing.
+func TestOpenPackDefaultDir(t *testing.T) {
+	if _, err := os.Stat(DefaultPackDir); err == nil {
+		t.Skipf("%s is installed on this machine; the missing-pack message is not reachable", DefaultPackDir)
+	}
+	_, err := DefaultConfig().OpenPack()
+	if err == nil || !strings.Contains(err.Error(), DefaultPackDir) || !strings.Contains(err.Error(), "qrstand-voice-espeak") {
+		t.Fatalf("OpenPack with no pack installed: %v, want a message naming %s and the package", err, DefaultPackDir)
 	}
 }
 

@@ -118,3 +118,10 @@ func OfflineSummary(count int64, totalFen int64, two TwoStyle) (Utterance, error
 	toks = append(toks, Bi, Pause, Gong)
 	return utterance(append(toks, amt...)), nil
 }
+
+// SoundCheck is what the stand says to let a clerk hear its volume: a
+// count from one to five, with no channel prefix and no 元, so nobody at
+// the counter takes it for a payment (a sample "微信收款十二点五元" was).
+func SoundCheck() Utterance {
+	return utterance([]Token{Yi, Pause, Er, Pause, San, Pause, Si, Pause, Wu})
+}

@@ -25,6 +25,12 @@ func (s *Stand) command(ctx context.Context, c *mqtt.StandCommand) {
 		err = s.Reprint(ctx, c.EventID)
 	case mqtt.CommandRefreshDisplay:
 		err = s.d.Face.Refresh()
+	case mqtt.CommandUpdate:
+		if s.cfg.Update == nil {
+			err = errors.New("stand: updates not available")
+			break
+		}
+		s.cfg.Update(c.Update)
 	case mqtt.CommandReboot:
 		if s.cfg.Reboot == nil {
 			err = errors.New("stand: reboot not available")
@@ -43,13 +49,10 @@ func (s *Stand) command(ctx context.Context, c *mqtt.StandCommand) {
 	}
 }
 
-// TestVoice speaks a sample payment.
+// TestVoice speaks the sound check (一，二，三，四，五): never a sample
+// payment, which a cashier could take for money received.
 func (s *Stand) TestVoice(ctx context.Context) error {
-	u, err := speech.Payment(speech.ChannelWeChat, 1250, s.two())
-	if err != nil {
-		return err
-	}
-	return s.d.Announcer.Say(ctx, u)
+	return s.d.Announcer.Say(ctx, speech.SoundCheck())
 }
 
 // RepeatLast speaks the last payment (or refund) again.
@@ -74,7 +77,7 @@ func (s *Stand) RepeatLast(ctx context.Context) error {
 }
 
 // VolumeStep moves the volume one step (20 points) up, wrapping from 100
-// to 0 and back, and says the sample so the clerk hears the new level.
+// to 0 and back, and says the sound check so the clerk hears the new level.
 func (s *Stand) VolumeStep(ctx context.Context) error {
 	v := s.d.Announcer.Volume() + 20
 	if v > 100 {

@@ -169,3 +169,65 @@ func TestRebootCommand(t *testing.T) {
 	case <-time.After(2500 * time.Millisecond):
 	}
 }
+
+// TestVolumeButtonSaysNoPayment: the volume button plays the sound check,
+// which names no channel and no amount, so nobody takes it for money; the
+// customer's remark is printed on the receipt.
+func TestVolumeButtonSaysNoPayment(t *testing.T) {
+	r := newRig(t, false)
+	run := r.start(opts{})
+	cfg := r.cloud.Send(r.id, storeConfig(), 0)
+	r.cloud.WaitFor("config ack", func() bool { return r.cloud.Acked(cfg.ID) })
+	p := paid("ORD-REMARK", 880, time.Now())
+	p.Remark = "少放辣"
+	m := r.cloud.Send(r.id, p, 1)
+	r.cloud.WaitFor("printed", func() bool {
+		e, err := run.j.Get(t.Context(), m.ID)
+		return err == nil && e.State == journal.Done && len(receipts(t, r.dir)) == 1
+	})
+	if rs := receipts(t, r.dir); countContaining(rs, "少放辣") != 1 || countContaining(rs, "备注") != 1 {
+		t.Errorf("receipt lacks the remark: %q", rs)
+	}
+	if err := run.s.VolumeStep(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := announcements(t, r.dir)
+	last := got[len(got)-1]
+	if last != "一，二，三，四，五" {
+		t.Errorf("volume button said %q", last)
+	}
+	for _, money := range []string{"收款", "元", "退款"} {
+		if strings.Contains(last, money) {
+			t.Errorf("volume button's phrase %q contains %q", last, money)
+		}
+	}
+}
+
+// TestUpdateCommand: an update command reaches the update hook once, after
+// the ack, with its bundle; a redelivery does not start it again (proved by
+// a later command handled after it).
+func TestUpdateCommand(t *testing.T) {
+	r := newRig(t, false)
+	got := make(chan *mqtt.FirmwareUpdate, 10)
+	r.start(opts{update: func(f *mqtt.FirmwareUpdate) { got <- f }})
+	up := &mqtt.FirmwareUpdate{Version: "v1.4.0", URL: "https://cloud.example.com/firmware/x", SHA256: strings.Repeat("ab", 32), Size: 1234, Rollout: "ro_1"}
+	c := r.cloud.Send(r.id, &mqtt.StandCommand{Command: mqtt.CommandUpdate, Update: up, By: "rollout ro_1"}, 0)
+	r.cloud.WaitFor("ack", func() bool { return r.cloud.Acked(c.ID) })
+	select {
+	case f := <-got:
+		if *f != *up {
+			t.Errorf("hook got %+v, want %+v", f, up)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("update hook not called")
+	}
+	r.cloud.Publish(r.id, c)
+	r.cloud.WaitFor("duplicate ack", func() bool { return len(r.cloud.AckResults(c.ID)) == 2 })
+	marker := r.cloud.Send(r.id, &mqtt.StandCommand{Command: mqtt.CommandRefreshDisplay}, 0)
+	r.cloud.WaitFor("marker ack", func() bool { return r.cloud.Acked(marker.ID) })
+	select {
+	case f := <-got:
+		t.Errorf("a redelivered update command ran again: %+v", f)
+	default:
+	}
+}

@@ -62,6 +62,10 @@ type Config struct {
 	// Reboot is called (after the command is acked) for stand.command
 	// reboot; nil refuses the command.
 	Reboot func() error
+	// Update is called (after the command is journaled and acked) for
+	// stand.command update; it must not block (package update queues the
+	// download). nil refuses the command.
+	Update func(*mqtt.FirmwareUpdate)
 	// Hook, if set, is called at each crash point with the ids concerned;
 	// returning an error (ErrCrash) stops the pipeline at once: nothing more
 	// is announced, printed or written, and Run returns the error.

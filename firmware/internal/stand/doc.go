@@ -35,8 +35,8 @@
 // reported at ERROR when the stand starts.
 // When an event is finished (or its print fails for want of paper) the
 // stand sends a ledger report (mqtt.Ledger): when it journaled, announced
-// and printed it, or why not. Reports wait in memory, in order, until the
-// broker has them, and go out again after every reconnect.
+// and printed it, or why not. Reports wait in order, kept in the journal's
+// settings, until the broker has them, and go out after every reconnect.
 //
 // Hooks let tests stop the pipeline dead at the crash points, exactly as a
 // power cut would, and restart a stand on the same data directory.

@@ -2,6 +2,7 @@ package stand
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -13,6 +14,49 @@ import (
 // stand offline for days drops the oldest (the cloud then shows the event
 // as delivered without the announcement details).
 const maxLedgerQueue = 500
+
+// keyLedgerQueue keeps the unsent reports in the journal's settings, so a
+// reboot while offline loses none.
+const keyLedgerQueue = "ledger_queue"
+
+// loadLedger reads the reports a previous run left unsent (before the
+// sender starts).
+func (s *Stand) loadLedger(ctx context.Context) {
+	b, err := s.d.Journal.Setting(ctx, keyLedgerQueue)
+	if err != nil || len(b) == 0 {
+		return
+	}
+	var q []*mqtt.Ledger
+	if err := json.Unmarshal(b, &q); err != nil {
+		s.cfg.Log.Warn("stand: unsent ledger reports unreadable, dropped", "err", err)
+		return
+	}
+	r := &s.reports
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range q {
+		if l != nil && l.Validate() == nil && len(r.q) < maxLedgerQueue {
+			r.q = append(r.q, l)
+		}
+	}
+}
+
+// saveLedger writes the queue as it is now. saveMu keeps two writers from
+// storing an older snapshot over a newer one.
+func (s *Stand) saveLedger(ctx context.Context) {
+	r := &s.reports
+	r.saveMu.Lock()
+	defer r.saveMu.Unlock()
+	r.mu.Lock()
+	var b []byte
+	if len(r.q) > 0 {
+		b, _ = json.Marshal(r.q)
+	}
+	r.mu.Unlock()
+	if err := s.d.Journal.SetSetting(context.WithoutCancel(ctx), keyLedgerQueue, b); err != nil {
+		s.cfg.Log.Warn("stand: save ledger reports", "err", err)
+	}
+}
 
 // announced is how one event's announcement went, kept until its ledger
 // report is built.
@@ -67,28 +111,35 @@ func (w *worker) ledgerFor(e journal.Event, how string, at time.Time) *mqtt.Ledg
 
 // reportQueue holds the ledger reports the broker has not accepted yet:
 // the worker adds, the ledger sender takes, anyone may count. It has its
-// own lock so that neither waits on the other's work.
+// own lock so that neither waits on the other's work; the journal keeps a
+// copy (saveLedger) so that a restart loses none.
 type reportQueue struct {
 	kick chan struct{} // wakes the sender
 
 	mu sync.Mutex
 	q  []*mqtt.Ledger
+
+	saveMu sync.Mutex // orders saveLedger's writes
 }
 
-// report queues a ledger report and wakes the sender.
-func (s *Stand) report(l *mqtt.Ledger) {
-	if err := l.Validate(); err != nil {
-		s.cfg.Log.Error("stand: ledger report", "id", l.Ref, "err", err)
-		return
-	}
+// report queues ledger reports, saves the queue once for the batch and
+// wakes the sender.
+func (s *Stand) report(ls ...*mqtt.Ledger) {
 	r := &s.reports
 	r.mu.Lock()
-	if len(r.q) >= maxLedgerQueue {
-		s.cfg.Log.Warn("stand: ledger queue full, oldest report dropped", "id", r.q[0].Ref)
-		r.q = r.q[1:]
+	for _, l := range ls {
+		if err := l.Validate(); err != nil {
+			s.cfg.Log.Error("stand: ledger report", "id", l.Ref, "err", err)
+			continue
+		}
+		if len(r.q) >= maxLedgerQueue {
+			s.cfg.Log.Warn("stand: ledger queue full, oldest report dropped", "id", r.q[0].Ref)
+			r.q = r.q[1:]
+		}
+		r.q = append(r.q, l)
 	}
-	r.q = append(r.q, l)
 	r.mu.Unlock()
+	s.saveLedger(context.Background())
 	r.wake()
 }
 
@@ -129,6 +180,7 @@ func (s *Stand) ledgerSender(ctx context.Context) {
 			return
 		case <-s.reports.kick:
 		}
+		sent := 0
 		for s.d.Uplink.Connected() {
 			l := s.reports.first()
 			if l == nil {
@@ -141,6 +193,12 @@ func (s *Stand) ledgerSender(ctx context.Context) {
 				break // the next connect wakes us
 			}
 			s.reports.sent(l)
+			sent++
+		}
+		if sent > 0 {
+			// A crash before this write resends a few reports; the
+			// cloud keeps the latest per event, so that is harmless.
+			s.saveLedger(ctx)
 		}
 	}
 }

@@ -1,9 +1,11 @@
 package stand
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/qrstand/qrstand/firmware/internal/journal"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -91,10 +93,45 @@ func TestStatusFields(t *testing.T) {
 	if st.PrinterModel != "58mm" || st.Pending != 0 {
 		t.Errorf("status = %+v", st)
 	}
+	// A payment waiting for paper counts as pending.
 	run.pr.SetPaper(mqtt.PaperOut)
+	r.cloud.Send(r.id, paid("PEND01", 100, time.Now()), 1)
 	run.s.CheckNow()
 	r.cloud.WaitFor("paper out status", func() bool {
 		ups := r.cloud.UpsOf(mqtt.KindStatus)
-		return ups[len(ups)-1].Body.(*mqtt.Status).Paper == mqtt.PaperOut
+		st := ups[len(ups)-1].Body.(*mqtt.Status)
+		return st.Paper == mqtt.PaperOut && st.Pending == 1
+	})
+	run.pr.SetPaper(mqtt.PaperOK)
+	run.s.CheckNow()
+	r.cloud.WaitFor("pending back to 0", func() bool {
+		ups := r.cloud.UpsOf(mqtt.KindStatus)
+		st := ups[len(ups)-1].Body.(*mqtt.Status)
+		return st.Paper == mqtt.PaperOK && st.Pending == 0
+	})
+}
+
+// TestLedgerSurvivesRestart: a report still queued when the stand stops is
+// kept in the journal and sent after the next start.
+func TestLedgerSurvivesRestart(t *testing.T) {
+	r := newRig(t, true)
+	run := r.start(opts{})
+	at := time.Now().UTC()
+	l := &mqtt.Ledger{Ref: mqtt.NewID(at), Event: mqtt.KindPaymentPaid, OrderNo: "KEPT01", JournaledAt: at,
+		Announce: mqtt.AnnounceSpoken, AnnouncedAt: at, Print: mqtt.PrintPrinted, PrintedAt: at}
+	// Queued as if the broker had not taken it yet (the sender is not woken).
+	run.s.reports.mu.Lock()
+	run.s.reports.q = append(run.s.reports.q, l)
+	run.s.reports.mu.Unlock()
+	run.s.saveLedger(t.Context())
+	run.stop()
+	if ledgerOf(r, l.Ref) != nil {
+		t.Fatal("report sent before the restart")
+	}
+	run2 := r.start(opts{})
+	r.cloud.WaitFor("the kept report", func() bool { return ledgerOf(r, l.Ref) != nil })
+	r.cloud.WaitFor("queue saved empty", func() bool {
+		_, err := run2.j.Setting(t.Context(), keyLedgerQueue)
+		return errors.Is(err, journal.ErrNotFound)
 	})
 }

@@ -58,7 +58,7 @@ func paymentDoc(b *mqtt.PaymentPaid, store string, qr, reprint bool) printer.Pay
 	}
 	p := printer.Payment{
 		Store: store, Channel: printer.Channel(b.Channel), AmountFen: b.AmountFen, PaidAt: b.PaidAt,
-		OrderNo: b.OrderNo, TransactionID: b.TransactionID, Payer: b.Payer, Clerk: b.Clerk, Reprint: reprint,
+		OrderNo: b.OrderNo, TransactionID: b.TransactionID, Payer: b.Payer, Clerk: b.Clerk, Remark: b.Remark, Reprint: reprint,
 	}
 	if qr {
 		p.OrderURL = b.OrderURL

@@ -24,7 +24,9 @@ import (
 	"github.com/qrstand/qrstand/printer/escpos"
 )
 
-const wait = 20 * time.Second
+// wait bounds waiting for a fact (a connect, an ack); generous because the
+// same tests run under qemu-user (make test-pi) on a busy machine.
+const wait = 60 * time.Second
 
 // rig is one stand's persistent world: broker, credentials, data folder.
 type rig struct {
@@ -65,6 +67,7 @@ type running struct {
 type opts struct {
 	battery BatterySource
 	reboot  func() error
+	update  func(*mqtt.FirmwareUpdate)
 	hook    func(Point, []string) error
 	now     func() time.Time
 	settle  time.Duration
@@ -87,7 +90,7 @@ func (r *rig) start(o opts) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pack, err := speech.DefaultPack()
+	pack, err := speech.LoadPack(os.DirFS(speechtest.PackDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +128,7 @@ func (r *rig) start(o opts) *running {
 	if o.now != nil {
 		clk = clock.Func(o.now)
 	}
-	s, err := New(Config{DeviceID: r.id, Firmware: "test", CatchUpSettle: settle, Hook: o.hook, Clock: clk, Reboot: o.reboot, Log: o.log,
+	s, err := New(Config{DeviceID: r.id, Firmware: "test", CatchUpSettle: settle, Hook: o.hook, Clock: clk, Reboot: o.reboot, Update: o.update, Log: o.log,
 		PollEvery: 50 * time.Millisecond, PrintRetry: 100 * time.Millisecond},
 		Deps{Journal: j, Uplink: cl, Face: f, Printer: pr, Announcer: an, Battery: o.battery})
 	if err != nil {

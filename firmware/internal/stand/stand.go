@@ -51,6 +51,7 @@ type Stand struct {
 	pairAsked   time.Time         // last periodic pair.request (uplink and monitor)
 	bat         *power.Battery    // last battery reading (monitor sets, Status reads)
 	lastStatus  mqtt.Status       // last status sent (sendStatus, from any goroutine)
+	pending     int               // unfinished journal events at the worker's last look (worker sets, Status reads)
 	crash       error             // set once by a hook that stopped the stand
 	stop        context.CancelCauseFunc
 }
@@ -92,6 +93,7 @@ func New(cfg Config, d Deps) (*Stand, error) {
 			s.pair = &p
 		}
 	}
+	s.loadLedger(ctx)
 	u := d.Uplink
 	u.Handle(mqtt.KindPaymentPaid, s.onEvent)
 	u.Handle(mqtt.KindPaymentRefunded, s.onEvent)

@@ -104,10 +104,12 @@ func displayPaper(p string) display.Paper {
 // Status returns the stand's current status.
 func (s *Stand) Status(ctx context.Context) mqtt.Status {
 	last, _ := s.d.Journal.LastSeq(ctx)
-	pending, _ := s.d.Journal.Unfinished(ctx)
+	s.mu.Lock()
+	pending := s.pending
+	s.mu.Unlock()
 	st := mqtt.Status{
 		PrinterModel:  s.cfg.Profile.Name,
-		Pending:       len(pending),
+		Pending:       pending,
 		Firmware:      s.cfg.Firmware,
 		UptimeSec:     int64(s.now().Sub(s.start) / time.Second),
 		BatteryPct:    -1,

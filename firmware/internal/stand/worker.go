@@ -83,6 +83,9 @@ func (w *worker) process(runCtx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	w.mu.Lock()
+	w.pending = len(evs) // for status; the worker looks at every change
+	w.mu.Unlock()
 	var stale, resent []journal.Event
 	batches := map[int64][]journal.Event{}
 	var order []int64
@@ -149,6 +152,13 @@ func (w *worker) process(runCtx context.Context) (time.Duration, error) {
 			w.mu.Unlock()
 		} else if d := w.cfg.CatchUpSettle - idle; wait == 0 || d < wait {
 			wait = d
+		}
+	}
+	if len(evs) > 0 {
+		if left, err := w.d.Journal.Unfinished(ctx); err == nil {
+			w.mu.Lock()
+			w.pending = len(left)
+			w.mu.Unlock()
 		}
 	}
 	return wait, nil
@@ -457,9 +467,11 @@ func (w *worker) printBatch(ctx context.Context, batch int64, evs []journal.Even
 			w.cfg.Log.Warn("stand: catch-up print failed, will retry", "batch", batch, "err", err)
 			if first {
 				how := w.printFailure()
-				for _, e := range evs {
-					w.report(w.ledgerFor(e, how, time.Time{}))
+				ls := make([]*mqtt.Ledger, len(evs))
+				for i, e := range evs {
+					ls[i] = w.ledgerFor(e, how, time.Time{})
 				}
+				w.report(ls...)
 			}
 			return err
 		}
@@ -477,8 +489,10 @@ func (w *worker) printBatch(ctx context.Context, batch int64, evs []journal.Even
 	w.forget(w.printed, ids...)
 	how := w.printOutcome(mqtt.KindPaymentPaid, reprint)
 	now := w.now()
-	for _, e := range evs {
-		w.report(w.ledgerFor(e, how, now))
+	ls := make([]*mqtt.Ledger, len(evs))
+	for i, e := range evs {
+		ls[i] = w.ledgerFor(e, how, now)
 	}
+	w.report(ls...) // one save for the batch
 	return nil
 }
