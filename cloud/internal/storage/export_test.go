@@ -7,3 +7,10 @@ func PaidBatchState(s *Storage) (queued int, running bool) {
 	defer s.paid.mu.Unlock()
 	return len(s.paid.queue), s.paid.running
 }
+
+// PaidBatches is how many group-commit batches have run.
+func PaidBatches(s *Storage) int64 {
+	s.paid.mu.Lock()
+	defer s.paid.mu.Unlock()
+	return s.paid.batches
+}

@@ -272,6 +272,7 @@ func benchMarkPaid(b *testing.B, par, stores int) float64 {
 	build := func(o model.Order) (storage.Envelopes, error) {
 		return storage.Envelopes{Stand: &mqtt.PaymentPaid{OrderNo: o.OutTradeNo, Channel: mqtt.ChannelWeChat, AmountFen: o.AmountFen, PaidAt: o.PaidAt, StoreID: o.StoreID}}, nil
 	}
+	batches0 := storage.PaidBatches(s)
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -290,6 +291,7 @@ func benchMarkPaid(b *testing.B, par, stores int) float64 {
 	rate := float64(b.N) / time.Since(start).Seconds()
 	b.StopTimer()
 	b.ReportMetric(rate, "paid/s")
+	b.ReportMetric(float64(b.N)/float64(storage.PaidBatches(s)-batches0), "paid/batch")
 	counts, err := s.OutboxCounts(ctx)
 	if err != nil || counts[model.OutboxPending] != 2*b.N {
 		b.Fatalf("outbox %v, want %d pending; %v", counts, 2*b.N, err)
