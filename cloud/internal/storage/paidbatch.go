@@ -95,14 +95,16 @@ func (b *paidBatcher) run() {
 func (s *Storage) commitPaid(batch []*paidItem) {
 	live := batch[:0:0]
 	deadline := time.Now().Add(database.MaxBusyWait)
-	latest := time.Time{}
+	latest, allDeadlines := time.Time{}, true
 	for _, it := range batch {
 		if err := it.ctx.Err(); err != nil {
 			it.err = fmt.Errorf("storage: mark paid: %w", context.Cause(it.ctx))
 			close(it.done)
 			continue
 		}
-		if d, ok := it.ctx.Deadline(); ok && d.After(latest) {
+		d, ok := it.ctx.Deadline()
+		allDeadlines = allDeadlines && ok
+		if ok && d.After(latest) {
 			latest = d
 		}
 		live = append(live, it)
@@ -110,7 +112,7 @@ func (s *Storage) commitPaid(batch []*paidItem) {
 	if len(live) == 0 {
 		return
 	}
-	if !latest.IsZero() && latest.Before(deadline) && len(live) == len(batch) {
+	if allDeadlines && latest.Before(deadline) {
 		// Every caller has a deadline: none will wait past the latest.
 		deadline = latest
 	}
