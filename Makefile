@@ -117,6 +117,11 @@ PI_V6_LINK  := -linkmode external -extldflags -static
 # the kernel hands to qemu when binfmt_misc has its handler: see .ci/run).
 PI_EXEC_ARM64 := QEMU_LD_PREFIX=/usr/aarch64-linux-gnu $(GO) test -count=1 -exec qemu-aarch64-static
 PI_EXEC_ARMHF := QEMU_LD_PREFIX=/usr/arm-linux-gnueabihf $(GO) test -count=1 -exec qemu-arm-static
+# Left out under emulation: TestOffline500 journals 500 events with an fsync
+# each and waits for their acks within fixed bounds; under qemu it measures
+# the emulator (it timed out here at 1 min for the acks). It runs natively in
+# `make test`.
+PI_SKIP     := -skip '^TestOffline500$$'
 # The ARMv6 run is a subset: the packages with C (the journal's SQLite) and
 # float-heavy code (speech, display, printer rendering), on qemu's ARM1176.
 PI_V6_PKGS  := ./firmware/internal/journal ./firmware/internal/update ./firmware/internal/speech ./firmware/internal/config ./display/... ./printer/... ./mqtt ./mqtt/bundle
@@ -132,10 +137,10 @@ build-pi:
 test-pi: test-pi-arm64 test-pi-armhf test-pi-armv6
 
 test-pi-arm64:
-	$(PI_ARM64) $(PI_EXEC_ARM64) $(PI_PKGS)
+	$(PI_ARM64) $(PI_EXEC_ARM64) $(PI_SKIP) $(PI_PKGS)
 
 test-pi-armhf:
-	$(PI_ARMHF) $(PI_EXEC_ARMHF) $(PI_PKGS)
+	$(PI_ARMHF) $(PI_EXEC_ARMHF) $(PI_SKIP) $(PI_PKGS)
 
 test-pi-armv6:
 	$(PI_ARMV6) $(GO) test -count=1 $(PI_V6_TAGS) -ldflags '$(PI_V6_LINK)' \

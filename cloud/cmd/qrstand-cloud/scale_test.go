@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,7 +51,10 @@ func (w lockedBuffer) Write(p []byte) (int, error) {
 func buildCloud(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "qrstand-cloud")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command builds the cloud under test: %v", err)
+	}
 	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -181,7 +183,6 @@ type cluster struct {
 	p        model.Provider
 	journals map[string]*journal
 	orders   []string
-	cancel   context.CancelFunc
 }
 
 func newCluster(t testing.TB) *cluster {

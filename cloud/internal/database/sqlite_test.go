@@ -92,3 +92,38 @@ func TestSQLiteBusyWaitEndsWithContext(t *testing.T) {
 		t.Fatalf("after the lock: %v", err)
 	}
 }
+
+// Every SQLite connection the pool hands out runs synchronous=FULL (2) in
+// WAL mode: a commit has been fsynced when it returns, so a paid order
+// acknowledged to WeChat survives a power cut, not only a killed process.
+func TestSQLiteSynchronousFull(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, SQLite, filepath.Join(t.TempDir(), "sync.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Hold three connections at once so the pool must open distinct ones.
+	var conns []*sql.Conn
+	for range 3 {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		var sync int
+		var mode string
+		if err := c.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if sync != 2 || mode != "wal" {
+			t.Errorf("connection %d: synchronous=%d journal_mode=%s, want 2 (FULL) and wal", i, sync, mode)
+		}
+	}
+}

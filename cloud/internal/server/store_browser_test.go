@@ -56,11 +56,12 @@ func newStoreWorld(t *testing.T) *storeWorld {
 		t.Fatal(err)
 	}
 	add := func(role model.Role, name string, clerkCode, notify bool) model.Staff {
-		s, c, err := st.AddStaff(ctx, storage.StaffInput{MerchantID: m.ID, StoreID: w.store.ID, Role: role, Name: name, ClerkCode: clerkCode}, time.Hour, now)
+		_, c, err := st.AddStaff(ctx, storage.StaffInput{MerchantID: m.ID, StoreID: w.store.ID, Role: role, Name: name, ClerkCode: clerkCode}, time.Hour, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s, err = st.Activate(ctx, c.Token, role, w.store.ID, ts.Sim().OpenID(name), notify, now); err != nil {
+		s, err := st.Activate(ctx, c.Token, role, w.store.ID, ts.Sim().OpenID(name), notify, now)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return s

@@ -142,28 +142,18 @@ type Template struct {
 // returns for the changed order: one per stand bound to the store and one
 // per template. changed is false (and nothing is written) when the order
 // was not NOTPAY: a duplicate notify, or a query racing a notify.
+//
+// On SQLite the call joins a group commit (see paidBatcher): it returns
+// once the transaction holding its change has committed, with the
+// database's synchronous=FULL fsync, or once ctx ends. On PostgreSQL each
+// call is its own transaction (synchronous_commit is on by default).
 func (s *Storage) MarkPaid(ctx context.Context, p Paid, now time.Time, build func(o model.Order) (Envelopes, error)) (o model.Order, changed bool, err error) {
+	if s.paid != nil {
+		return s.paid.markPaid(&paidItem{ctx: ctx, p: p, now: now, build: build})
+	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE orders SET state = ?, transaction_id = ?, payer_openid = CASE WHEN payer_openid = '' THEN ? ELSE payer_openid END,
-			paid_at = ?, paid_via = ?, shift_id = ?, on_duty_id = ? WHERE out_trade_no = ? AND state = ?`),
-			model.OrderSuccess, p.TransactionID, p.PayerOpenID, ts(p.PaidAt), p.Via, p.ShiftID, p.OnDutyID, p.OutTradeNo, model.OrderNotPay)
-		if err != nil {
-			return err
-		}
-		n, _ := res.RowsAffected()
-		o, err = scanOrder(tx.QueryRowContext(ctx, s.q(`SELECT `+orderCols+` FROM orders WHERE out_trade_no = ?`), p.OutTradeNo))
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-		changed = true
-		env, err := build(o)
-		if err != nil {
-			return err
-		}
-		return s.writeEnvelopes(ctx, tx, o.StoreID, o.OutTradeNo, now, env)
+		o, changed, err = s.markPaidTx(ctx, tx, p, now, build)
+		return err
 	})
 	if err != nil {
 		return o, false, fmt.Errorf("storage: mark paid: %w", err)

@@ -41,12 +41,17 @@ type Storage struct {
 	db      *sql.DB
 	dialect database.Dialect
 	box     *secretbox.Box
-	node    string // the cloud node claims are recorded for (ForNode)
+	node    string       // the cloud node claims are recorded for (ForNode)
+	paid    *paidBatcher // group commit of MarkPaid; nil on PostgreSQL
 }
 
 // New wraps an open, migrated database. box seals provider secrets.
 func New(db *sql.DB, d database.Dialect, box *secretbox.Box) *Storage {
-	return &Storage{db: db, dialect: d, box: box}
+	s := &Storage{db: db, dialect: d, box: box}
+	if d == database.SQLite {
+		s.paid = &paidBatcher{s: s}
+	}
+	return s
 }
 
 // ForNode returns a Storage on the same database that records node as

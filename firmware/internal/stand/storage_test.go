@@ -24,7 +24,6 @@ import (
 type logBook struct {
 	mu    sync.Mutex
 	lines []string
-	attrs []slog.Attr
 }
 
 func (b *logBook) Enabled(context.Context, slog.Level) bool { return true }
@@ -127,16 +126,6 @@ func state(t *testing.T, j *journal.Journal, id string) journal.State {
 		return ""
 	}
 	return e.State
-}
-
-func countOf(xs []string, x string) int {
-	n := 0
-	for _, s := range xs {
-		if s == x {
-			n++
-		}
-	}
-	return n
 }
 
 // TestFullDiskMidRun puts the journal and the MQTT store on a small real

@@ -94,10 +94,9 @@ type Updater struct {
 	cfg  Config
 	work chan *mqtt.FirmwareUpdate
 
-	mu       sync.Mutex // guards state and phase, and serialises state.json
-	state    State
-	phase    *mqtt.UpdateState // an update under way in this run, nil otherwise
-	restartC chan struct{}
+	mu    sync.Mutex // guards state and phase, and serialises state.json
+	state State
+	phase *mqtt.UpdateState // an update under way in this run, nil otherwise
 }
 
 // New opens dir (creating it) and reads its state.
