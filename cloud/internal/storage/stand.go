@@ -110,10 +110,20 @@ func (s *Storage) CheckPairCode(ctx context.Context, id, code string, now time.T
 func (s *Storage) PairStand(ctx context.Context, id, code, storeID string, now time.Time) (model.Stand, error) {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var hash string
-		var expires sql.NullString
-		err := tx.QueryRowContext(ctx, s.q(`SELECT pair_code_hash, pair_expires_at FROM stands WHERE id = ?`), id).Scan(&hash, &expires)
+		var expires, owner sql.NullString
+		err := tx.QueryRowContext(ctx, s.q(`SELECT pair_code_hash, pair_expires_at, provider_id FROM stands WHERE id = ?`), id).Scan(&hash, &expires, &owner)
 		if err != nil || hash == "" || subtle.ConstantTimeCompare([]byte(hash), []byte(HashSecret(code))) != 1 || !now.Before(parseNTS(expires)) {
 			return ErrPairCode
+		}
+		// A stand a provider registered pairs only into that provider's
+		// stores; refused like a wrong code, so nothing about the stand's
+		// owner shows. (Stands registered without a provider pair anywhere.)
+		if owner.String != "" {
+			var storeProvider string
+			err := tx.QueryRowContext(ctx, s.q(`SELECT m.provider_id FROM stores st JOIN merchants m ON m.id = st.merchant_id WHERE st.id = ?`), storeID).Scan(&storeProvider)
+			if err != nil || storeProvider != owner.String {
+				return ErrPairCode
+			}
 		}
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE stands SET store_id = ?, paired_at = ?, pair_code_hash = '', pair_expires_at = NULL WHERE id = ? AND pair_code_hash = ?`),
 			storeID, ts(now), id, hash)
