@@ -21,6 +21,26 @@ import (
 
 var screenshots = flag.Bool("screenshots", false, "write the README screenshots into cloud/docs")
 
+// screenshotDir is where a browser walk keeps its pictures: cloud/docs with
+// -screenshots (the README's), else a temporary folder.
+func screenshotDir(t *testing.T) string {
+	if *screenshots {
+		return filepath.Join("..", "..", "docs")
+	}
+	return t.TempDir()
+}
+
+// screenshot writes a full-page PNG.
+func screenshot(path string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, buf, 0o644)
+	})
+}
+
 // chromium finds Debian's chromium; absent, the browser tests skip (fail
 // under CI=true).
 func chromium(t *testing.T) string {
@@ -61,19 +81,8 @@ func TestBrowserWalk(t *testing.T) {
 	bctx, tcancel := context.WithTimeout(bctx0, 120*time.Second)
 	defer tcancel()
 
-	shotDir := t.TempDir()
-	if *screenshots {
-		shotDir = filepath.Join("..", "..", "docs")
-	}
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shotDir, name), buf, 0o644)
-		})
-	}
+	shotDir := screenshotDir(t)
+	shot := func(name string) chromedp.Action[chromedp.Void] { return screenshot(filepath.Join(shotDir, name)) }
 	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(bctx, actions...); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -97,19 +96,8 @@ func TestBrowserFleet(t *testing.T) {
 			time.Sleep(200 * time.Millisecond) // a poll interval, not a wait for a fact
 		}
 	}
-	shotDir := t.TempDir()
-	if *screenshots {
-		shotDir = filepath.Join("..", "..", "docs")
-	}
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shotDir, name), buf, 0o644)
-		})
-	}
+	shotDir := screenshotDir(t)
+	shot := func(name string) chromedp.Action[chromedp.Void] { return screenshot(filepath.Join(shotDir, name)) }
 	consoleLogin := func() {
 		run("provider login",
 			clearCookies,
@@ -173,7 +161,6 @@ func TestBrowserFleet(t *testing.T) {
 	consoleLogin()
 	waitText("console shows paper out", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .paper", regexp.MustCompile(`缺纸`))
 	waitText("console shows the alert", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .alerts", regexp.MustCompile(`纸张告警`))
-	run("stand page", shot("console-stand.png"))
 	msg := waitAlert(t, ts, mgrOpenID)
 	if !strings.Contains(string(msg.Data), "缺纸") || !strings.Contains(string(msg.Data), prov.DeviceID) || !strings.HasSuffix(msg.URL, "/store/"+store.ID+"/stands") {
 		t.Errorf("alert message %+v data %s", msg, msg.Data)

@@ -234,11 +234,7 @@ func TestBrowserShifts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if *screenshots {
-		dir = filepath.Join("..", "..", "docs")
-	}
-	f, err := os.Create(filepath.Join(dir, "shift-slip.png"))
+	f, err := os.Create(filepath.Join(screenshotDir(t), "shift-slip.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,10 +289,7 @@ func TestBrowserManagerDay(t *testing.T) {
 	}
 
 	// The manager's store page and the day's orders.
-	shots := t.TempDir()
-	if *screenshots {
-		shots = filepath.Join("..", "..", "docs")
-	}
+	shots := screenshotDir(t)
 	var sum, filtered string
 	w.as("李店长", storePage, "#store-ops")
 	w.run("manager opens the store and today's orders",
@@ -398,15 +391,4 @@ func TestBrowserManagerDay(t *testing.T) {
 	if !strings.Contains(csv, "实收") || !strings.Contains(csv, "合计,2,25.00,1,3.00,22.00") {
 		t.Errorf("CSV:\n%s", csv)
 	}
-}
-
-// screenshot writes a full-page PNG.
-func screenshot(path string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(path, buf, 0o644)
-	})
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/locale"
 	"github.com/qrstand/qrstand/cloud/internal/model"
@@ -21,12 +22,13 @@ type ledgerLine struct {
 // ledger report or, before one arrived, from the outbox and the stand's
 // presence: "已播报 14:02:11 · 已打印 14:02:13", "未播报：收款台离线".
 func ledgerText(l locale.Lang, e storage.EventLine) ledgerLine {
+	hms := func(t time.Time) string { return t.In(biz.Zone).Format("15:04:05") }
 	out := ledgerLine{StandID: e.StandID}
 	r := e.Ledger
 	if r == nil {
 		switch {
 		case e.State == model.OutboxDelivered:
-			out.Text = l.T("已送达收款台") + " " + e.DeliveredAt.In(biz.Zone).Format("15:04:05")
+			out.Text = l.T("已送达收款台") + " " + hms(e.DeliveredAt)
 		case !e.StandOnline:
 			out.Text = l.T("未播报：收款台离线")
 		default:
@@ -38,9 +40,9 @@ func ledgerText(l locale.Lang, e storage.EventLine) ledgerLine {
 	announced := false
 	switch r.Announce {
 	case mqtt.AnnounceSpoken:
-		parts, announced = append(parts, l.T("已播报")+" "+r.AnnouncedAt.In(biz.Zone).Format("15:04:05")), true
+		parts, announced = append(parts, l.T("已播报")+" "+hms(r.AnnouncedAt)), true
 	case mqtt.AnnounceSummary:
-		parts, announced = append(parts, l.T("已播报（离线汇总）")+" "+r.AnnouncedAt.In(biz.Zone).Format("15:04:05")), true
+		parts, announced = append(parts, l.T("已播报（离线汇总）")+" "+hms(r.AnnouncedAt)), true
 	case mqtt.AnnounceUnknown:
 		parts, announced = append(parts, l.T("已播报（时间未知）")), true
 	case mqtt.AnnounceMuted:
@@ -55,9 +57,9 @@ func ledgerText(l locale.Lang, e storage.EventLine) ledgerLine {
 	printed := false
 	switch r.Print {
 	case mqtt.PrintPrinted:
-		parts, printed = append(parts, l.T("已打印")+" "+r.PrintedAt.In(biz.Zone).Format("15:04:05")), true
+		parts, printed = append(parts, l.T("已打印")+" "+hms(r.PrintedAt)), true
 	case mqtt.PrintReprint:
-		parts, printed = append(parts, l.T("已补打")+" "+r.PrintedAt.In(biz.Zone).Format("15:04:05")), true
+		parts, printed = append(parts, l.T("已补打")+" "+hms(r.PrintedAt)), true
 	case mqtt.PrintOff:
 		parts, printed = append(parts, l.T("未打印：小票已关闭")), true
 	case mqtt.PrintPaperOut:
