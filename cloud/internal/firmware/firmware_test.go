@@ -277,3 +277,43 @@ func TestPercentWave(t *testing.T) {
 		}
 	}
 }
+
+// A stand in the wave that was never sent the update cannot pause the wave
+// by reporting that the update failed there.
+func TestForgedFailureDoesNotPause(t *testing.T) {
+	for _, d := range dbtest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			r := newRig(t, d)
+			ctx := context.Background()
+			r.register(t, "qrs-a", "qrs-d")
+			if _, err := r.svc.AddBundle(ctx, r.bundleFile(t, "v1.4.0", "arm64", fleetKey)); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.svc.Observe(ctx, "qrs-a", report("v1.3.0", "arm64", mqtt.UpdateIdle, "", "", "")); err != nil {
+				t.Fatal(err)
+			}
+			ro, err := r.svc.StartRollout(ctx, Spec{Version: "v1.4.0", Stands: []string{"qrs-a", "qrs-d"}, MaxFailures: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.svc.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+			r.takeSent() // qrs-a only: qrs-d had not reported
+			if err := r.svc.Observe(ctx, "qrs-d", report("v1.3.0", "arm64", mqtt.UpdateRolledBack, "v1.4.0", ro.ID, "forged")); err != nil {
+				t.Fatal(err)
+			}
+			r.clock = r.clock.Add(time.Minute) // the next tick sends qrs-d the update after its forged report
+			if err := r.svc.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+			st, err := r.svc.Status(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := st.Rollouts[0]; w.State != RolloutActive || w.Failed != 0 {
+				t.Errorf("a forged failure counted: %+v", w)
+			}
+		})
+	}
+}

@@ -190,9 +190,11 @@ func (r Rollout) includes(standID string) bool {
 	return inWave(r.Version, standID, r.Percent)
 }
 
-// failedFor: the stand's report says this version failed there.
+// failedFor: the stand's report says this version failed there, made after
+// the cloud sent it that version — a stand cannot pause a wave with a
+// failure of an update it was never offered.
 func failedFor(f StandFirmware, version string) bool {
-	if f.Target != version {
+	if f.Target != version || f.SentVersion != version || parseTS(f.ReportedAt).Before(parseTS(f.sentAt)) {
 		return false
 	}
 	switch f.State {
