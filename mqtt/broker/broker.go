@@ -16,6 +16,7 @@ import (
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/storage/pebble"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Broker is a running (or runnable) embedded broker.
@@ -94,11 +95,13 @@ func (b *Broker) Run(ctx context.Context) error {
 	if err := srv.AddHook(order, nil); err != nil {
 		return fmt.Errorf("broker: order hook: %w", err)
 	}
+	var persist mochi.Hook
 	if b.cfg.DataDir != "" {
 		if err := os.MkdirAll(b.cfg.DataDir, 0o700); err != nil {
 			return fmt.Errorf("broker: data dir: %w", err)
 		}
-		err := srv.AddHook(new(pebble.Hook), &pebble.Options{
+		persist = new(pebble.Hook)
+		err := srv.AddHook(persist, &pebble.Options{
 			Path:    b.cfg.DataDir,
 			Mode:    pebble.Sync, // an acknowledged QoS 1 message is on disk
 			Options: &pebbledb.Options{Logger: pebbleLogger{log}},
@@ -106,6 +109,11 @@ func (b *Broker) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("broker: open store %s: %w", b.cfg.DataDir, err)
 		}
+	}
+
+	// Last, so that it runs after the store's hooks; see pktidHook.
+	if err := srv.AddHook(&pktidHook{srv: srv, persist: persist, log: log, aside: map[string]packets.Packet{}}, nil); err != nil {
+		return fmt.Errorf("broker: packet id hook: %w", err)
 	}
 
 	fail := func(err error, lns ...net.Listener) error {

@@ -26,8 +26,9 @@ type Cloud struct {
 	raw    map[string]int // ref → ack messages received, duplicates included
 	ups    []mqtt.Message
 	states []mqtt.Message
-	nextUp int // NextUp's cursor into ups
-	nextSt int // NextState's cursor into states
+	stIDs  map[string]bool // envelope ids in states
+	nextUp int             // NextUp's cursor into ups
+	nextSt int             // NextState's cursor into states
 	onUp   func(mqtt.Message)
 	subs   int
 }
@@ -71,7 +72,7 @@ func DialCloud(t testing.TB, o CloudOptions) *Cloud {
 	if o.State == "" {
 		o.State = "qrs/v1/d/+/state"
 	}
-	c := &Cloud{t: t, acks: map[string][]string{}, ackIDs: map[string]bool{}, raw: map[string]int{}}
+	c := &Cloud{t: t, acks: map[string][]string{}, ackIDs: map[string]bool{}, stIDs: map[string]bool{}, raw: map[string]int{}}
 	id := o.User + "-" + strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name()))
 	opts := paho.NewClientOptions().AddBroker(o.URL).SetClientID(id).
 		SetUsername(o.User).SetPassword(o.Secret).SetCleanSession(true).
@@ -107,7 +108,13 @@ func (c *Cloud) onMessage(_ paho.Client, pm paho.Message) {
 	}
 	c.mu.Lock()
 	if m.Type == mqtt.KindPresence {
-		c.states = append(c.states, m)
+		// QoS 1 may deliver one presence twice (paho v1.5.1 resends a
+		// publish made while it replays its store after a connect); a
+		// presence is one envelope id, as the cloud's own dedupe sees it.
+		if !c.stIDs[m.ID] {
+			c.stIDs[m.ID] = true
+			c.states = append(c.states, m)
+		}
 		c.mu.Unlock()
 		return
 	}
