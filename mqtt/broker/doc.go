@@ -73,4 +73,10 @@
 // (MaximumMessageExpiryInterval = 0), which is right for us: a queued payment
 // must not silently expire, and stale sessions are bounded by
 // [Config].SessionExpiry.
+//
+// Packet ids: mochi v2.7.9 keeps a client's inbound and outbound QoS flows
+// in one map keyed by packet id, so a stand publishing with the id of a
+// delivery it has not acknowledged yet would drop that delivery from its
+// session. The packet id hook sets such a delivery aside and puts it back
+// (in memory and in the store).
 package broker
