@@ -304,3 +304,33 @@ func TestRolesPerAppID(t *testing.T) {
 		}
 	}
 }
+
+// TestPayerAppIDMustMatch: a provider with its own official account but no
+// partner account of its own would pay through the default account, whose
+// sp_appid is the deployment's; its payer's openid is of the provider's
+// AppID, which WeChat Pay would refuse. The pay page says so and no order
+// is placed.
+func TestPayerAppIDMustMatch(t *testing.T) {
+	w := newOAuthWorld(t)
+	c := w.browser()
+	page := "/s/" + w.storeA.CodeToken
+	w.login(c, page, "顾客")
+	if status, _ := w.get(c, page); status != http.StatusOK {
+		t.Fatalf("pay page: %d", status)
+	}
+	resp, err := c.PostForm(w.ts.base+"/pay/"+w.storeA.ID, url.Values{"csrf": {csrfOf(t, c, w.ts.base)}, "amount": {"5.00"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "服务商的公众号与微信支付账户不一致") {
+		t.Errorf("pay with a mismatched AppID: %d", resp.StatusCode)
+	}
+	if orders, err := w.ts.Storage().Orders(context.Background(), storage.OrderFilter{StoreID: w.storeA.ID}); err != nil || len(orders) != 0 {
+		t.Errorf("orders %d %v, want none", len(orders), err)
+	}
+	if n := len(w.ts.WeChatPaySim().Orders()); n != 0 {
+		t.Errorf("WeChat Pay saw %d orders, want none", n)
+	}
+}
