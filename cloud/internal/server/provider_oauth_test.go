@@ -140,6 +140,34 @@ func hasSession(c *http.Client, base string) bool {
 	return false
 }
 
+// setOfficialAccount gives provider A another official account until the
+// returned func puts the issued one back.
+func (w *oauthWorld) setOfficialAccount(t *testing.T, appID, secret string) (restore func()) {
+	t.Helper()
+	set := func(appID, secret string) {
+		p := w.provA
+		p.SPAppID = appID
+		if err := w.ts.Storage().UpdateProvider(context.Background(), p, &model.ProviderSecrets{AppSecret: secret}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(appID, secret)
+	return func() { set(w.acct.AppID, w.acct.AppSecret) }
+}
+
+// refused opens the callback URL cb with c and wants status (400 says the
+// login expired) and no WeChat session made.
+func (w *oauthWorld) refused(t *testing.T, c *http.Client, cb *url.URL, status int) {
+	t.Helper()
+	got, body := w.get(c, cb.String())
+	if got != status || status == http.StatusBadRequest && !strings.Contains(body, "登录已过期") {
+		t.Errorf("callback: %d, want %d", got, status)
+	}
+	if hasSession(c, w.ts.base) {
+		t.Error("a session was made")
+	}
+}
+
 // TestOAuthPerProvider: each store logs people in through its provider's
 // official account, and a session of one AppID does not pass at a store
 // of another.
@@ -174,7 +202,6 @@ func TestOAuthPerProvider(t *testing.T) {
 func TestOAuthStateBinding(t *testing.T) {
 	w := newOAuthWorld(t)
 	pageA, pageD := "/s/"+w.storeA.CodeToken, "/s/"+w.storeD.CodeToken
-	expired := "登录已过期"
 
 	t.Run("a code for provider A cannot be exchanged under D", func(t *testing.T) {
 		hostile := w.browser()
@@ -184,23 +211,13 @@ func TestOAuthStateBinding(t *testing.T) {
 		q := forged.Query()
 		q.Set("state", qD.Get("state"))
 		forged.RawQuery = q.Encode()
-		if status, _ := w.get(hostile, forged.String()); status != http.StatusBadGateway {
-			t.Errorf("A's code under D's state: %d, want 502 (the exchange under D is refused)", status)
-		}
-		if hasSession(hostile, w.ts.base) {
-			t.Error("a session was made")
-		}
+		w.refused(t, hostile, &forged, http.StatusBadGateway) // the exchange under D is refused
 	})
 	t.Run("another browser's state is refused", func(t *testing.T) {
 		hostile := w.browser()
 		w.startLogin(hostile, pageD)
 		cbA := w.authorize(w.startLogin(w.browser(), pageA), "黑客")
-		if status, body := w.get(hostile, cbA.String()); status != http.StatusBadRequest || !strings.Contains(body, expired) {
-			t.Errorf("someone else's state: %d", status)
-		}
-		if hasSession(hostile, w.ts.base) {
-			t.Error("a session was made")
-		}
+		w.refused(t, hostile, cbA, http.StatusBadRequest)
 	})
 	t.Run("a forged state is refused", func(t *testing.T) {
 		c := w.browser()
@@ -210,66 +227,31 @@ func TestOAuthStateBinding(t *testing.T) {
 		q := cb.Query()
 		q.Set("state", "forgedstate0000000000000000")
 		cb.RawQuery = q.Encode()
-		if status, body := w.get(c, cb.String()); status != http.StatusBadRequest || !strings.Contains(body, expired) {
-			t.Errorf("forged state: %d", status)
-		}
-		if hasSession(c, w.ts.base) {
-			t.Error("a session was made")
-		}
+		w.refused(t, c, cb, http.StatusBadRequest)
 	})
 	t.Run("a used state is refused", func(t *testing.T) {
 		cb := w.login(w.browser(), pageA, "顾客")
 		replay := w.browser()
 		u, _ := url.Parse(w.ts.base)
 		replay.Jar.SetCookies(u, []*http.Cookie{{Name: "qrs_oauth", Value: cb.Query().Get("state"), Path: "/auth/wechat"}})
-		if status, body := w.get(replay, cb.String()); status != http.StatusBadRequest || !strings.Contains(body, expired) {
-			t.Errorf("replayed state: %d", status)
-		}
-		if hasSession(replay, w.ts.base) {
-			t.Error("a session was made")
-		}
+		w.refused(t, replay, cb, http.StatusBadRequest)
 	})
 	t.Run("a provider that changes its AppID mid-login", func(t *testing.T) {
 		c := w.browser()
 		q := w.startLogin(c, pageA)
 		cb := w.authorize(q, "顾客")
-		ctx := context.Background()
 		other, err := w.ts.WeChatPaySim().IssueAccount()
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := w.provA
-		p.SPAppID = other.AppID
-		if err := w.ts.Storage().UpdateProvider(ctx, p, &model.ProviderSecrets{AppSecret: other.AppSecret}); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			if err := w.ts.Storage().UpdateProvider(ctx, w.provA, &model.ProviderSecrets{AppSecret: w.acct.AppSecret}); err != nil {
-				t.Fatal(err)
-			}
-		}()
-		if status, body := w.get(c, cb.String()); status != http.StatusBadRequest || !strings.Contains(body, expired) {
-			t.Errorf("login across an AppID change: %d", status)
-		}
+		defer w.setOfficialAccount(t, other.AppID, other.AppSecret)()
+		w.refused(t, c, cb, http.StatusBadRequest)
 	})
 	t.Run("a wrong AppSecret is refused by WeChat", func(t *testing.T) {
-		ctx := context.Background()
-		if err := w.ts.Storage().UpdateProvider(ctx, w.provA, &model.ProviderSecrets{AppSecret: strings.Repeat("0", 32)}); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			if err := w.ts.Storage().UpdateProvider(ctx, w.provA, &model.ProviderSecrets{AppSecret: w.acct.AppSecret}); err != nil {
-				t.Fatal(err)
-			}
-		}()
+		defer w.setOfficialAccount(t, w.acct.AppID, strings.Repeat("0", 32))()
 		c := w.browser()
 		cb := w.authorize(w.startLogin(c, pageA), "顾客")
-		if status, _ := w.get(c, cb.String()); status != http.StatusBadGateway {
-			t.Errorf("wrong AppSecret: %d, want 502", status)
-		}
-		if hasSession(c, w.ts.base) {
-			t.Error("a session was made")
-		}
+		w.refused(t, c, cb, http.StatusBadGateway)
 	})
 }
 
