@@ -309,6 +309,15 @@ CREATE TABLE firmware_stands (
 	`
 CREATE INDEX orders_paid_at ON orders(paid_at);
 `,
+	// An openid means something only under the official account (AppID)
+	// that issued it, and each provider may bring its own: staff roles and
+	// WeChat sessions record that AppID. '' is the deployment's own
+	// account, which every row before this migration was made under.
+	`
+ALTER TABLE staff ADD COLUMN app_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN app_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX staff_app_openid ON staff(app_id, openid);
+`,
 }
 
 // SchemaVersion is the version Migrate brings a database to.

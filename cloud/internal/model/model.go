@@ -97,6 +97,7 @@ type Staff struct {
 	Role           Role
 	Name           string
 	OpenID         string // empty until activated
+	AppID          string // the official account OpenID belongs to; "" is the deployment's
 	CanRefund      bool
 	Notify         bool // receives payment messages (clerks on duty; managers and admins always)
 	ClerkCodeToken string

@@ -5,5 +5,10 @@
 // mirror open.weixin.qq.com and api.weixin.qq.com so the unmodified
 // silenceper/wechat client talks to it through a host-rewriting transport.
 //
+// It plays several official accounts at once (the deployment's and each
+// service provider's, see Sim.Accounts), as WeChat does: one person has a
+// different openid under each AppID, a code is exchanged only by the AppID
+// it was issued for, and a wrong AppSecret is refused.
+//
 // Spec: https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
 package oauthsim

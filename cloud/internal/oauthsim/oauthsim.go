@@ -18,12 +18,17 @@ import (
 // Sim is the simulator. Its zero value is not usable; call New.
 type Sim struct {
 	AppID, AppSecret string
-	Log              *slog.Logger
-	Now              func() time.Time
+	// Accounts, when set, names the other official accounts the simulator
+	// plays (each service provider's own): it returns appID's AppSecret.
+	// Each AppID gives the same person another openid, as WeChat does.
+	Accounts func(appID string) (secret string, ok bool)
+	Log      *slog.Logger
+	Now      func() time.Time
 
-	mu    sync.Mutex
-	users map[string]User // by nickname
-	codes map[string]grant
+	mu     sync.Mutex
+	users  map[string]User // by nickname
+	codes  map[string]grant
+	issued map[string]string // openid -> the AppID it was issued under
 }
 
 // User is a simulated WeChat user.
@@ -34,6 +39,7 @@ type User struct {
 }
 
 type grant struct {
+	appID    string // a code is exchanged only by the AppID it was issued for
 	openid   string
 	snapshot bool
 	expires  time.Time
@@ -44,14 +50,42 @@ func New(appID, appSecret string, log *slog.Logger) *Sim {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sim{AppID: appID, AppSecret: appSecret, Log: log, Now: time.Now, users: map[string]User{}, codes: map[string]grant{}}
+	return &Sim{AppID: appID, AppSecret: appSecret, Log: log, Now: time.Now, users: map[string]User{}, codes: map[string]grant{},
+		issued: map[string]string{}}
 }
 
-// OpenID is the openid the simulator gives a nickname under its appid:
-// stable across restarts so dev sessions and staff roles survive.
-func (s *Sim) OpenID(nickname string) string {
-	h := sha256.Sum256([]byte(s.AppID + "\x00" + nickname))
+// OpenID is the openid the simulator gives a nickname under its own
+// AppID: stable across restarts so dev sessions and staff roles survive.
+func (s *Sim) OpenID(nickname string) string { return s.OpenIDUnder(s.AppID, nickname) }
+
+// OpenIDUnder is the openid of nickname under the official account appID.
+func (s *Sim) OpenIDUnder(appID, nickname string) string {
+	h := sha256.Sum256([]byte(appID + "\x00" + nickname))
 	return "oSIM" + hex.EncodeToString(h[:12])
+}
+
+// secret is appID's AppSecret, if the simulator plays that account.
+func (s *Sim) secret(appID string) (string, bool) {
+	if appID == "" {
+		return "", false
+	}
+	if appID == s.AppID {
+		return s.AppSecret, true
+	}
+	if s.Accounts != nil {
+		return s.Accounts(appID)
+	}
+	return "", false
+}
+
+// IssuedUnder reports the AppID under which the simulator handed out
+// openid, if it did: WeChat Pay's simulator refuses a payer's openid that
+// belongs to another AppID than the order's sp_appid.
+func (s *Sim) IssuedUnder(openid string) (appID string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	appID, ok = s.issued[openid]
+	return appID, ok
 }
 
 // Users lists the users created so far, by nickname.
@@ -77,19 +111,24 @@ func (s *Sim) Handler() http.Handler {
 
 func (s *Sim) authorizeGet(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("appid") != s.AppID || q.Get("redirect_uri") == "" || q.Get("response_type") != "code" {
+	if _, known := s.secret(q.Get("appid")); !known || q.Get("redirect_uri") == "" || q.Get("response_type") != "code" {
 		http.Error(w, "oauthsim: bad authorize request (appid, redirect_uri, response_type=code)", http.StatusBadRequest)
 		return
 	}
+	// The same people, each with its openid under this AppID.
+	users := s.Users()
+	for i := range users {
+		users[i].OpenID = s.OpenIDUnder(q.Get("appid"), users[i].Nickname)
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := pickTmpl.Execute(w, map[string]any{"Query": r.URL.RawQuery, "Users": s.Users(), "Scope": q.Get("scope")}); err != nil {
+	if err := pickTmpl.Execute(w, map[string]any{"Query": r.URL.RawQuery, "Users": users, "Scope": q.Get("scope"), "AppID": q.Get("appid")}); err != nil {
 		s.Log.Error("oauthsim: render", "err", err)
 	}
 }
 
 func (s *Sim) authorizePost(w http.ResponseWriter, r *http.Request) {
 	q, err := url.ParseQuery(r.FormValue("q"))
-	if err != nil || q.Get("appid") != s.AppID {
+	if _, known := s.secret(q.Get("appid")); err != nil || !known {
 		http.Error(w, "oauthsim: bad request", http.StatusBadRequest)
 		return
 	}
@@ -103,7 +142,8 @@ func (s *Sim) authorizePost(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "oauthsim: nickname required (at most 64 bytes)", http.StatusBadRequest)
 		return
 	}
-	u := User{Nickname: nick, OpenID: s.OpenID(nick), Snapshot: r.FormValue("snapshot") == "1"}
+	appID := q.Get("appid")
+	u := User{Nickname: nick, OpenID: s.OpenIDUnder(appID, nick), Snapshot: r.FormValue("snapshot") == "1"}
 	code := randHex(16)
 	s.mu.Lock()
 	for c, g := range s.codes { // forget codes nobody exchanged
@@ -111,10 +151,10 @@ func (s *Sim) authorizePost(w http.ResponseWriter, r *http.Request) {
 			delete(s.codes, c)
 		}
 	}
-	s.users[nick] = u
-	s.codes[code] = grant{openid: u.OpenID, snapshot: u.Snapshot, expires: s.Now().Add(5 * time.Minute)}
+	s.users[nick] = User{Nickname: nick, OpenID: s.OpenID(nick), Snapshot: u.Snapshot}
+	s.codes[code] = grant{appID: appID, openid: u.OpenID, snapshot: u.Snapshot, expires: s.Now().Add(5 * time.Minute)}
 	s.mu.Unlock()
-	s.Log.Info("oauthsim: authorized", "nickname", nick, "openid", u.OpenID)
+	s.Log.Info("oauthsim: authorized", "appid", appID, "nickname", nick, "openid", u.OpenID)
 	rq := redirect.Query()
 	rq.Set("code", code)
 	rq.Set("state", q.Get("state"))
@@ -128,7 +168,7 @@ func (s *Sim) accessToken(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
-	if q.Get("appid") != s.AppID || q.Get("secret") != s.AppSecret {
+	if want, known := s.secret(q.Get("appid")); !known || q.Get("secret") != want {
 		enc.Encode(map[string]any{"errcode": 40125, "errmsg": "invalid appsecret"})
 		return
 	}
@@ -139,8 +179,14 @@ func (s *Sim) accessToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	g, ok := s.codes[q.Get("code")]
 	delete(s.codes, q.Get("code"))
+	// A code belongs to the AppID it was issued for; another official
+	// account cannot exchange it (and using it burns it, as at WeChat).
+	ok = ok && g.appID == q.Get("appid") && s.Now().Before(g.expires)
+	if ok {
+		s.issued[g.openid] = g.appID
+	}
 	s.mu.Unlock()
-	if !ok || !s.Now().Before(g.expires) {
+	if !ok {
 		enc.Encode(map[string]any{"errcode": 40029, "errmsg": "invalid code"})
 		return
 	}
@@ -171,7 +217,7 @@ var pickTmpl = template.Must(template.New("pick").Parse(`<!doctype html>
 input[type=text]{width:100%;box-sizing:border-box;padding:10px;font-size:16px}.u{background:#f7f7f7;color:#111;text-align:left}</style></head>
 <body><main>
 <h2>微信授权（沙箱模拟器）</h2>
-<p>WeChat OAuth simulator — scope {{.Scope}}. Pick a user or create one.</p>
+<p>WeChat OAuth simulator — official account <code id="appid">{{.AppID}}</code>, scope {{.Scope}}. Pick a user or create one.</p>
 {{if .Users}}<div class="card"><b>已有用户 / Existing users</b>
 {{range .Users}}<form method="post"><input type="hidden" name="q" value="{{$.Query}}"><input type="hidden" name="nickname" value="{{.Nickname}}">
 <button class="u" type="submit" data-nickname="{{.Nickname}}">{{.Nickname}} <small>{{.OpenID}}</small></button></form>{{end}}</div>{{end}}

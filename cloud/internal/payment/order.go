@@ -24,6 +24,10 @@ type CreateInput struct {
 	Amount      string      // yuan as typed
 	Remark      string
 	PayerOpenID string // sp_openid from OAuth
+	// PayerAppID is the official account PayerOpenID came from. When set,
+	// it must be the pay account's sp_appid: an openid is only meaningful
+	// under its own AppID (ErrPayerAppID otherwise).
+	PayerAppID string
 }
 
 // Created is a placed order and the parameters for getBrandWCPayRequest.
@@ -73,6 +77,9 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (Created, error) {
 	acct, err := s.cfg.Accounts(ctx, m.ProviderID)
 	if err != nil {
 		return Created{}, fmt.Errorf("%w: %v", ErrNoAccount, err)
+	}
+	if in.PayerAppID != "" && in.PayerAppID != acct.SpAppID {
+		return Created{}, fmt.Errorf("%w: payer of %s, sp_appid %s (provider %s)", ErrPayerAppID, in.PayerAppID, acct.SpAppID, m.ProviderID)
 	}
 	now := s.cfg.Now().UTC()
 	o := model.Order{

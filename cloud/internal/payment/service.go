@@ -15,10 +15,13 @@ import (
 
 // Errors callers branch on.
 var (
-	ErrForbidden   = errors.New("payment: not allowed")
-	ErrMismatch    = errors.New("payment: notify does not match the order")
-	ErrUnknown     = errors.New("payment: unknown order")
-	ErrNoAccount   = errors.New("payment: no WeChat Pay account for this provider")
+	ErrForbidden = errors.New("payment: not allowed")
+	ErrMismatch  = errors.New("payment: notify does not match the order")
+	ErrUnknown   = errors.New("payment: unknown order")
+	ErrNoAccount = errors.New("payment: no WeChat Pay account for this provider")
+	// ErrPayerAppID: the payer's openid belongs to another official account
+	// than the pay account's sp_appid, which WeChat Pay would refuse.
+	ErrPayerAppID  = errors.New("payment: the payer's openid is not of the pay account's sp_appid")
 	ErrOrderClosed = errors.New("payment: order closed")
 	ErrRefundNo    = errors.New("payment: out_refund_no must be 1..64 characters of 0-9 A-Z a-z _ - | * @")
 )

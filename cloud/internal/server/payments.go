@@ -61,8 +61,16 @@ func (s *Server) setupPayments(appID, appSecret string) error {
 		}
 		s.pay.wxsim = &wechatsim.Server{
 			Merchants: []wechatsim.Merchant{{MchID: SandboxSpMchID, Name: "QR Stand 沙箱服务商", SerialNo: sandboxSerial,
-				PublicKey: &mk.PublicKey, APIv3Key: sandboxAPIv3Key}},
+				PublicKey: &mk.PublicKey, APIv3Key: sandboxAPIv3Key, AppIDs: []string{appID}}},
 			PlatformKey: pk, Speedup: 60, Log: s.log.With("component", "wechatsim"),
+		}
+		if s.sim != nil {
+			// One simulated WeChat: the OAuth simulator plays every
+			// official account WeChat Pay's simulator issued with a
+			// partner account, and WeChat Pay's refuses a payer whose
+			// openid the OAuth simulator issued under another AppID.
+			s.sim.Accounts = s.pay.wxsim.OfficialAccount
+			s.pay.wxsim.PayerAppID = s.sim.IssuedUnder
 		}
 		if s.cfg.DataDir != "" {
 			s.pay.wxsim.AccountsDir = filepath.Join(s.cfg.DataDir, "wechatsim", "accounts")

@@ -117,6 +117,12 @@ func checkCode(c model.ActivationCode, role model.Role, scopeID string, now time
 // unexpired; notify is the clerk's choice of payment messages. Any failure
 // changes nothing.
 func (s *Storage) Activate(ctx context.Context, token string, role model.Role, scopeID, openid string, notify bool, now time.Time) (model.Staff, error) {
+	return s.ActivateUnder(ctx, token, role, scopeID, "", openid, notify, now)
+}
+
+// ActivateUnder is Activate for the openid of official account appID ("" is
+// the deployment's): the role is held by that (appID, openid) pair.
+func (s *Storage) ActivateUnder(ctx context.Context, token string, role model.Role, scopeID, appID, openid string, notify bool, now time.Time) (model.Staff, error) {
 	var st model.Staff
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		c, err := scanCode(tx.QueryRowContext(ctx, s.q(`SELECT `+codeCols+` FROM activation_codes WHERE token = ?`), token))
@@ -141,11 +147,11 @@ func (s *Storage) Activate(ctx context.Context, token string, role model.Role, s
 		}
 		var held int
 		if st.StoreID == "" {
-			err = tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM staff WHERE openid = ? AND role = ? AND merchant_id = ? AND store_id IS NULL AND removed_at IS NULL`),
-				openid, string(st.Role), st.MerchantID).Scan(&held)
+			err = tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM staff WHERE app_id = ? AND openid = ? AND role = ? AND merchant_id = ? AND store_id IS NULL AND removed_at IS NULL`),
+				appID, openid, string(st.Role), st.MerchantID).Scan(&held)
 		} else {
-			err = tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM staff WHERE openid = ? AND role = ? AND store_id = ? AND removed_at IS NULL`),
-				openid, string(st.Role), st.StoreID).Scan(&held)
+			err = tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM staff WHERE app_id = ? AND openid = ? AND role = ? AND store_id = ? AND removed_at IS NULL`),
+				appID, openid, string(st.Role), st.StoreID).Scan(&held)
 		}
 		if err != nil {
 			return err
@@ -162,11 +168,11 @@ func (s *Storage) Activate(ctx context.Context, token string, role model.Role, s
 			return ErrCodeUsed
 		}
 		notifyOn := notify // every role may choose payment messages
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE staff SET openid = ?, activated_at = ?, notify = ? WHERE id = ? AND openid IS NULL`),
-			openid, ts(now), b2i(notifyOn), st.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE staff SET openid = ?, app_id = ?, activated_at = ?, notify = ? WHERE id = ? AND openid IS NULL`),
+			openid, appID, ts(now), b2i(notifyOn), st.ID); err != nil {
 			return err
 		}
-		st.OpenID, st.ActivatedAt, st.Notify = openid, now.UTC(), notifyOn
+		st.OpenID, st.AppID, st.ActivatedAt, st.Notify = openid, appID, now.UTC(), notifyOn
 		return nil
 	})
 	if err != nil {

@@ -9,7 +9,8 @@ import (
 // Session kinds.
 const (
 	SessionConsole = "console" // subject: console user id
-	SessionWeChat  = "wechat"  // subject: openid
+	SessionWeChat  = "wechat"  // subject: openid; app_id: its official account ("" is the deployment's)
+	SessionOAuth   = "oauth"   // a WeChat login under way; the token is the OAuth state
 )
 
 // CreateSession stores a new session and returns its bearer token; only the
@@ -34,6 +35,51 @@ func (s *Storage) SessionSubject(ctx context.Context, kind, token string, now ti
 	}
 	if !now.Before(parseTS(expires)) {
 		return "", fmt.Errorf("storage: session expired: %w", ErrNotFound)
+	}
+	return subject, nil
+}
+
+// CreateWeChatSession stores a session of the WeChat user openid of the
+// official account appID ("" is the deployment's).
+func (s *Storage) CreateWeChatSession(ctx context.Context, appID, openid string, ttl time.Duration, now time.Time) (string, error) {
+	token := NewToken()
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO sessions (token_hash, kind, subject, app_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		HashSecret(token), SessionWeChat, openid, appID, ts(now), ts(now.Add(ttl)))
+	if err != nil {
+		return "", fmt.Errorf("storage: create session: %w", err)
+	}
+	return token, nil
+}
+
+// WeChatSession returns the official account and openid of a live WeChat
+// session.
+func (s *Storage) WeChatSession(ctx context.Context, token string, now time.Time) (appID, openid string, err error) {
+	var expires string
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT app_id, subject, expires_at FROM sessions WHERE token_hash = ? AND kind = ?`), HashSecret(token), SessionWeChat).
+		Scan(&appID, &openid, &expires)
+	if err != nil {
+		return "", "", fmt.Errorf("storage: session: %w", notFound(err))
+	}
+	if !now.Before(parseTS(expires)) {
+		return "", "", fmt.Errorf("storage: session expired: %w", ErrNotFound)
+	}
+	return appID, openid, nil
+}
+
+// TakeSession returns the subject of a live session of the given kind and
+// ends it, so that it is used at most once: of two concurrent takes one
+// gets ErrNotFound.
+func (s *Storage) TakeSession(ctx context.Context, kind, token string, now time.Time) (string, error) {
+	subject, err := s.SessionSubject(ctx, kind, token, now)
+	if err != nil {
+		return "", err
+	}
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE token_hash = ? AND kind = ?`), HashSecret(token), kind)
+	if err != nil {
+		return "", fmt.Errorf("storage: take session: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return "", fmt.Errorf("storage: session already taken: %w", ErrNotFound)
 	}
 	return subject, nil
 }

@@ -66,14 +66,14 @@ func (s *Storage) addStaff(ctx context.Context, tx *sql.Tx, in StaffInput, codeT
 	return st, code, err
 }
 
-const staffCols = `id, merchant_id, store_id, role, name, openid, can_refund, notify, clerk_code_token, created_at, activated_at`
+const staffCols = `id, merchant_id, store_id, role, name, openid, can_refund, notify, clerk_code_token, created_at, activated_at, app_id`
 
 func scanStaff(row interface{ Scan(...any) error }) (model.Staff, error) {
 	var st model.Staff
 	var store, openid, clerk, activated sql.NullString
 	var role, created string
 	var refund, notify int
-	if err := row.Scan(&st.ID, &st.MerchantID, &store, &role, &st.Name, &openid, &refund, &notify, &clerk, &created, &activated); err != nil {
+	if err := row.Scan(&st.ID, &st.MerchantID, &store, &role, &st.Name, &openid, &refund, &notify, &clerk, &created, &activated, &st.AppID); err != nil {
 		return st, notFound(err)
 	}
 	st.StoreID, st.OpenID, st.ClerkCodeToken = store.String, openid.String, clerk.String
@@ -109,9 +109,18 @@ func (s *Storage) Staff(ctx context.Context, id string) (model.Staff, error) {
 	return st, nil
 }
 
-// StaffByOpenID lists the active roles a WeChat user holds.
+// StaffByOpenID lists the active roles a WeChat user holds under the
+// deployment's official account.
 func (s *Storage) StaffByOpenID(ctx context.Context, openid string) ([]model.Staff, error) {
-	out, err := s.staffList(ctx, s.db, `SELECT `+staffCols+` FROM staff WHERE openid = ? AND removed_at IS NULL ORDER BY created_at, id`, openid)
+	return s.StaffByWeChat(ctx, "", openid)
+}
+
+// StaffByWeChat lists the active roles of the WeChat user openid of the
+// official account appID ("" for the deployment's): the same person has
+// another openid under another AppID, and an openid of one AppID grants
+// nothing under another.
+func (s *Storage) StaffByWeChat(ctx context.Context, appID, openid string) ([]model.Staff, error) {
+	out, err := s.staffList(ctx, s.db, `SELECT `+staffCols+` FROM staff WHERE app_id = ? AND openid = ? AND removed_at IS NULL ORDER BY created_at, id`, appID, openid)
 	if err != nil {
 		return nil, fmt.Errorf("storage: staff by openid: %w", err)
 	}

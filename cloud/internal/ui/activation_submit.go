@@ -8,12 +8,15 @@ import (
 
 // activationSubmit uses the code: the scanner's openid takes the role.
 func (h *Handler) activationSubmit(w http.ResponseWriter, r *http.Request) {
-	openid, _, ok := h.requireWeChat(w, r)
+	id, _, ok := h.requireIdentity(w, r)
 	if !ok {
 		return
 	}
+	openid := id.OpenID
 	role := model.Role(r.PathValue("role"))
-	s, err := h.st.Activate(r.Context(), r.PathValue("token"), role, r.PathValue("scope"), openid, r.PostFormValue("notify") == "1", h.now())
+	// The role is held by the openid under the official account of the
+	// code's provider, through which requireIdentity logged the scanner in.
+	s, err := h.st.ActivateUnder(r.Context(), r.PathValue("token"), role, r.PathValue("scope"), id.Scope, openid, r.PostFormValue("notify") == "1", h.now())
 	if err != nil {
 		if status, msg, ok := activationMessage(err); ok {
 			h.log.Info("ui: activation refused", "role", role, "err", err)

@@ -102,9 +102,10 @@ func TestActivationPages(t *testing.T) {
 	if n := rolesOf("o-bob"); n != 0 {
 		t.Fatal("expired code granted a role")
 	}
-	// Without a WeChat login the page starts OAuth and comes back.
+	// Without a WeChat login the page starts OAuth, through the official
+	// account of the code's provider, and comes back.
 	w = e.do(principal{}, "GET", mp, nil)
-	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/auth/wechat?next="+url.QueryEscape(mp) {
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/auth/wechat?next="+url.QueryEscape(mp)+"&p="+p.ID {
 		t.Fatalf("anonymous: %d %q", w.Code, w.Header().Get("Location"))
 	}
 }

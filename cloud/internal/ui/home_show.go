@@ -43,15 +43,15 @@ func (h *Handler) homeShow(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console", http.StatusSeeOther)
 		return
 	}
-	openid, ok := h.openID(r)
+	id, ok := h.openID(r)
 	if !ok {
 		h.render(w, r, http.StatusOK, "home", nil)
 		return
 	}
-	roles, err := h.st.StaffByOpenID(r.Context(), openid)
+	roles, err := h.st.StaffByWeChat(r.Context(), id.Scope, id.OpenID)
 	if err != nil {
 		h.internal(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "home", view{"OpenID": openid, "Roles": h.roleLinks(r.Context(), roles)})
+	h.render(w, r, http.StatusOK, "home", view{"OpenID": id.OpenID, "Roles": h.roleLinks(r.Context(), roles)})
 }

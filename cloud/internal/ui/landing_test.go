@@ -128,6 +128,7 @@ func TestProviderSettingsNeverEchoSecrets(t *testing.T) {
 		{"platform_public_key_pem", keyPEM},
 		{"platform_public_key_id", "KEY_1"},
 		{"platform_public_key_pem", ""},
+		{"app_secret", ""}, // a pay account needs the official account customers log in through
 	} {
 		w := e.do(login, "POST", "/console/settings", with(tc.field, tc.value))
 		body := w.Body.String()

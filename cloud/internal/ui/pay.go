@@ -62,7 +62,7 @@ func (h *Handler) payView(r *http.Request, v view, st model.Store) {
 // sheet — getBrandWCPayRequest inside WeChat, the simulator's confirm page
 // in sandbox mode.
 func (h *Handler) paySubmit(w http.ResponseWriter, r *http.Request) {
-	openid, roles, ok := h.requireWeChat(w, r)
+	payer, roles, ok := h.requireIdentity(w, r)
 	if !ok {
 		return
 	}
@@ -85,13 +85,19 @@ func (h *Handler) paySubmit(w http.ResponseWriter, r *http.Request) {
 		clerk = c
 	}
 	c, err := h.pay.Service.Create(r.Context(), payment.CreateInput{Store: st, Clerk: clerk, Amount: r.PostFormValue("amount"),
-		Remark: r.PostFormValue("remark"), PayerOpenID: openid})
+		Remark: r.PostFormValue("remark"), PayerOpenID: payer.OpenID, PayerAppID: h.appIDOf(payer.Scope)})
 	var ie *money.InputError
 	switch {
 	case errors.As(err, &ie):
 		v := view{"Store": st, "Clerk": clerk, "Amount": r.PostFormValue("amount"), "Remark": r.PostFormValue("remark"),
 			"AmountError": ie.Message(string(locale.FromRequest(r)))}
 		h.payPageView(w, r, st, roles, clerk, v, http.StatusUnprocessableEntity)
+		return
+	case errors.Is(err, payment.ErrPayerAppID):
+		// The provider's official account is not the AppID of the
+		// partner account it pays through: WeChat Pay would refuse.
+		h.log.Warn("ui: place order: payer's AppID is not the pay account's", "store", st.ID, "err", err)
+		h.fail(w, r, http.StatusServiceUnavailable, "这个门店暂时不能收款：服务商的公众号与微信支付账户不一致。")
 		return
 	case errors.Is(err, payment.ErrNoAccount):
 		h.log.Warn("ui: place order: no WeChat Pay account", "store", st.ID, "err", err)

@@ -130,6 +130,11 @@ func checkAccount(p model.Provider, sec model.ProviderSecrets) map[string]string
 	if p.SPAppID == "" {
 		errs["sp_appid"] = "微信支付 JSAPI 需要公众号 AppID"
 	}
+	// The payer's openid must be of this AppID (sp_appid), and customers
+	// log in through the provider's official account only with its secret.
+	if sec.AppSecret == "" {
+		errs["app_secret"] = "微信支付账户需要公众号的 AppSecret：顾客通过这个公众号授权，付款才有这个 AppID 下的 openid"
+	}
 	if len(sec.APIv3Key) != 32 {
 		errs["apiv3_key"] = "APIv3 密钥应为 32 个字符"
 	}

@@ -69,37 +69,71 @@ func (h *Handler) requireProvider(w http.ResponseWriter, r *http.Request) (model
 	return u, ok
 }
 
+// wxIdentity is a WeChat user: an openid and the official account it
+// belongs to.
+type wxIdentity struct {
+	Scope  string // app_id as recorded: "" for the deployment's account
+	OpenID string
+}
+
 // openID returns the WeChat user of this browser, if known.
-func (h *Handler) openID(r *http.Request) (string, bool) {
+func (h *Handler) openID(r *http.Request) (wxIdentity, bool) {
 	c, err := r.Cookie(wechatCookie)
 	if err != nil {
-		return "", false
+		return wxIdentity{}, false
 	}
-	openid, err := h.st.SessionSubject(r.Context(), storage.SessionWeChat, c.Value, h.now())
+	scope, openid, err := h.st.WeChatSession(r.Context(), c.Value, h.now())
 	if err != nil {
-		return "", false
+		return wxIdentity{}, false
 	}
-	return openid, true
+	return wxIdentity{Scope: scope, OpenID: openid}, true
 }
 
 // requireWeChat returns the caller's openid and roles, or starts OAuth and
 // comes back to this page (GET) or the referring page.
 func (h *Handler) requireWeChat(w http.ResponseWriter, r *http.Request) (string, authz.Roles, bool) {
-	openid, ok := h.openID(r)
+	id, roles, ok := h.requireIdentity(w, r)
+	return id.OpenID, roles, ok
+}
+
+// requireIdentity is requireWeChat with the official account of the
+// openid. The caller must be logged in through the official account of the
+// provider whose store, merchant, staff member or order the page is about
+// (providerOf); a session under another AppID logs in again, through that
+// provider's account. Roles are those held under the session's AppID only.
+func (h *Handler) requireIdentity(w http.ResponseWriter, r *http.Request) (wxIdentity, authz.Roles, bool) {
+	providerID, err := h.providerOf(r)
+	if err != nil {
+		h.internal(w, r, err)
+		return wxIdentity{}, nil, false
+	}
+	id, ok := h.openID(r)
+	if ok && providerID != anyProvider {
+		acct, err := h.accountOf(r.Context(), providerID)
+		if err != nil {
+			h.internal(w, r, err)
+			return wxIdentity{}, nil, false
+		}
+		ok = id.Scope == acct.scope
+	}
 	if !ok {
 		next := r.URL.RequestURI()
 		if r.Method != http.MethodGet {
 			next = "/"
 		}
-		http.Redirect(w, r, "/auth/wechat?next="+url.QueryEscape(next), http.StatusSeeOther)
-		return "", nil, false
+		q := url.Values{"next": {next}}
+		if providerID != anyProvider && providerID != "" {
+			q.Set("p", providerID)
+		}
+		http.Redirect(w, r, "/auth/wechat?"+q.Encode(), http.StatusSeeOther)
+		return wxIdentity{}, nil, false
 	}
-	roles, err := h.st.StaffByOpenID(r.Context(), openid)
+	roles, err := h.st.StaffByWeChat(r.Context(), id.Scope, id.OpenID)
 	if err != nil {
 		h.internal(w, r, err)
-		return "", nil, false
+		return wxIdentity{}, nil, false
 	}
-	return openid, authz.Roles(roles), true
+	return id, authz.Roles(roles), true
 }
 
 // safeNext keeps redirects on this site: next must be a plain absolute

@@ -91,7 +91,7 @@ func (s *Server) addAccount(a Account, mk, pk *rsa.PrivateKey) {
 	}
 	s.mu.Unlock()
 	s.AddMerchant(Merchant{MchID: a.MchID, Name: "沙箱服务商 " + a.MchID, SerialNo: a.Serial, PublicKey: &mk.PublicKey,
-		APIv3Key: a.APIv3Key, PlatformKey: pk, PlatformKeyID: a.PlatformKeyID})
+		APIv3Key: a.APIv3Key, PlatformKey: pk, PlatformKeyID: a.PlatformKeyID, AppIDs: []string{a.AppID}})
 	s.mchMu.Lock()
 	s.issued = append(s.issued, a)
 	s.mchMu.Unlock()
@@ -136,6 +136,26 @@ func parseKeyPEM(text string) (*rsa.PrivateKey, error) {
 		return nil, fmt.Errorf("wechatsim: not RSA")
 	}
 	return rk, nil
+}
+
+// OfficialAccount returns the AppSecret of an official account the
+// simulator issued (with a partner account) or was configured with.
+func (s *Server) OfficialAccount(appID string) (secret string, ok bool) {
+	s.init()
+	s.mu.Lock()
+	secret, ok = s.OfficialAccounts[appID]
+	s.mu.Unlock()
+	if ok {
+		return secret, true
+	}
+	s.mchMu.RLock()
+	defer s.mchMu.RUnlock()
+	for _, a := range s.issued {
+		if a.AppID == appID {
+			return a.AppSecret, true
+		}
+	}
+	return "", false
 }
 
 // Accounts lists the issued accounts, oldest first.

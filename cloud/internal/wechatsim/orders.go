@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -36,16 +37,16 @@ type order struct {
 
 // Order is a snapshot of an order as the simulator holds it.
 type Order struct {
-	SpMchID, SubMchID, OutTradeNo, TransactionID, PrepayID string
-	Description, NotifyURL, SpOpenID                       string
-	TotalFen, RefundedFen                                  int64
-	State                                                  string
-	TimeExpire, SuccessTime                                time.Time
+	SpAppID, SpMchID, SubMchID, OutTradeNo, TransactionID, PrepayID string
+	Description, NotifyURL, SpOpenID                                string
+	TotalFen, RefundedFen                                           int64
+	State                                                           string
+	TimeExpire, SuccessTime                                         time.Time
 }
 
 func (o *order) view() Order {
 	return Order{
-		SpMchID: o.SpMchID, SubMchID: o.SubMchID, OutTradeNo: o.OutTradeNo,
+		SpAppID: o.SpAppID, SpMchID: o.SpMchID, SubMchID: o.SubMchID, OutTradeNo: o.OutTradeNo,
 		TransactionID: o.TransactionID, PrepayID: o.PrepayID,
 		Description: o.Description, NotifyURL: o.NotifyURL, SpOpenID: o.SpOpenID,
 		TotalFen: o.Total, RefundedFen: o.Refunded, State: o.State,
@@ -124,6 +125,16 @@ func (s *Server) handlePrepay(w http.ResponseWriter, r *http.Request, c *call) {
 	if msg := check(); msg != "" {
 		s.writeError(w, http.StatusBadRequest, "PARAM_ERROR", string(msg))
 		return
+	}
+	if len(c.merchant.AppIDs) > 0 && !slices.Contains(c.merchant.AppIDs, req.SpAppID) {
+		s.writeError(w, http.StatusBadRequest, "PARAM_ERROR", "sp_appid与sp_mchid不匹配")
+		return
+	}
+	if s.PayerAppID != nil && req.Payer.SpOpenID != "" {
+		if app, known := s.PayerAppID(req.Payer.SpOpenID); known && app != req.SpAppID {
+			s.writeError(w, http.StatusBadRequest, "PARAM_ERROR", "sp_openid与sp_appid不匹配")
+			return
+		}
 	}
 	if !s.subMerchantKnown(c.merchant, req.SubMchID) {
 		s.writeError(w, http.StatusBadRequest, "INVALID_REQUEST", "特约商户号与服务商不存在绑定关系")

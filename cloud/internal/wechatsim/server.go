@@ -41,6 +41,10 @@ type Merchant struct {
 	// with it instead of the Server's, as WeChat keeps one per merchant.
 	PlatformKey   *rsa.PrivateKey
 	PlatformKeyID string
+	// AppIDs are the official accounts bound to the partner account
+	// (服务商平台 → AppID账号管理): a prepay's sp_appid must be one of
+	// them. Empty accepts any sp_appid.
+	AppIDs []string
 }
 
 // Server is the simulator. Its exported fields are its configuration; set
@@ -74,6 +78,11 @@ type Server struct {
 	// OfficialAccounts maps appid → secret for /cgi-bin/token. Empty
 	// accepts any pair.
 	OfficialAccounts map[string]string
+	// PayerAppID, when set, tells which official account issued an openid
+	// (the OAuth simulator's record). A prepay whose payer openid was
+	// issued under another AppID than its sp_appid is refused, as WeChat
+	// does; an openid it does not know (a test's made-up payer) passes.
+	PayerAppID func(openid string) (appID string, known bool)
 
 	// AccountsDir, when set, keeps the partner accounts IssueAccount
 	// creates (keys included: this is a simulator) across restarts.

@@ -70,3 +70,58 @@ func TestSandboxOAuth(t *testing.T) {
 		t.Errorf("wrong secret: %v", err)
 	}
 }
+
+// TestSandboxOAuthPerAccount: one simulator plays two official accounts;
+// For routes the second one to it. The same person has another openid
+// under each AppID, a code is exchanged only by its own AppID, and a wrong
+// AppSecret is refused.
+func TestSandboxOAuthPerAccount(t *testing.T) {
+	sim := oauthsim.New("wxdeploy1", "sec", nil)
+	sim.Accounts = func(appID string) (string, bool) { return "provsecret", appID == "wxprov1" }
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	o, err := wxauth.NewSandbox("wxdeploy1", "sec", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	p := o.For("wxprov1", "provsecret")
+	if p.AppID() != "wxprov1" || o.For("wxprov1", "provsecret") != p {
+		t.Fatalf("For: %q, kept %v", p.AppID(), o.For("wxprov1", "provsecret") == p)
+	}
+	au, _ := p.AuthorizeURL("http://app.example/cb", "st1")
+	if u, _ := url.Parse(au); u.Query().Get("appid") != "wxprov1" || !strings.HasPrefix(au, srv.URL) {
+		t.Fatalf("authorize URL %s", au)
+	}
+	ctx := context.Background()
+	mine, err := p.OpenID(ctx, authorize(t, p, "王老板", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := o.OpenID(ctx, authorize(t, o, "王老板", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mine != sim.OpenIDUnder("wxprov1", "王老板") || theirs != sim.OpenID("王老板") || mine == theirs {
+		t.Errorf("openids %q (provider) and %q (deployment)", mine, theirs)
+	}
+	if app, ok := sim.IssuedUnder(mine); !ok || app != "wxprov1" {
+		t.Errorf("IssuedUnder(%s) = %q, %v", mine, app, ok)
+	}
+	if _, err := o.OpenID(ctx, authorize(t, p, "王老板", false)); !errors.Is(err, wxauth.ErrExchange) {
+		t.Errorf("the provider's code exchanged by the deployment's account: %v", err)
+	}
+	if _, err := o.For("wxprov1", "wrong").OpenID(ctx, authorize(t, p, "王老板", false)); !errors.Is(err, wxauth.ErrExchange) {
+		t.Errorf("wrong AppSecret: %v", err)
+	}
+	// An AppID the simulator does not play has no authorize page.
+	au, _ = o.For("wxunknown", "x").AuthorizeURL("http://app.example/cb", "st1")
+	resp, err := http.Get(au)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown AppID's authorize page: %d", resp.StatusCode)
+	}
+}
