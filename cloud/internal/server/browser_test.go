@@ -167,16 +167,16 @@ func TestBrowserWalk(t *testing.T) {
 	)
 
 	// 4. A simulated stand asks to pair over MQTT; the manager scans its QR.
-	stand := newStandSim(t, ts)
-	stand.send(&mqtt.PairRequest{Firmware: "sim-1.0"})
-	pc := stand.pairCode()
+	stand := newStand(t, ts)
+	stand.Send(&mqtt.PairRequest{Firmware: "sim-1.0"})
+	pc := pairCode(stand)
 	run("manager pairs the stand",
 		chromedp.Navigate(pc.URL),
 		chromedp.WaitVisible(chromedp.CSS("#pair-submit")),
 		chromedp.Click(chromedp.CSS("#pair-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#paired")),
 	)
-	cfg := stand.config(1)
+	cfg := storeConfig(stand, 1)
 	if !cfg.Bound || cfg.StoreName != "一号店" || !strings.HasPrefix(cfg.QRURL, ts.base+"/s/") {
 		t.Fatalf("stand store.config = %+v", cfg)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // TestBrowserFleet walks the fleet in headless Chromium: the provider
@@ -44,11 +45,11 @@ func TestBrowserFleet(t *testing.T) {
 	if _, err := st.CreateConsoleUser(ctx, "demo", hash, model.ConsoleProvider, p.ID, now); err != nil {
 		t.Fatal(err)
 	}
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "老王面馆", SubMchID: "1900000109", AdminName: "王老板"}, time.Hour, now)
+	merchant, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "老王面馆", SubMchID: "1900000109", AdminName: "王老板"}, time.Hour, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, _, mcode, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李店长"}, time.Hour, now)
+	store, _, mcode, err := st.CreateStore(ctx, merchant.ID, storage.StoreInput{Name: "一号店", ManagerName: "李店长"}, time.Hour, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,14 +132,22 @@ func TestBrowserFleet(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#provision")),
 		textInto("#provision", &file),
 	)
-	var prov provisionFile
+	var prov struct {
+		DeviceID string `json:"device_id"`
+		Secret   string `json:"secret"`
+		Broker   string `json:"broker"`
+	}
 	if err := json.Unmarshal([]byte(file), &prov); err != nil || !strings.HasPrefix(prov.Broker, "tcp://") || prov.Secret == "" {
 		t.Fatalf("provisioning file %q: %v", file, err)
 	}
-	stand := startFleetStand(t, []byte(file), 2*time.Second)
+	stand := mqtttest.DialStand(t, prov.Broker, prov.DeviceID, prov.Secret)
+	status := mqtt.Status{Firmware: "fleet-test-1.0", BatteryPct: 80, OnBattery: true, Paper: mqtt.PaperOK, PrinterOnline: true,
+		PrinterModel: "58mm", Volume: 80, Network: "wifi", SignalDBm: -58}
+	stand.Send(&status)
 
 	// 2. The manager pairs it (scans the pairing QR the stand shows).
-	pc := stand.pairCode()
+	stand.Send(&mqtt.PairRequest{Firmware: status.Firmware, Printer: status.PrinterModel})
+	pc := pairCode(stand)
 	managerLogin(pc.URL, "#pair-submit")
 	run("pair", chromedp.Click(chromedp.CSS("#pair-submit")), chromedp.WaitVisible(chromedp.CSS("#paired")))
 
@@ -157,7 +166,8 @@ func TestBrowserFleet(t *testing.T) {
 	run("opt in", chromedp.Click(chromedp.CSS("#alerts-toggle")), chromedp.WaitVisible(chromedp.CSS("#alerts-on")))
 
 	// 5. Paper out: the console shows it and the manager's message is captured.
-	stand.setPaper(mqtt.PaperOut)
+	status.Paper = mqtt.PaperOut
+	stand.Send(&status)
 	consoleLogin()
 	waitText("console shows paper out", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .paper", regexp.MustCompile(`缺纸`))
 	waitText("console shows the alert", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .alerts", regexp.MustCompile(`纸张告警`))
@@ -165,7 +175,8 @@ func TestBrowserFleet(t *testing.T) {
 	if !strings.Contains(string(msg.Data), "缺纸") || !strings.Contains(string(msg.Data), prov.DeviceID) || !strings.HasSuffix(msg.URL, "/store/"+store.ID+"/stands") {
 		t.Errorf("alert message %+v data %s", msg, msg.Data)
 	}
-	stand.setPaper(mqtt.PaperOK)
+	status.Paper = mqtt.PaperOK
+	stand.Send(&status)
 
 	// 6. A payment: the order page shows when it was announced and printed.
 	pay := func(amount string) string {
@@ -181,40 +192,28 @@ func TestBrowserFleet(t *testing.T) {
 		return c.Order.OutTradeNo
 	}
 	live := pay("12.50")
-	rep := <-stand.reports
+	m := stand.Next(mqtt.KindPaymentPaid)
+	if m.Body.(*mqtt.PaymentPaid).OrderNo != live {
+		t.Fatalf("stand got %+v, want order %s", m.Body, live)
+	}
+	rep := reportLedger(stand, m, false)
 	managerLogin(ts.base+"/o/"+live, "#result-paid")
 	want := "已播报 " + rep.AnnouncedAt.In(shanghaiT).Format("15:04:05") + " · 已打印 " + rep.PrintedAt.In(shanghaiT).Format("15:04:05")
 	waitText("order page ledger", ts.base+"/o/"+live, ".order-ledger", regexp.MustCompile(regexp.QuoteMeta(want)))
 
 	// 7. The stand stops: the console lists it offline.
-	stand.stop()
+	stand.Stop()
 	consoleLogin()
 	waitText("list shows offline", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`离线`))
 
 	// 8. A payment while it is offline is not announced; after it comes
 	// back it is announced in the catch-up summary.
 	offline := pay("8.00")
-	o, _ := st.Order(ctx, offline)
 	managerLogin(ts.base+"/o/"+offline, "#result-paid")
 	waitText("offline payment not announced", ts.base+"/o/"+offline, ".order-ledger", regexp.MustCompile(`未播报：收款台离线`))
-	for time.Since(o.PaidAt) <= stand.window { // the fact: the payment is older than the stand's announce window
-		time.Sleep(50 * time.Millisecond)
-	}
-	stand.restart()
-	// Reports of earlier orders may come again after the restart (a stand
-	// sends its unconfirmed reports once more); the offline order's is the
-	// one this step waits for.
-	deadline := time.After(time.Minute)
-	for rep = nil; rep == nil || rep.OrderNo != offline; {
-		select {
-		case rep = <-stand.reports:
-		case <-deadline:
-			t.Fatalf("no ledger report for the offline order %s", offline)
-		}
-	}
-	if !rep.CatchUp {
-		t.Fatalf("catch-up report %+v", rep)
-	}
+	stand.Restart()
+	m = stand.NextWhere(mqtt.KindPaymentPaid, func(m mqtt.Message) bool { return m.Body.(*mqtt.PaymentPaid).OrderNo == offline })
+	rep = reportLedger(stand, m, true) // paid while it was away: a catch-up, announced in the offline summary
 	want = "已播报（离线汇总） " + rep.AnnouncedAt.In(shanghaiT).Format("15:04:05") + " · 已打印 " + rep.PrintedAt.In(shanghaiT).Format("15:04:05")
 	waitText("offline payment announced in catch-up", ts.base+"/o/"+offline, ".order-ledger", regexp.MustCompile(regexp.QuoteMeta(want)))
 	run("order page", shot("phone-order-ledger.png"))
@@ -260,4 +259,19 @@ func waitAlert(t *testing.T, ts *testServer, openid string) (msg struct {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// reportLedger reports, as stand, that it announced and printed payment m,
+// as the firmware does once it has journaled one: spoken, or in the
+// offline summary when it is a catch-up.
+func reportLedger(stand *mqtttest.Stand, m mqtt.Message, catchUp bool) *mqtt.Ledger {
+	journaled := time.Now()
+	l := &mqtt.Ledger{Ref: m.ID, Event: m.Type, OrderNo: m.Body.(*mqtt.PaymentPaid).OrderNo, JournaledAt: journaled, CatchUp: catchUp,
+		Announce: mqtt.AnnounceSpoken, AnnouncedAt: journaled.Add(300 * time.Millisecond), Print: mqtt.PrintPrinted}
+	if catchUp {
+		l.Announce = mqtt.AnnounceSummary
+	}
+	l.PrintedAt = l.AnnouncedAt.Add(1500 * time.Millisecond)
+	stand.Send(l)
+	return l
 }

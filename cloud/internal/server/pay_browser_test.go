@@ -11,7 +11,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
-	"github.com/qrstand/qrstand/mqtt/standclient"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // TestBrowserPayment: a customer scans the store code in headless Chromium,
@@ -55,17 +55,7 @@ func TestBrowserPayment(t *testing.T) {
 	if _, err := st.PairStand(ctx, standID, "87654321", store.ID, now); err != nil {
 		t.Fatal(err)
 	}
-	paid := make(chan mqtt.Message, 10)
-	sc, err := standclient.New(standclient.Config{Broker: "tcp://" + ts.mqttAddr, DeviceID: standID, Secret: secret, StoreDir: t.TempDir(),
-		MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc.Handle(mqtt.KindPaymentPaid, func(ctx context.Context, m mqtt.Message) error { paid <- m; return nil })
-	sctx, scancel := context.WithCancel(ctx)
-	sdone := make(chan struct{})
-	go func() { defer close(sdone); sc.Run(sctx) }()
-	t.Cleanup(func() { scancel(); <-sdone })
+	stand := mqtttest.DialStand(t, "tcp://"+ts.mqttAddr, standID, secret)
 
 	bctx0 := headlessChromium(t, ctx, bin)
 	if err := chromedp.Do(bctx0); err != nil {
@@ -129,14 +119,8 @@ func TestBrowserPayment(t *testing.T) {
 	if err != nil || !o.Paid() || o.AmountFen != 1250 {
 		t.Fatalf("order %+v %v", o, err)
 	}
-	select {
-	case m := <-paid:
-		b := m.Body.(*mqtt.PaymentPaid)
-		if b.OrderNo != no || b.AmountFen != 1250 || b.StoreName != store.Name {
-			t.Errorf("stand got %+v", b)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("stand did not receive payment.paid")
+	if b := stand.Next(mqtt.KindPaymentPaid).Body.(*mqtt.PaymentPaid); b.OrderNo != no || b.AmountFen != 1250 || b.StoreName != store.Name {
+		t.Errorf("stand got %+v", b)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {

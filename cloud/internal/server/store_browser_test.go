@@ -14,6 +14,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 	"github.com/qrstand/qrstand/printer"
 	"github.com/qrstand/qrstand/printer/render"
 )
@@ -25,7 +26,7 @@ type storeWorld struct {
 	ts                    *testServer
 	store                 model.Store
 	admin, mgr, zhang, li model.Staff
-	stand                 *standSim
+	stand                 *mqtttest.Stand
 	bctx                  context.Context
 	t                     *testing.T
 }
@@ -69,11 +70,11 @@ func newStoreWorld(t *testing.T) *storeWorld {
 	w.mgr = add(model.RoleManager, "李店长", false, true)
 	w.zhang = add(model.RoleClerk, "小张", true, true)
 	w.li = add(model.RoleClerk, "小李", false, true)
-	w.stand = newStandSim(t, ts)
-	if err := st.SetPairCode(ctx, w.stand.id, "11223344", now.Add(time.Hour)); err != nil {
+	w.stand = newStand(t, ts)
+	if err := st.SetPairCode(ctx, w.stand.ID, "11223344", now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.PairStand(ctx, w.stand.id, "11223344", w.store.ID, now); err != nil {
+	if _, err := st.PairStand(ctx, w.stand.ID, "11223344", w.store.ID, now); err != nil {
 		t.Fatal(err)
 	}
 	bctx0 := headlessChromium(t, ctx, bin)
@@ -218,10 +219,7 @@ func TestBrowserShifts(t *testing.T) {
 	if count != "1" || total != "12.50" || net != "12.50" {
 		t.Errorf("小张's slip on the page: %s payments, total %s, net %s; want 1, 12.50, 12.50", count, total, net)
 	}
-	m := w.stand.wait(func(m mqtt.Message) bool {
-		b, ok := m.Body.(*mqtt.ShiftClosed)
-		return ok && b.Clerk == "小张"
-	})
+	m := w.stand.NextWhere(mqtt.KindShiftClosed, func(m mqtt.Message) bool { return m.Body.(*mqtt.ShiftClosed).Clerk == "小张" })
 	slip := m.Body.(*mqtt.ShiftClosed)
 	if slip.Count != 1 || slip.TotalFen != 1250 || slip.NetFen != 1250 || slip.StoreName != "一号店" {
 		t.Errorf("stand's 交班单 = %+v", slip)
