@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/mqtttest"
@@ -75,21 +73,14 @@ func startServerWith(t testing.TB, mut func(*Config), logs io.Writer) *testServe
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	// Wait for HTTP and the cloud's MQTT link.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	mqtttest.WaitFor(t, "the server's pages and its MQTT link", func() bool {
 		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 && s.link.Connected() {
-				break
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == 200 && s.link.Connected()
+	})
 	return &testServer{Server: s, base: base, mqttAddr: mqttAddr}
 }
 
@@ -112,6 +103,21 @@ func newStand(t testing.TB, ts *testServer) *mqtttest.Stand {
 	return mqtttest.DialStand(t, "tcp://"+ts.mqttAddr, id, secret)
 }
 
+// pairedStand is newStand bound to store storeID (as a manager pairing it
+// would).
+func pairedStand(t testing.TB, ts *testServer, storeID string) *mqtttest.Stand {
+	t.Helper()
+	ctx, now := context.Background(), time.Now()
+	id, secret := registerStand(t, ts)
+	if err := ts.Storage().SetPairCode(ctx, id, "11223344", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Storage().PairStand(ctx, id, "11223344", storeID, now); err != nil {
+		t.Fatal(err)
+	}
+	return mqtttest.DialStand(t, "tcp://"+ts.mqttAddr, id, secret)
+}
+
 // pairCode waits for the pairing code the cloud sends stand s.
 func pairCode(s *mqtttest.Stand) *mqtt.PairCode {
 	return s.Next(mqtt.KindPairCode).Body.(*mqtt.PairCode)
@@ -121,23 +127,4 @@ func pairCode(s *mqtttest.Stand) *mqtt.PairCode {
 func storeConfig(s *mqtttest.Stand, minVersion int64) *mqtt.StoreConfig {
 	m := s.NextWhere(mqtt.KindStoreConfig, func(m mqtt.Message) bool { return m.Body.(*mqtt.StoreConfig).Version >= minVersion })
 	return m.Body.(*mqtt.StoreConfig)
-}
-
-// headlessChromium starts Debian's Chromium headless with a fresh profile
-// and the flags a closed network needs (no background networking, no
-// component updates), in zh-CN; the browser ends with the test.
-func headlessChromium(t *testing.T, ctx context.Context, bin string) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"),
-	}
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { bcancel(); acancel() })
-	return bctx
 }

@@ -100,13 +100,7 @@ func TestStandAlerts(t *testing.T) {
 	if _, err := st.Activate(ctx, ocode.Token, model.RoleManager, store.ID, "o-manager-0000000000002", false, now); err != nil {
 		t.Fatal(err)
 	}
-	stand := newStand(t, ts)
-	if err := st.SetPairCode(ctx, stand.ID, "12345678", now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.PairStand(ctx, stand.ID, "12345678", store.ID, now); err != nil {
-		t.Fatal(err)
-	}
+	stand := pairedStand(t, ts, store.ID)
 	low := &mqtt.Status{Firmware: "t", BatteryPct: 12, OnBattery: true, Paper: mqtt.PaperOK, Volume: 50}
 	stand.Send(low)
 	alerts := func(kind string) []string {

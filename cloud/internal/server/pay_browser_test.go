@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
-	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
@@ -20,66 +19,23 @@ import (
 // the database and a stand of the store, connected over MQTT, receives
 // payment.paid and acks it, which marks the outbox row delivered.
 func TestBrowserPayment(t *testing.T) {
-	bin := chromium(t)
-	if testing.Short() {
-		t.Skip("browser walk skipped in -short mode")
-	}
-	ts := startServer(t)
+	w := newWalk(t, 90*time.Second)
+	ts, run := w.ts, w.run
 	st := ts.Storage()
 	ctx := context.Background()
-	now := time.Now()
-	p, err := st.CreateProvider(ctx, "演示服务商", SandboxSpMchID, "wxsandbox", model.ProviderSecrets{}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "老王面馆", SubMchID: "1900000109", AdminName: "王老板"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, _, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "老王面馆 一号店"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := demoShop
+	spec.Login, spec.Store = "", "老王面馆 一号店"
+	sh := newShop(t, ts, spec)
+	m, store := sh.merchant, sh.store
 	if err := st.SetMarketing(ctx, m.ID, model.Marketing{CouponText: "下次消费满 30 减 5", ReviewURL: ts.base + "/"}); err != nil {
 		t.Fatal(err)
 	}
-	// A stand of the store, paired and online.
-	const standID = "qrs-browser-01"
-	secret := mqtt.NewSecret()
-	if _, err := st.RegisterStand(ctx, standID, secret, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetPairCode(ctx, standID, "87654321", now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.PairStand(ctx, standID, "87654321", store.ID, now); err != nil {
-		t.Fatal(err)
-	}
-	stand := mqtttest.DialStand(t, "tcp://"+ts.mqttAddr, standID, secret)
+	stand := pairedStand(t, ts, store.ID) // paired and online
 
-	bctx0 := headlessChromium(t, ctx, bin)
-	if err := chromedp.Do(bctx0); err != nil {
-		t.Fatal(err)
-	}
-	bctx, tcancel := context.WithTimeout(bctx0, 90*time.Second)
-	defer tcancel()
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
-			loc, _ := chromedp.Run(bctx, chromedp.Location())
-			t.Fatalf("%s: %v (at %s)", step, err, loc)
-		}
-	}
 	var amount, badMsg, resultURL, coupon string
-	run("scan the store code and pass sandbox OAuth",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
-		chromedp.Navigate(ts.base+"/s/"+store.CodeToken),
-		chromedp.WaitVisible(chromedp.CSS("#nickname")),
-		chromedp.SendKeys(chromedp.CSS("#nickname"), "顾客甲"),
-		chromedp.Click(chromedp.CSS("#authorize")),
-		chromedp.WaitVisible(chromedp.CSS("#pay-form")),
-		chromedp.WaitVisible(chromedp.CSS("#verified")),
-	)
+	run("phone", phoneView)
+	w.wechatAs("顾客甲", ts.base+"/s/"+store.CodeToken, "#pay-form")
+	run("the pay page is verified", chromedp.WaitVisible(chromedp.CSS("#verified")))
 	run("a bad amount is refused with a message",
 		chromedp.SendKeys(chromedp.CSS("#amount"), "0.001"),
 		chromedp.Click(chromedp.CSS("#pay-submit")),
@@ -122,18 +78,8 @@ func TestBrowserPayment(t *testing.T) {
 	if b := stand.Next(mqtt.KindPaymentPaid).Body.(*mqtt.PaymentPaid); b.OrderNo != no || b.AmountFen != 1250 || b.StoreName != store.Name {
 		t.Errorf("stand got %+v", b)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	mqtttest.WaitFor(t, "the outbox row delivered", func() bool {
 		rows, err := st.OutboxByRef(ctx, no)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rows) == 1 && rows[0].State == model.OutboxDelivered {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("outbox rows %+v", rows)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && len(rows) == 1 && rows[0].State == model.OutboxDelivered
+	})
 }

@@ -12,22 +12,19 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/payment"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // waitOrder polls until cond holds for the order.
 func waitOrder(t *testing.T, st *storage.Storage, no string, cond func(model.Order) bool) model.Order {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		o, err := st.Order(context.Background(), no)
-		if err == nil && cond(o) {
-			return o
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("order %s: %+v %v", no, o, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var o model.Order
+	mqtttest.WaitFor(t, "order "+no, func() bool {
+		var err error
+		o, err = st.Order(context.Background(), no)
+		return err == nil && cond(o)
+	})
+	return o
 }
 
 // Over the wire of a running server: the simulator's notify reaches

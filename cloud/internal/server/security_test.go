@@ -19,6 +19,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/payment"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // lockedBuffer collects log lines from many goroutines.
@@ -114,10 +115,8 @@ func TestNoTokensInLogsOrMetrics(t *testing.T) {
 	if resp.StatusCode == http.StatusOK {
 		t.Error("/metrics is served on the pages' address")
 	}
-	var maddr string
-	for maddr = ts.MetricsListenAddr(); maddr == ""; maddr = ts.MetricsListenAddr() {
-		time.Sleep(10 * time.Millisecond) // the listener starts with Serve, before the pages are ready
-	}
+	var maddr string // the listener starts with Serve, before the pages are ready
+	mqtttest.WaitFor(t, "the metrics listener", func() bool { maddr = ts.MetricsListenAddr(); return maddr != "" })
 	resp, err = http.Get("http://" + maddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
