@@ -12,6 +12,7 @@ import (
 
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/broker"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 const (
@@ -135,11 +136,7 @@ func TestWillRoutes(t *testing.T) {
 			// wait until the broker has finished with it, so the checks
 			// below would see such a will.
 			rc.c.Close()
-			for deadline := time.Now().Add(wait); e.b.HasClient(attacker); time.Sleep(5 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatal("the broker still holds the client")
-				}
-			}
+			mqtttest.WaitForWithin(t, "the broker to let go of the client", wait, func() bool { return !e.b.HasClient(attacker) })
 			if err == nil && code == 0 {
 				t.Errorf("CONNECT with a will on %q accepted", tc.will.topic)
 			}

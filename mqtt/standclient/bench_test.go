@@ -74,8 +74,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 			done := make(chan error, 1)
 			go func() { done <- c.Run(ctx) }()
 			defer func() { cancel(); <-done }()
-			<-ready
-			time.Sleep(100 * time.Millisecond) // let the SUBACK land
+			<-ready // OnConnect runs once the broker granted the subscriptions
 			measure(b, tg.url, tg.user, tg.pass, id, func(m mqtt.Message, got []byte) bool {
 				a, err := mqtt.Unmarshal(got)
 				if err != nil {
