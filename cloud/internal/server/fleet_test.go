@@ -83,12 +83,8 @@ func TestStandAlerts(t *testing.T) {
 	st := ts.Storage()
 	ctx := context.Background()
 	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, mcode, _ := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
+	sh := newShop(t, ts, plainShop)
+	m, store, mcode := sh.merchant, sh.store, sh.managerCode
 	mgr, err := st.Activate(ctx, mcode.Token, model.RoleManager, store.ID, "o-manager-0000000000001", false, now)
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
-	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/mqtt"
 )
@@ -59,16 +58,8 @@ func TestPairingOverMQTT(t *testing.T) {
 	ts := startServer(t)
 	st := ts.Storage()
 	ctx := context.Background()
-	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", "1", "wx", model.ProviderSecrets{}, now)
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "19000001", AdminName: "a"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, code, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "店长"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := newShop(t, ts, plainShop)
+	store, code := sh.store, sh.managerCode
 	mgr := wechatClient(t, ts, "店长小王")
 	if _, err := st.Activate(ctx, code.Token, model.RoleManager, store.ID, ts.Sim().OpenID("店长小王"), false, time.Now()); err != nil {
 		t.Fatal(err)

@@ -37,12 +37,8 @@ func TestRefundThroughOrderPage(t *testing.T) {
 	st := ts.Storage()
 	ctx := context.Background()
 	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, acode, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, mcode, _ := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
+	sh := newShop(t, ts, plainShop)
+	m, acode, store, mcode := sh.merchant, sh.adminCode, sh.store, sh.managerCode
 	admin := wechatClient(t, ts, "王老板")
 	if _, err := st.Activate(ctx, acode.Token, model.RoleAdmin, m.ID, ts.Sim().OpenID("王老板"), false, now); err != nil {
 		t.Fatal(err)
@@ -124,12 +120,7 @@ func TestRefundThroughOrderPage(t *testing.T) {
 // payer's language, keeps what was typed, and places no order.
 func TestPayPageAmountMessages(t *testing.T) {
 	ts := startServer(t)
-	st := ts.Storage()
-	ctx := context.Background()
-	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, _, _ := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	store, _, _, _ := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店"}, time.Hour, now)
+	store := newShop(t, ts, plainShopNoManager).store
 	payer := wechatClient(t, ts, "顾客乙")
 	for _, tc := range []struct {
 		lang, amount, want string

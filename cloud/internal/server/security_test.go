@@ -18,7 +18,6 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/payment"
-	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
@@ -50,15 +49,8 @@ func TestNoTokensInLogsOrMetrics(t *testing.T) {
 	st := ts.Storage()
 	ctx := context.Background()
 	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, acode, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, mcode, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := newShop(t, ts, plainShop)
+	p, m, acode, store, mcode := sh.provider, sh.merchant, sh.adminCode, sh.store, sh.managerCode
 	plates, err := st.CreatePlates(ctx, p.ID, 1, now)
 	if err != nil {
 		t.Fatal(err)
@@ -216,16 +208,7 @@ func TestDataFilesPrivate(t *testing.T) {
 	st := ts.Storage()
 	ctx := context.Background()
 	// Write something through every store: a payment with a stand.
-	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, _, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := newShop(t, ts, plainShop).store
 	c, err := ts.Payments().Create(ctx, payment.CreateInput{Store: store, Amount: "1.00", PayerOpenID: "o-payer-000000000000001"})
 	if err != nil {
 		t.Fatal(err)

@@ -131,6 +131,15 @@ type shopSpec struct {
 var demoShop = shopSpec{Provider: "演示服务商", SpMchID: SandboxSpMchID, SpAppID: "wxsandbox", Login: "demo", Password: "provider-pass-1",
 	Merchant: "老王面馆", SubMchID: "1900000109", Admin: "王老板", Store: "一号店"}
 
+// plainShop is a provider, merchant and store (with a manager) for tests
+// that do not look at names; plainShopNoManager has no manager.
+var (
+	plainShop = shopSpec{Provider: "P", SpMchID: SandboxSpMchID, SpAppID: "wx", Merchant: "面馆", SubMchID: "1900000109", Admin: "王",
+		Store: "一号店", Manager: "李"}
+	plainShopNoManager = shopSpec{Provider: "P", SpMchID: SandboxSpMchID, SpAppID: "wx", Merchant: "面馆", SubMchID: "1900000109", Admin: "王",
+		Store: "一号店"}
+)
+
 // shop is a provider's world made in storage, as a test starts from it.
 type shop struct {
 	provider    model.Provider
