@@ -280,10 +280,20 @@ func TestQueuedMessagesSurviveRestart(t *testing.T) {
 			t.Fatalf("only %d of %d messages arrived after the restart", i, n)
 		}
 	}
+	// A marker published now arrives after anything still queued: it must
+	// be the next message.
+	cloud = mustRaw(t, b.URL, mqtttest.ServiceUser, mqtttest.ServiceUser, b.ServiceSecret, true)
+	defer cloud.Disconnect(50)
+	if tok := cloud.Publish(down, 1, false, "marker"); !tok.WaitTimeout(wait) || tok.Error() != nil {
+		t.Fatalf("publish marker: %v", tok.Error())
+	}
 	select {
 	case p := <-got:
-		t.Fatalf("an extra message arrived: %s", p)
-	case <-time.After(200 * time.Millisecond):
+		if string(p) != "marker" {
+			t.Fatalf("an extra message arrived: %s", p)
+		}
+	case <-time.After(wait):
+		t.Fatal("the marker did not arrive")
 	}
 }
 
