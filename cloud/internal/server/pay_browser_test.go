@@ -21,11 +21,10 @@ import (
 func TestBrowserPayment(t *testing.T) {
 	w := newWalk(t, 90*time.Second)
 	ts, run := w.ts, w.run
-	st := ts.Storage()
-	ctx := context.Background()
 	spec := demoShop
 	spec.Login, spec.Store = "", "老王面馆 一号店"
 	sh := newShop(t, ts, spec)
+	st, ctx := ts.Storage(), context.Background()
 	m, store := sh.merchant, sh.store
 	if err := st.SetMarketing(ctx, m.ID, model.Marketing{CouponText: "下次消费满 30 减 5", ReviewURL: ts.base + "/"}); err != nil {
 		t.Fatal(err)
