@@ -178,7 +178,7 @@ func startMosquitto(b *testing.B) (string, bool) {
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for i := 0; i < 100 && !reachable(addr); i++ {
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling a fact: mosquitto listens
 	}
 	return "tcp://" + addr, reachable(addr)
 }
