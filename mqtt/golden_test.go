@@ -23,45 +23,16 @@ func TestGoldenEveryKind(t *testing.T) {
 	}
 	for kind, body := range ex {
 		t.Run(string(kind), func(t *testing.T) {
-			raw, err := exampleMessage(body).Marshal()
-			if err != nil {
-				t.Fatalf("Marshal: %v", err)
-			}
-			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, raw, "", "  "); err != nil {
-				t.Fatal(err)
-			}
-			pretty.WriteByte('\n')
-			path := filepath.Join("testdata", string(kind)+".json")
-			if *update {
-				if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(pretty.String(), string(want)); diff != "" {
-				t.Errorf("encoding changed (-got +want):\n%s", diff)
-			}
-			// The golden file decodes back to the same message.
-			got, err := Unmarshal(want)
-			if err != nil {
-				t.Fatalf("Unmarshal(golden): %v", err)
-			}
-			if diff := cmp.Diff(got, exampleMessage(body)); diff != "" {
-				t.Errorf("round trip (-got +want):\n%s", diff)
-			}
+			checkGolden(t, exampleMessage(body), string(kind))
 		})
 	}
 }
 
-// TestGoldenResent pins the envelope of an event the cloud sends again
-// because the stand's hello reported a last_seq below it.
-func TestGoldenResent(t *testing.T) {
-	m := exampleMessage(examples()[KindPaymentPaid])
-	m.Resent = true
+// checkGolden compares m's indented encoding with testdata/name.json
+// (rewritten first with -update), checks that the golden file decodes back
+// to m, and returns the golden file.
+func checkGolden(t *testing.T, m Message, name string) []byte {
+	t.Helper()
 	raw, err := m.Marshal()
 	if err != nil {
 		t.Fatalf("Marshal: %v", err)
@@ -71,7 +42,7 @@ func TestGoldenResent(t *testing.T) {
 		t.Fatal(err)
 	}
 	pretty.WriteByte('\n')
-	path := filepath.Join("testdata", "payment.paid.resent.json")
+	path := filepath.Join("testdata", name+".json")
 	if *update {
 		if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
@@ -91,6 +62,15 @@ func TestGoldenResent(t *testing.T) {
 	if diff := cmp.Diff(got, m); diff != "" {
 		t.Errorf("round trip (-got +want):\n%s", diff)
 	}
+	return want
+}
+
+// TestGoldenResent pins the envelope of an event the cloud sends again
+// because the stand's hello reported a last_seq below it.
+func TestGoldenResent(t *testing.T) {
+	m := exampleMessage(examples()[KindPaymentPaid])
+	m.Resent = true
+	want := checkGolden(t, m, "payment.paid.resent")
 	// An older stand ignores the field; a resent event without a seq is
 	// not an outbox event and is refused on both sides.
 	m.Seq = 0

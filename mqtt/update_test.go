@@ -1,15 +1,11 @@
 package mqtt
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func exampleUpdateCommand() *StandCommand {
@@ -25,35 +21,7 @@ func exampleUpdateCommand() *StandCommand {
 // The update command is a second shape of stand.command: its own golden
 // file, so the kind's golden (a reprint) stays as it was.
 func TestGoldenUpdateCommand(t *testing.T) {
-	raw, err := exampleMessage(exampleUpdateCommand()).Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, raw, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	pretty.WriteByte('\n')
-	path := filepath.Join("testdata", "stand.command.update.json")
-	if *update {
-		if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(pretty.String(), string(want)); diff != "" {
-		t.Errorf("encoding changed (-got +want):\n%s", diff)
-	}
-	got, err := Unmarshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(got, exampleMessage(exampleUpdateCommand())); diff != "" {
-		t.Errorf("round trip (-got +want):\n%s", diff)
-	}
+	checkGolden(t, exampleMessage(exampleUpdateCommand()), "stand.command.update")
 	// A reprint golden from before the update field decodes unchanged.
 	old, err := Unmarshal(must(os.ReadFile(filepath.Join("testdata", "stand.command.json"))))
 	if err != nil || old.Body.(*StandCommand).Update != nil {

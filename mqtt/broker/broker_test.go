@@ -168,36 +168,24 @@ func TestStandCannotPublishOnOthersTopics(t *testing.T) {
 		me := mustRaw(t, b.URL, "stand-0001", "stand-0001", secret, true)
 		me.Publish(topic, 0, false, "forged-q0 "+topic).WaitTimeout(wait)
 		me.Publish(topic, 1, false, "forged-q1 "+topic).WaitTimeout(2 * time.Second)
-		deadline := time.Now().Add(wait)
-		if strings.HasPrefix(topic, "$") {
-			deadline = time.Now().Add(300 * time.Millisecond)
-		}
-		for me.IsConnectionOpen() && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
 		// mochi drops a publish to a $ topic as invalid before the ACL
 		// check, without disconnecting; either way nothing is delivered,
-		// which the end of the test checks.
-		if me.IsConnectionOpen() && !strings.HasPrefix(topic, "$") {
-			t.Errorf("publish QoS1 to %q: still connected", topic)
+		// which the marker at the end of the test checks.
+		if !strings.HasPrefix(topic, "$") {
+			mqtttest.WaitForWithin(t, "the broker to cut a QoS1 publish to "+topic, wait, func() bool { return !me.IsConnectionOpen() })
 		}
 	}
-	// An allowed publish after the forged ones proves delivery works and
-	// that nothing forged arrived before it.
+	// An allowed publish after the forged ones (a marker) proves delivery
+	// works and that nothing forged arrived before it.
 	me := mustRaw(t, b.URL, "stand-0001", "stand-0001", secret, true)
 	if tok := me.Publish(mqtt.UpTopic("stand-0001"), 1, false, "legit"); !tok.WaitTimeout(wait) || tok.Error() != nil {
 		t.Fatalf("legit publish: %v", tok.Error())
 	}
-	deadline := time.Now().Add(wait)
-	for time.Now().Before(deadline) {
+	mqtttest.WaitForWithin(t, "the legit uplink", wait, func() bool {
 		mu.Lock()
-		n := len(seen)
-		mu.Unlock()
-		if n > 0 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(seen) > 0
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) != 1 || seen[0] != mqtt.UpTopic("stand-0001")+" legit" {
@@ -292,10 +280,20 @@ func TestQueuedMessagesSurviveRestart(t *testing.T) {
 			t.Fatalf("only %d of %d messages arrived after the restart", i, n)
 		}
 	}
+	// A marker published now arrives after anything still queued: it must
+	// be the next message.
+	cloud = mustRaw(t, b.URL, mqtttest.ServiceUser, mqtttest.ServiceUser, b.ServiceSecret, true)
+	defer cloud.Disconnect(50)
+	if tok := cloud.Publish(down, 1, false, "marker"); !tok.WaitTimeout(wait) || tok.Error() != nil {
+		t.Fatalf("publish marker: %v", tok.Error())
+	}
 	select {
 	case p := <-got:
-		t.Fatalf("an extra message arrived: %s", p)
-	case <-time.After(200 * time.Millisecond):
+		if string(p) != "marker" {
+			t.Fatalf("an extra message arrived: %s", p)
+		}
+	case <-time.After(wait):
+		t.Fatal("the marker did not arrive")
 	}
 }
 

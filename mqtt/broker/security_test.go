@@ -12,6 +12,7 @@ import (
 
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/broker"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 const (
@@ -135,11 +136,7 @@ func TestWillRoutes(t *testing.T) {
 			// wait until the broker has finished with it, so the checks
 			// below would see such a will.
 			rc.c.Close()
-			for deadline := time.Now().Add(wait); e.b.HasClient(attacker); time.Sleep(5 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatal("the broker still holds the client")
-				}
-			}
+			mqtttest.WaitForWithin(t, "the broker to let go of the client", wait, func() bool { return !e.b.HasClient(attacker) })
 			if err == nil && code == 0 {
 				t.Errorf("CONNECT with a will on %q accepted", tc.will.topic)
 			}
@@ -178,17 +175,7 @@ func TestWillRoutes(t *testing.T) {
 	if got := victimIn.until(t, mqtt.DownTopic(victim)+" marker-down"); len(got) != 1 {
 		t.Errorf("the victim received forged messages: %q", got)
 	}
-	for _, topic := range []string{
-		mqtt.DownTopic(victim), mqtt.UpTopic(victim), mqtt.ConfigTopic(victim), mqtt.StateTopic(victim),
-		mqtt.DownTopic(attacker), mqtt.UpTopic(attacker),
-	} {
-		if p, ok := e.b.RetainedPayload(topic); ok {
-			t.Errorf("retained on %s: %.40q", topic, p)
-		}
-	}
-	if p, _ := e.b.RetainedPayload(mqtt.StateTopic(attacker)); string(p) != "offline" {
-		t.Errorf("retained presence = %q, want the real will", p)
-	}
+	onlyTheWillRetained(t, e.b, "retained", victim, attacker)
 
 	// What the store kept: a broker started on the same data directory
 	// holds the real will and nothing else.
@@ -196,16 +183,24 @@ func TestWillRoutes(t *testing.T) {
 	cloud.Disconnect(50)
 	e.stop()
 	again := startEnv(t, nil, func(c *broker.Config) { c.DataDir = store })
+	onlyTheWillRetained(t, again.b, "stored", victim, attacker)
+}
+
+// onlyTheWillRetained fails t unless b retains nothing on the victim's and
+// the attacker's topics but the attacker's real will ("offline") on its
+// state topic.
+func onlyTheWillRetained(t *testing.T, b *broker.Broker, what, victim, attacker string) {
+	t.Helper()
 	for _, topic := range []string{
 		mqtt.DownTopic(victim), mqtt.UpTopic(victim), mqtt.ConfigTopic(victim), mqtt.StateTopic(victim),
 		mqtt.DownTopic(attacker), mqtt.UpTopic(attacker),
 	} {
-		if p, ok := again.b.RetainedPayload(topic); ok {
-			t.Errorf("stored retained on %s: %.40q", topic, p)
+		if p, ok := b.RetainedPayload(topic); ok {
+			t.Errorf("%s on %s: %.40q", what, topic, p)
 		}
 	}
-	if p, _ := again.b.RetainedPayload(mqtt.StateTopic(attacker)); string(p) != "offline" {
-		t.Errorf("stored presence = %q, want the real will", p)
+	if p, _ := b.RetainedPayload(mqtt.StateTopic(attacker)); string(p) != "offline" {
+		t.Errorf("%s presence = %q, want the real will", what, p)
 	}
 }
 

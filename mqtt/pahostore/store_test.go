@@ -69,11 +69,7 @@ func files(t *testing.T, dir string) []string {
 // every packet stays readable in order, and once the disk takes writes
 // again the directory catches up, so a new process finds them all.
 func TestWriteErrorsKeepPackets(t *testing.T) {
-	dir := t.TempDir()
-	ffs := &faultyFS{}
-	s := New(dir, nil)
-	s.fs = ffs
-	s.Open()
+	s, ffs, dir := openFaulty(t)
 	s.Put("o.1", publish(1, "before"))
 	ffs.setFull(true)
 	s.Put("o.2", publish(2, "during-1"))
@@ -225,11 +221,7 @@ func FuzzLoad(f *testing.F) {
 // disk still has its older file removed on Del, so a restart does not
 // resend the old packet.
 func TestOverwriteThenDelete(t *testing.T) {
-	dir := t.TempDir()
-	ffs := &faultyFS{}
-	s := New(dir, nil)
-	s.fs = ffs
-	s.Open()
+	s, ffs, dir := openFaulty(t)
 	s.Put("i.5", publish(5, "old"))
 	ffs.setFull(true)
 	s.Put("i.5", publish(5, "new"))
@@ -247,4 +239,14 @@ func TestOverwriteThenDelete(t *testing.T) {
 	if got := s2.All(); !slices.Equal(got, []string{"o.6"}) {
 		t.Fatalf("after restart All = %q, want o.6 only", got)
 	}
+}
+
+// openFaulty opens a store in a new directory on a disk that ffs can make
+// refuse writes.
+func openFaulty(t *testing.T) (s *Store, ffs *faultyFS, dir string) {
+	dir, ffs = t.TempDir(), &faultyFS{}
+	s = New(dir, nil)
+	s.fs = ffs
+	s.Open()
+	return s, ffs, dir
 }

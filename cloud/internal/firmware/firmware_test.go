@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/dbtest"
@@ -313,6 +314,53 @@ func TestForgedFailureDoesNotPause(t *testing.T) {
 			}
 			if w := st.Rollouts[0]; w.State != RolloutActive || w.Failed != 0 {
 				t.Errorf("a forged failure counted: %+v", w)
+			}
+		})
+	}
+}
+
+func TestClipKeepsRunes(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"abc", 5, "abc"},
+		{"abc", 3, "abc"},
+		{"abcdef", 3, "abc"},
+		{"ab失败", 3, "ab"},  // 失 is 3 bytes: cut before it, not inside
+		{"ab失败", 4, "ab"},  // still inside 失
+		{"ab失败", 5, "ab失"}, // 失 whole
+		{"失败", 2, ""},      // nothing whole fits
+		{"a😀", 4, "a"},     // a 4-byte rune cut at its last byte
+		{"a😀", 5, "a😀"},    // whole
+		{"\x80\x80\x80\x80\x80\x80", 5, "\x80\x80\x80\x80\x80"}, // not UTF-8: a byte cut
+	} {
+		if got := clip(c.s, c.n); got != c.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", c.s, c.n, got, c.want)
+		}
+	}
+}
+
+// A stand's long Chinese error text is kept whole to the last rune that
+// fits (PostgreSQL refuses half a rune; SQLite would keep invalid text).
+func TestObserveClipsErrorOnRune(t *testing.T) {
+	for _, d := range dbtest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			r := newRig(t, d)
+			ctx := context.Background()
+			r.register(t, "qrs-a")
+			long := "x" + strings.Repeat("校验失败", 60) // 1 + 720 bytes: byte 500 falls inside a rune
+			if err := r.svc.Observe(ctx, "qrs-a", report("v1.3.0", "arm64", mqtt.UpdateFailed, "v1.4.0", "", long)); err != nil {
+				t.Fatal(err)
+			}
+			st, err := r.svc.Status(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := st.Stands[0].Error
+			if !utf8.ValidString(got) || len(got) > 500 || len(got) < 497 || !strings.HasPrefix(long, got) {
+				t.Errorf("stored error: %d bytes, valid UTF-8 %v, a prefix %v", len(got), utf8.ValidString(got), strings.HasPrefix(long, got))
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
 
@@ -150,11 +151,19 @@ ON CONFLICT (stand_id) DO UPDATE SET running = excluded.running, model = exclude
 	return err
 }
 
+// clip cuts s to at most n bytes without splitting a UTF-8 sequence: a
+// stand's error text is often Chinese, and half a rune is invalid text
+// (PostgreSQL refuses it).
 func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for i := n; i >= 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			return s[:i]
+		}
+	}
+	return s[:n] // not UTF-8 here (JSON decoding never yields this): a byte cut is all there is
 }
 
 // stands returns every registered stand with its firmware report (Running

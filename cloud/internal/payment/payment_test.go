@@ -20,6 +20,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
 	"github.com/qrstand/qrstand/cloud/internal/wxpay"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // each runs fn on SQLite and PostgreSQL.
@@ -298,17 +299,13 @@ func mustQuery(t testing.TB, w *paytest.World, no string) wxpay.Transaction {
 
 func waitRefund(t testing.TB, w *paytest.World, no string) model.Refund {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		r, err := w.St.Refund(context.Background(), no)
-		if err == nil && r.State == model.RefundSucceeded {
-			return r
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("refund %s not settled: %+v %v", no, r, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var r model.Refund
+	mqtttest.WaitFor(t, "refund "+no+" settled", func() bool {
+		var err error
+		r, err = w.St.Refund(context.Background(), no)
+		return err == nil && r.State == model.RefundSucceeded
+	})
+	return r
 }
 
 func TestConcurrentIdenticalRefunds(t *testing.T) {
@@ -472,22 +469,16 @@ func TestReconcileRefunds(t *testing.T) {
 		if n := len(w.Sim.Refunds()); n != 1 {
 			t.Fatalf("simulator holds %d refunds before reconciling, want 1", n)
 		}
-		// Refunds settle after RefundDelay (0.5 ms here); poll until both are SUCCESS.
-		deadline := time.Now().Add(20 * time.Second)
-		for {
+		// Refunds settle after RefundDelay (0.5 ms here): reconcile until
+		// both are SUCCESS.
+		mqtttest.WaitFor(t, "both refunds settled", func() bool {
 			if _, err := w.Svc.Reconcile(ctx, 0); err != nil {
 				t.Fatal(err)
 			}
 			a, _ := w.St.Refund(ctx, lost)
 			b, _ := w.St.Refund(ctx, quiet)
-			if a.State == model.RefundSucceeded && b.State == model.RefundSucceeded {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("refunds not settled: %+v %+v", a, b)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return a.State == model.RefundSucceeded && b.State == model.RefundSucceeded
+		})
 		if n := len(w.Sim.Refunds()); n != 2 {
 			t.Errorf("simulator holds %d refunds, want 2", n)
 		}

@@ -19,11 +19,8 @@ import (
 // same-origin, which http.CrossOriginProtection lets through; and a form
 // from another origin, posted at us, is refused.
 func TestBrowserFormPostHeaders(t *testing.T) {
-	bin := chromium(t)
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	ts := startServer(t)
+	w := newWalk(t, 60*time.Second)
+	ts := w.ts
 	ctx := context.Background()
 	hash, _ := ui.HashPassword("operator-pass-1")
 	if _, err := ts.Storage().CreateConsoleUser(ctx, "op", hash, model.ConsoleOperator, "", time.Now()); err != nil {
@@ -48,8 +45,7 @@ func TestBrowserFormPostHeaders(t *testing.T) {
 	}))
 	defer evil.Close()
 
-	bctx, cancel := context.WithTimeout(headlessChromium(t, ctx, bin), 60*time.Second)
-	defer cancel()
+	bctx := w.ctx
 	var status string
 	err := chromedp.Do(bctx,
 		chromedp.Navigate(front.URL+"/console/login"),

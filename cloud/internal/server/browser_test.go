@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,8 +13,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/qrstand/qrstand/cloud/internal/model"
-	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -41,85 +38,27 @@ func screenshot(path string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// chromium finds Debian's chromium; absent, the browser tests skip (fail
-// under CI=true).
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium not installed (apt-get install -y chromium); required under CI=true")
-	}
-	t.Skip("chromium not installed (apt-get install -y chromium); skipping the browser walk")
-	return ""
-}
-
 // TestBrowserWalk drives headless Chromium through the whole onboarding:
 // provider login → add merchant → admin activation QR → sandbox OAuth as
 // the admin → activate → add a store and a manager → the manager activates
 // → pairs a simulated stand (pair.request over MQTT) → a clerk activates
 // and clocks in.
 func TestBrowserWalk(t *testing.T) {
-	bin := chromium(t)
-	if testing.Short() {
-		t.Skip("browser walk skipped in -short mode")
-	}
-	ts := startServer(t)
+	w := newWalk(t, 120*time.Second)
+	ts, run := w.ts, w.run
 	ctx := context.Background()
-	hash, _ := ui.HashPassword("provider-pass-1")
-	p, err := ts.Storage().CreateProvider(ctx, "演示服务商", "1900000001", "wxsandbox", model.ProviderSecrets{}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ts.Storage().CreateConsoleUser(ctx, "demo", hash, model.ConsoleProvider, p.ID, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-
-	bctx0 := headlessChromium(t, ctx, bin)
-	bctx, tcancel := context.WithTimeout(bctx0, 120*time.Second)
-	defer tcancel()
+	provider := demoShop
+	provider.Merchant = "" // the walk adds it
+	newShop(t, ts, provider)
 
 	shotDir := screenshotDir(t)
 	shot := func(name string) chromedp.Action[chromedp.Void] { return screenshot(filepath.Join(shotDir, name)) }
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
-			loc, _ := chromedp.Run(bctx, chromedp.Location())
-			t.Fatalf("%s: %v (at %s)", step, err, loc)
-		}
-	}
-	desktop := chromedp.EmulateViewport(1200, 900)
-	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)
-	// wechatAs logs in through the sandbox OAuth page as nickname, starting
-	// from a URL that needs a WeChat identity.
-	wechatAs := func(step, startURL, nickname, waitFor string) {
-		run(step,
-			clearCookies,
-			chromedp.Navigate(startURL),
-			chromedp.WaitVisible(chromedp.CSS("#nickname")),
-			chromedp.SendKeys(chromedp.CSS("#nickname"), nickname),
-			chromedp.Click(chromedp.CSS("#authorize")),
-			chromedp.WaitVisible(chromedp.CSS(waitFor)),
-		)
-	}
-
-	// Start the browser on the parent context (a timeout there would stop it).
-	if err := chromedp.Do(bctx0); err != nil {
-		t.Fatal(err)
-	}
 
 	// 1. Provider login and a new merchant.
 	var adminURL string
-	run("provider login and add merchant",
-		desktop,
-		chromedp.Navigate(ts.base+"/console/login"),
-		chromedp.WaitVisible(chromedp.CSS("#username")),
-		chromedp.SendKeys(chromedp.CSS("#username"), "demo"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "provider-pass-1"),
-		chromedp.Click(chromedp.CSS("#login")),
-		chromedp.WaitVisible(chromedp.CSS("#add-merchant")),
+	run("desktop", desktopView)
+	w.consoleLogin(demoShop.Login, demoShop.Password, "#add-merchant")
+	run("add merchant",
 		chromedp.SendKeys(chromedp.CSS("#m-name"), "老王面馆"),
 		chromedp.SendKeys(chromedp.CSS("#m-sub"), "1900000101"),
 		chromedp.SendKeys(chromedp.CSS("#m-admin"), "王老板"),
@@ -134,9 +73,9 @@ func TestBrowserWalk(t *testing.T) {
 
 	// 2. The admin scans the activation QR in WeChat (sandbox OAuth).
 	var storePath string
-	wechatAs("admin oauth", adminURL, "王老板", "#activate")
+	w.wechatAs("王老板", adminURL, "#activate")
 	run("admin activates and adds a store with a manager",
-		phone,
+		phoneView,
 		chromedp.Click(chromedp.CSS("#activate")),
 		chromedp.WaitVisible(chromedp.CSS("#activated")),
 		chromedp.Click(chromedp.CSS("#next")),
@@ -158,7 +97,7 @@ func TestBrowserWalk(t *testing.T) {
 	}
 
 	// 3. The manager activates.
-	wechatAs("manager oauth", mgrURL, "李店长", "#activate")
+	w.wechatAs("李店长", mgrURL, "#activate")
 	run("manager activates",
 		chromedp.Click(chromedp.CSS("#activate")),
 		chromedp.WaitVisible(chromedp.CSS("#activated")),
@@ -167,16 +106,16 @@ func TestBrowserWalk(t *testing.T) {
 	)
 
 	// 4. A simulated stand asks to pair over MQTT; the manager scans its QR.
-	stand := newStandSim(t, ts)
-	stand.send(&mqtt.PairRequest{Firmware: "sim-1.0"})
-	pc := stand.pairCode()
+	stand := newStand(t, ts)
+	stand.Send(&mqtt.PairRequest{Firmware: "sim-1.0"})
+	pc := pairCode(stand)
 	run("manager pairs the stand",
 		chromedp.Navigate(pc.URL),
 		chromedp.WaitVisible(chromedp.CSS("#pair-submit")),
 		chromedp.Click(chromedp.CSS("#pair-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#paired")),
 	)
-	cfg := stand.config(1)
+	cfg := storeConfig(stand, 1)
 	if !cfg.Bound || cfg.StoreName != "一号店" || !strings.HasPrefix(cfg.QRURL, ts.base+"/s/") {
 		t.Fatalf("stand store.config = %+v", cfg)
 	}
@@ -193,7 +132,7 @@ func TestBrowserWalk(t *testing.T) {
 		chromedp.Navigate(storePath),
 		chromedp.WaitVisible(chromedp.CSS("#stands code")),
 	)
-	wechatAs("clerk oauth", clerkURL, "小张", "#activate")
+	w.wechatAs("小张", clerkURL, "#activate")
 	var status string
 	run("clerk activates and clocks in",
 		chromedp.WaitVisible(chromedp.CSS("#notify")),

@@ -9,15 +9,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 type testServer struct {
@@ -76,134 +73,58 @@ func startServerWith(t testing.TB, mut func(*Config), logs io.Writer) *testServe
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	// Wait for HTTP and the cloud's MQTT link.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	mqtttest.WaitFor(t, "the server's pages and its MQTT link", func() bool {
 		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 && s.link.Connected() {
-				break
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == 200 && s.link.Connected()
+	})
 	return &testServer{Server: s, base: base, mqttAddr: mqttAddr}
 }
 
-// standSim is a simulated stand on MQTT: it connects with its id and
-// secret and records what the cloud sends it.
-type standSim struct {
-	t      testing.TB
-	id     string
-	secret string
-	client paho.Client
-	mu     sync.Mutex
-	got    []mqtt.Message
-	signal chan struct{}
-}
-
-func newStandSim(t testing.TB, ts *testServer) *standSim {
+// registerStand registers a new stand in the cloud's storage and returns
+// its id and secret.
+func registerStand(t testing.TB, ts *testServer) (id, secret string) {
 	t.Helper()
-	id := "qrs-" + storage.NewToken()[:10]
-	secret := mqtt.NewSecret()
+	id, secret = "qrs-"+storage.NewToken()[:10], mqtt.NewSecret()
 	if _, err := ts.Storage().RegisterStand(context.Background(), id, secret, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	return connectStandSim(t, ts, id, secret)
+	return id, secret
 }
 
-// connectStandSim connects a registered stand.
-func connectStandSim(t testing.TB, ts *testServer, id, secret string) *standSim {
+// newStand registers a stand and connects it to the cloud's embedded
+// broker as the one fake stand of the tests (mqtttest.Stand).
+func newStand(t testing.TB, ts *testServer) *mqtttest.Stand {
 	t.Helper()
-	s := &standSim{t: t, id: id, secret: secret, signal: make(chan struct{}, 100)}
-	opts := paho.NewClientOptions().AddBroker("tcp://" + ts.mqttAddr).SetClientID(id).SetUsername(id).SetPassword(secret).SetCleanSession(false) // persistent, as real stands: mochi v2.7.9 can drop a clean session's fresh subscriptions when it reconnects at once with the same id
-	s.client = paho.NewClient(opts)
-	if tok := s.client.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("stand connect: %v", tok.Error())
-	}
-	t.Cleanup(func() { s.client.Disconnect(100) })
-	handler := func(_ paho.Client, m paho.Message) {
-		msg, err := mqtt.Unmarshal(m.Payload())
-		if err != nil {
-			t.Errorf("stand got undecodable message on %s: %v", m.Topic(), err)
-			return
-		}
-		s.mu.Lock()
-		s.got = append(s.got, msg)
-		s.mu.Unlock()
-		s.signal <- struct{}{}
-	}
-	for _, topic := range []string{mqtt.DownTopic(id), mqtt.ConfigTopic(id)} {
-		if tok := s.client.Subscribe(topic, 1, handler); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-			t.Fatalf("stand subscribe: %v", tok.Error())
-		}
-	}
-	return s
+	id, secret := registerStand(t, ts)
+	return mqtttest.DialStand(t, "tcp://"+ts.mqttAddr, id, secret)
 }
 
-func (s *standSim) send(body mqtt.Body) {
-	b, err := mqtt.New(body, time.Now()).Marshal()
-	if err != nil {
-		s.t.Fatal(err)
+// pairedStand is newStand bound to store storeID (as a manager pairing it
+// would).
+func pairedStand(t testing.TB, ts *testServer, storeID string) *mqtttest.Stand {
+	t.Helper()
+	ctx, now := context.Background(), time.Now()
+	id, secret := registerStand(t, ts)
+	if err := ts.Storage().SetPairCode(ctx, id, "11223344", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
 	}
-	if tok := s.client.Publish(mqtt.UpTopic(s.id), 1, false, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		s.t.Fatalf("stand publish: %v", tok.Error())
+	if _, err := ts.Storage().PairStand(ctx, id, "11223344", storeID, now); err != nil {
+		t.Fatal(err)
 	}
+	return mqtttest.DialStand(t, "tcp://"+ts.mqttAddr, id, secret)
 }
 
-// wait returns the first message received (now or within 10 s) that match accepts.
-func (s *standSim) wait(match func(mqtt.Message) bool) mqtt.Message {
-	s.t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		s.mu.Lock()
-		for _, m := range s.got {
-			if match(m) {
-				s.mu.Unlock()
-				return m
-			}
-		}
-		s.mu.Unlock()
-		select {
-		case <-s.signal:
-		case <-deadline:
-			s.t.Fatalf("stand %s: expected message not received", s.id)
-		}
-	}
+// pairCode waits for the pairing code the cloud sends stand s.
+func pairCode(s *mqtttest.Stand) *mqtt.PairCode {
+	return s.Next(mqtt.KindPairCode).Body.(*mqtt.PairCode)
 }
 
-func (s *standSim) pairCode() *mqtt.PairCode {
-	m := s.wait(func(m mqtt.Message) bool { _, ok := m.Body.(*mqtt.PairCode); return ok })
-	return m.Body.(*mqtt.PairCode)
-}
-
-func (s *standSim) config(minVersion int64) *mqtt.StoreConfig {
-	m := s.wait(func(m mqtt.Message) bool {
-		c, ok := m.Body.(*mqtt.StoreConfig)
-		return ok && c.Version >= minVersion
-	})
+// storeConfig waits for a store.config of at least minVersion on stand s.
+func storeConfig(s *mqtttest.Stand, minVersion int64) *mqtt.StoreConfig {
+	m := s.NextWhere(mqtt.KindStoreConfig, func(m mqtt.Message) bool { return m.Body.(*mqtt.StoreConfig).Version >= minVersion })
 	return m.Body.(*mqtt.StoreConfig)
-}
-
-// headlessChromium starts Debian's Chromium headless with a fresh profile
-// and the flags a closed network needs (no background networking, no
-// component updates), in zh-CN; the browser ends with the test.
-func headlessChromium(t *testing.T, ctx context.Context, bin string) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"),
-	}
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { bcancel(); acancel() })
-	return bctx
 }

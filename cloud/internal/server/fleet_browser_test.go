@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +16,9 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/payment"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
-	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/biz"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // TestBrowserFleet walks the fleet in headless Chromium: the provider
@@ -28,98 +30,50 @@ import (
 // the console lists it offline; a payment made meanwhile shows as not
 // announced, then as announced in the catch-up summary once it is back.
 func TestBrowserFleet(t *testing.T) {
-	bin := chromium(t)
-	if testing.Short() {
-		t.Skip("browser walk skipped in -short mode")
-	}
-	ts := startServer(t)
+	w := newWalk(t, 150*time.Second)
+	ts, run := w.ts, w.run
 	st := ts.Storage()
 	ctx := context.Background()
-	now := time.Now()
-	hash, _ := ui.HashPassword("provider-pass-1")
-	p, err := st.CreateProvider(ctx, "演示服务商", SandboxSpMchID, "wxsandbox", model.ProviderSecrets{}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.CreateConsoleUser(ctx, "demo", hash, model.ConsoleProvider, p.ID, now); err != nil {
-		t.Fatal(err)
-	}
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "老王面馆", SubMchID: "1900000109", AdminName: "王老板"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, mcode, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李店长"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := demoShop
+	spec.Manager = "李店长"
+	sh := newShop(t, ts, spec)
+	store := sh.store
 	mgrOpenID := ts.Sim().OpenID("李店长")
-	if _, err := st.Activate(ctx, mcode.Token, model.RoleManager, store.ID, mgrOpenID, false, now); err != nil {
+	if _, err := st.Activate(ctx, sh.managerCode.Token, model.RoleManager, store.ID, mgrOpenID, false, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-
-	bctx0 := headlessChromium(t, ctx, bin)
-	if err := chromedp.Do(bctx0); err != nil {
-		t.Fatal(err)
-	}
-	bctx, tcancel := context.WithTimeout(bctx0, 150*time.Second)
-	defer tcancel()
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+	// The pages do not refresh themselves: each step waits for its fact in
+	// the cloud's storage, then loads the page once, which must show it.
+	pageShows := func(step, url, sel string, re *regexp.Regexp) {
 		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
-			loc, _ := chromedp.Run(bctx, chromedp.Location())
-			t.Fatalf("%s: %v (at %s)", step, err, loc)
-		}
-	}
-	// waitText reloads url until the text of sel matches re (pages do not
-	// refresh themselves); the fact waited for is on the page.
-	waitText := func(step, url, sel string, re *regexp.Regexp) string {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
 		var got string
-		for {
-			run(step, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body")))
-			var nodes int
-			run(step, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				n, err := chromedp.Nodes(chromedp.CSS(sel), chromedp.AtLeast(0))(ctx, tg)
-				nodes = len(n)
-				return err
-			}))
-			if nodes > 0 {
-				run(step, textInto(sel, &got))
-				if re.MatchString(got) {
-					return got
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: %s on %s is %q, want %s", step, sel, url, got, re)
-			}
-			time.Sleep(200 * time.Millisecond) // a poll interval, not a wait for a fact
+		run(step, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body")), textInto(sel, &got))
+		if !re.MatchString(got) {
+			t.Fatalf("%s: %s on %s is %q, want %s", step, sel, url, got, re)
 		}
+	}
+	var standID string // set once the console registered it
+	health := func(what string, cond func(storage.StandHealth) bool) {
+		t.Helper()
+		mqtttest.WaitFor(t, what, func() bool {
+			f, err := st.FleetStand(ctx, standID)
+			return err == nil && cond(f.Health)
+		})
+	}
+	reported := func(orderNo string) {
+		t.Helper()
+		mqtttest.WaitFor(t, "the stand's report on "+orderNo, func() bool {
+			lines, err := st.OrderLedger(ctx, orderNo)
+			return err == nil && len(lines) == 1 && lines[0].Ledger != nil
+		})
 	}
 	shotDir := screenshotDir(t)
 	shot := func(name string) chromedp.Action[chromedp.Void] { return screenshot(filepath.Join(shotDir, name)) }
 	consoleLogin := func() {
-		run("provider login",
-			clearCookies,
-			chromedp.EmulateViewport(1200, 900),
-			chromedp.Navigate(ts.base+"/console/login"),
-			chromedp.WaitVisible(chromedp.CSS("#username")),
-			chromedp.SendKeys(chromedp.CSS("#username"), "demo"),
-			chromedp.SendKeys(chromedp.CSS("#password"), "provider-pass-1"),
-			chromedp.Click(chromedp.CSS("#login")),
-			chromedp.WaitVisible(chromedp.CSS("#nav-stands")),
-		)
+		run("desktop", desktopView)
+		w.consoleLogin(spec.Login, spec.Password, "#nav-stands")
 	}
-	managerLogin := func(startURL, waitFor string) {
-		run("manager oauth",
-			clearCookies,
-			chromedp.Navigate(startURL),
-			chromedp.WaitVisible(chromedp.CSS("#nickname")),
-			chromedp.SendKeys(chromedp.CSS("#nickname"), "李店长"),
-			chromedp.Click(chromedp.CSS("#authorize")),
-			chromedp.WaitVisible(chromedp.CSS(waitFor)),
-		)
-	}
+	managerLogin := func(startURL, waitFor string) { w.wechatAs("李店长", startURL, waitFor) }
 
 	// 1. The provider registers a stand and takes its provisioning file.
 	consoleLogin()
@@ -131,21 +85,31 @@ func TestBrowserFleet(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#provision")),
 		textInto("#provision", &file),
 	)
-	var prov provisionFile
+	var prov struct {
+		DeviceID string `json:"device_id"`
+		Secret   string `json:"secret"`
+		Broker   string `json:"broker"`
+	}
 	if err := json.Unmarshal([]byte(file), &prov); err != nil || !strings.HasPrefix(prov.Broker, "tcp://") || prov.Secret == "" {
 		t.Fatalf("provisioning file %q: %v", file, err)
 	}
-	stand := startFleetStand(t, []byte(file), 2*time.Second)
+	standID = prov.DeviceID
+	stand := mqtttest.DialStand(t, prov.Broker, prov.DeviceID, prov.Secret)
+	status := mqtt.Status{Firmware: "fleet-test-1.0", BatteryPct: 80, OnBattery: true, Paper: mqtt.PaperOK, PrinterOnline: true,
+		PrinterModel: "58mm", Volume: 80, Network: "wifi", SignalDBm: -58}
+	stand.Send(&status)
 
 	// 2. The manager pairs it (scans the pairing QR the stand shows).
-	pc := stand.pairCode()
+	stand.Send(&mqtt.PairRequest{Firmware: status.Firmware, Printer: status.PrinterModel})
+	pc := pairCode(stand)
 	managerLogin(pc.URL, "#pair-submit")
 	run("pair", chromedp.Click(chromedp.CSS("#pair-submit")), chromedp.WaitVisible(chromedp.CSS("#paired")))
 
 	// 3. The console lists it online with its printer.
 	consoleLogin()
 	row := `tr.stand-row[data-stand="` + prov.DeviceID + `"]`
-	waitText("list shows online", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`在线`))
+	health("online with its status", func(h storage.StandHealth) bool { return h.Online && h.Paper == mqtt.PaperOK })
+	pageShows("list shows online", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`在线`))
 	var paperCell, storeCell string
 	run("row details", textInto(row+" .paper", &paperCell), textInto(row+" td:nth-child(2)", &storeCell))
 	if paperCell != "正常" || !strings.Contains(storeCell, "一号店") {
@@ -157,15 +121,22 @@ func TestBrowserFleet(t *testing.T) {
 	run("opt in", chromedp.Click(chromedp.CSS("#alerts-toggle")), chromedp.WaitVisible(chromedp.CSS("#alerts-on")))
 
 	// 5. Paper out: the console shows it and the manager's message is captured.
-	stand.setPaper(mqtt.PaperOut)
+	status.Paper = mqtt.PaperOut
+	stand.Send(&status)
 	consoleLogin()
-	waitText("console shows paper out", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .paper", regexp.MustCompile(`缺纸`))
-	waitText("console shows the alert", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .alerts", regexp.MustCompile(`纸张告警`))
+	health("paper out", func(h storage.StandHealth) bool { return h.Paper == mqtt.PaperOut })
+	mqtttest.WaitFor(t, "the paper alert raised", func() bool {
+		a, err := st.ActiveAlerts(ctx, standID)
+		return err == nil && slices.Contains(a, "paper")
+	})
+	pageShows("console shows paper out", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .paper", regexp.MustCompile(`缺纸`))
+	pageShows("console shows the alert", ts.base+"/console/stands/"+prov.DeviceID, ".stand-health .alerts", regexp.MustCompile(`纸张告警`))
 	msg := waitAlert(t, ts, mgrOpenID)
 	if !strings.Contains(string(msg.Data), "缺纸") || !strings.Contains(string(msg.Data), prov.DeviceID) || !strings.HasSuffix(msg.URL, "/store/"+store.ID+"/stands") {
 		t.Errorf("alert message %+v data %s", msg, msg.Data)
 	}
-	stand.setPaper(mqtt.PaperOK)
+	status.Paper = mqtt.PaperOK
+	stand.Send(&status)
 
 	// 6. A payment: the order page shows when it was announced and printed.
 	pay := func(amount string) string {
@@ -181,45 +152,37 @@ func TestBrowserFleet(t *testing.T) {
 		return c.Order.OutTradeNo
 	}
 	live := pay("12.50")
-	rep := <-stand.reports
+	m := stand.Next(mqtt.KindPaymentPaid)
+	if m.Body.(*mqtt.PaymentPaid).OrderNo != live {
+		t.Fatalf("stand got %+v, want order %s", m.Body, live)
+	}
+	rep := reportLedger(stand, m, false)
 	managerLogin(ts.base+"/o/"+live, "#result-paid")
-	want := "已播报 " + rep.AnnouncedAt.In(shanghaiT).Format("15:04:05") + " · 已打印 " + rep.PrintedAt.In(shanghaiT).Format("15:04:05")
-	waitText("order page ledger", ts.base+"/o/"+live, ".order-ledger", regexp.MustCompile(regexp.QuoteMeta(want)))
+	want := "已播报 " + rep.AnnouncedAt.In(biz.Zone).Format("15:04:05") + " · 已打印 " + rep.PrintedAt.In(biz.Zone).Format("15:04:05")
+	reported(live)
+	pageShows("order page ledger", ts.base+"/o/"+live, ".order-ledger", regexp.MustCompile(regexp.QuoteMeta(want)))
 
 	// 7. The stand stops: the console lists it offline.
-	stand.stop()
+	stand.Stop()
 	consoleLogin()
-	waitText("list shows offline", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`离线`))
+	health("offline", func(h storage.StandHealth) bool { return !h.Online })
+	pageShows("list shows offline", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`离线`))
 
 	// 8. A payment while it is offline is not announced; after it comes
 	// back it is announced in the catch-up summary.
 	offline := pay("8.00")
-	o, _ := st.Order(ctx, offline)
 	managerLogin(ts.base+"/o/"+offline, "#result-paid")
-	waitText("offline payment not announced", ts.base+"/o/"+offline, ".order-ledger", regexp.MustCompile(`未播报：收款台离线`))
-	for time.Since(o.PaidAt) <= stand.window { // the fact: the payment is older than the stand's announce window
-		time.Sleep(50 * time.Millisecond)
-	}
-	stand.restart()
-	// Reports of earlier orders may come again after the restart (a stand
-	// sends its unconfirmed reports once more); the offline order's is the
-	// one this step waits for.
-	deadline := time.After(time.Minute)
-	for rep = nil; rep == nil || rep.OrderNo != offline; {
-		select {
-		case rep = <-stand.reports:
-		case <-deadline:
-			t.Fatalf("no ledger report for the offline order %s", offline)
-		}
-	}
-	if !rep.CatchUp {
-		t.Fatalf("catch-up report %+v", rep)
-	}
-	want = "已播报（离线汇总） " + rep.AnnouncedAt.In(shanghaiT).Format("15:04:05") + " · 已打印 " + rep.PrintedAt.In(shanghaiT).Format("15:04:05")
-	waitText("offline payment announced in catch-up", ts.base+"/o/"+offline, ".order-ledger", regexp.MustCompile(regexp.QuoteMeta(want)))
+	pageShows("offline payment not announced", ts.base+"/o/"+offline, ".order-ledger", regexp.MustCompile(`未播报：收款台离线`))
+	stand.Restart()
+	m = stand.NextWhere(mqtt.KindPaymentPaid, func(m mqtt.Message) bool { return m.Body.(*mqtt.PaymentPaid).OrderNo == offline })
+	rep = reportLedger(stand, m, true) // paid while it was away: a catch-up, announced in the offline summary
+	want = "已播报（离线汇总） " + rep.AnnouncedAt.In(biz.Zone).Format("15:04:05") + " · 已打印 " + rep.PrintedAt.In(biz.Zone).Format("15:04:05")
+	reported(offline)
+	pageShows("offline payment announced in catch-up", ts.base+"/o/"+offline, ".order-ledger", regexp.MustCompile(regexp.QuoteMeta(want)))
 	run("order page", shot("phone-order-ledger.png"))
 	consoleLogin()
-	waitText("list shows online again", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`在线`))
+	health("online again", func(h storage.StandHealth) bool { return h.Online })
+	pageShows("list shows online again", ts.base+"/console/stands", row+" .presence", regexp.MustCompile(`在线`))
 	run("stand list", shot("console-stands.png"))
 
 	// The unannounced metric is exported (by the handler the metrics
@@ -232,14 +195,6 @@ func TestBrowserFleet(t *testing.T) {
 	}
 }
 
-var shanghaiT = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
-
 // waitAlert returns the first stand alert the WeChat simulator captured for
 // openid.
 func waitAlert(t *testing.T, ts *testServer, openid string) (msg struct {
@@ -247,17 +202,29 @@ func waitAlert(t *testing.T, ts *testServer, openid string) (msg struct {
 	Data json.RawMessage
 }) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	mqtttest.WaitFor(t, "a stand alert for "+openid, func() bool {
 		for _, m := range ts.WeChatPaySim().Messages() {
 			if m.ToUser == openid && m.TemplateID == "qrstand-stand-alert" {
 				msg.URL, msg.Data = m.URL, m.Data
-				return msg
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no stand alert captured for %s", openid)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return false
+	})
+	return msg
+}
+
+// reportLedger reports, as stand, that it announced and printed payment m,
+// as the firmware does once it has journaled one: spoken, or in the
+// offline summary when it is a catch-up.
+func reportLedger(stand *mqtttest.Stand, m mqtt.Message, catchUp bool) *mqtt.Ledger {
+	journaled := time.Now()
+	l := &mqtt.Ledger{Ref: m.ID, Event: m.Type, OrderNo: m.Body.(*mqtt.PaymentPaid).OrderNo, JournaledAt: journaled, CatchUp: catchUp,
+		Announce: mqtt.AnnounceSpoken, AnnouncedAt: journaled.Add(300 * time.Millisecond), Print: mqtt.PrintPrinted}
+	if catchUp {
+		l.Announce = mqtt.AnnounceSummary
 	}
+	l.PrintedAt = l.AnnouncedAt.Add(1500 * time.Millisecond)
+	stand.Send(l)
+	return l
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // TestRekeyEndsSession: re-keying a stand ends its live session on the
@@ -20,12 +21,12 @@ import (
 func TestRekeyEndsSession(t *testing.T) {
 	ts := startServer(t)
 	ctx := context.Background()
-	stand := newStandSim(t, ts)
+	id, secret := registerStand(t, ts)
 	lost := make(chan struct{})
-	opts := paho.NewClientOptions().AddBroker("tcp://" + ts.mqttAddr).SetClientID(stand.id).SetUsername(stand.id).
-		SetPassword(stand.secret).SetCleanSession(false).SetAutoReconnect(false).
+	// A bare connection as the stand, whose loss the test can watch.
+	opts := paho.NewClientOptions().AddBroker("tcp://" + ts.mqttAddr).SetClientID(id).SetUsername(id).
+		SetPassword(secret).SetCleanSession(false).SetAutoReconnect(false).
 		SetConnectionLostHandler(func(paho.Client, error) { close(lost) })
-	stand.client.Disconnect(100) // one connection per client id: take over with a watched one
 	c := paho.NewClient(opts)
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect: %v", tok.Error())
@@ -33,10 +34,10 @@ func TestRekeyEndsSession(t *testing.T) {
 	defer c.Disconnect(100)
 
 	newSecret := mqtt.NewSecret()
-	if err := ts.Storage().RekeyStand(ctx, stand.id, newSecret); err != nil {
+	if err := ts.Storage().RekeyStand(ctx, id, newSecret); err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.kicker.StandCredentialsChanged(ctx, stand.id, "", ui.CredentialsRekeyed); err != nil {
+	if err := ts.kicker.StandCredentialsChanged(ctx, id, "", ui.CredentialsRekeyed); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -45,7 +46,7 @@ func TestRekeyEndsSession(t *testing.T) {
 		t.Fatal("the live session survived the re-key")
 	}
 	connect := func(secret string) error {
-		o := paho.NewClientOptions().AddBroker("tcp://" + ts.mqttAddr).SetClientID(stand.id).SetUsername(stand.id).SetPassword(secret).
+		o := paho.NewClientOptions().AddBroker("tcp://" + ts.mqttAddr).SetClientID(id).SetUsername(id).SetPassword(secret).
 			SetCleanSession(false).SetAutoReconnect(false).SetConnectRetry(false)
 		cl := paho.NewClient(o)
 		tok := cl.Connect()
@@ -57,13 +58,13 @@ func TestRekeyEndsSession(t *testing.T) {
 		}
 		return tok.Error()
 	}
-	if err := connect(stand.secret); err == nil {
+	if err := connect(secret); err == nil {
 		t.Error("the old secret still connects")
 	}
 	if err := connect(newSecret); err != nil {
 		t.Errorf("the new secret: %v", err)
 	}
-	if err := ts.Storage().RevokeStand(ctx, stand.id, time.Now()); err != nil {
+	if err := ts.Storage().RevokeStand(ctx, id, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if err := connect(newSecret); err == nil {
@@ -82,12 +83,8 @@ func TestStandAlerts(t *testing.T) {
 	st := ts.Storage()
 	ctx := context.Background()
 	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, mcode, _ := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
+	sh := newShop(t, ts, plainShop)
+	m, store, mcode := sh.merchant, sh.store, sh.managerCode
 	mgr, err := st.Activate(ctx, mcode.Token, model.RoleManager, store.ID, "o-manager-0000000000001", false, now)
 	if err != nil {
 		t.Fatal(err)
@@ -99,16 +96,9 @@ func TestStandAlerts(t *testing.T) {
 	if _, err := st.Activate(ctx, ocode.Token, model.RoleManager, store.ID, "o-manager-0000000000002", false, now); err != nil {
 		t.Fatal(err)
 	}
-	stand := newStandSim(t, ts)
-	if err := st.SetPairCode(ctx, stand.id, "12345678", now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.PairStand(ctx, stand.id, "12345678", store.ID, now); err != nil {
-		t.Fatal(err)
-	}
+	stand := pairedStand(t, ts, store.ID)
 	low := &mqtt.Status{Firmware: "t", BatteryPct: 12, OnBattery: true, Paper: mqtt.PaperOK, Volume: 50}
-	stand.send(low)
-	stand.send(low) // still low: no second message
+	stand.Send(low)
 	alerts := func(kind string) []string {
 		var out []string
 		for _, m := range ts.WeChatPaySim().Messages() {
@@ -118,26 +108,18 @@ func TestStandAlerts(t *testing.T) {
 		}
 		return out
 	}
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	waitFor("battery alert", func() bool { return len(alerts("battery_low")) > 0 })
-	// The stand goes away (its presence says offline, as the stand client says on shutdown); after OfflineAfter the
-	// offline alert follows. The offline message is the marker that the
+	mqtttest.WaitFor(t, "battery alert", func() bool { return len(alerts("battery_low")) > 0 })
+	// Still low: no second message. A message's id names its raise second,
+	// which would hide a second raise within the same second; so the status
+	// comes again in a later second than the first raise.
+	raised := time.Now().Unix()
+	mqtttest.WaitFor(t, "a later second", func() bool { return time.Now().Unix() > raised })
+	stand.Send(low)
+	// The stand shuts down (its presence says offline); after OfflineAfter
+	// the offline alert follows. The offline message is the marker that the
 	// second low status was processed long before.
-	off, _ := mqtt.New(&mqtt.Presence{Online: false, Reason: "shutdown"}, time.Now()).Marshal()
-	if tok := stand.client.Publish(mqtt.StateTopic(stand.id), 1, true, off); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("presence: %v", tok.Error())
-	}
-	stand.client.Disconnect(0)
-	waitFor("offline alert", func() bool { return len(alerts("offline")) > 0 })
+	stand.Stop()
+	mqtttest.WaitFor(t, "offline alert", func() bool { return len(alerts("offline")) > 0 })
 	if got := alerts("battery_low"); len(got) != 1 || got[0] != "o-manager-0000000000001" {
 		t.Errorf("battery alerts to %v, want one to the opted-in manager", got)
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 )
 
@@ -22,15 +21,7 @@ func BenchmarkStoreLanding(b *testing.B) {
 	st := ts.Storage()
 	ctx := context.Background()
 	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", "1", "wx", model.ProviderSecrets{}, now)
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "19000001", AdminName: "a"}, time.Hour, now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	store, _, _, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店"}, time.Hour, now)
-	if err != nil {
-		b.Fatal(err)
-	}
+	store := newShop(b, ts, plainShopNoManager).store
 	token, err := st.CreateSession(ctx, storage.SessionWeChat, "o-customer", time.Hour, now)
 	if err != nil {
 		b.Fatal(err)

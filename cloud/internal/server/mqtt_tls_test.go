@@ -1,12 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"log/slog"
 	"net"
-	"net/http"
 	"testing"
 	"time"
 
@@ -30,40 +26,13 @@ func TestMQTTOverTLSOnly(t *testing.T) {
 		return ln.Addr().String()
 	}
 	tlsAddr := free()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{HTTPAddr: ln.Addr().String(), DataDir: t.TempDir(), Sandbox: true,
-		MQTTTLSAddr: tlsAddr, MQTTTLSCert: certFile, MQTTTLSKey: keyFile,
-		SecretKey: base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)), ShutdownTimeout: 5 * time.Second}
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for !s.link.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("the cloud's MQTT client did not connect")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if resp, err := http.Get("http://" + cfg.HTTPAddr + "/healthz"); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("healthz: %v", err)
-	}
+	ts := startServerWith(t, func(c *Config) {
+		c.MQTTAddr, c.MQTTTLSAddr, c.MQTTTLSCert, c.MQTTTLSKey = "", tlsAddr, certFile, keyFile
+	}, nil) // ready: its own MQTT client is connected
+	ctx := context.Background()
 
 	id, secret := "qrs-tlstest01", mqtt.NewSecret()
-	if _, err := s.Storage().RegisterStand(ctx, id, secret, time.Now()); err != nil {
+	if _, err := ts.Storage().RegisterStand(ctx, id, secret, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	sc, err := standclient.New(standclient.Config{Broker: "mqtts://" + tlsAddr, DeviceID: id, Secret: secret, CA: ca.PEM,

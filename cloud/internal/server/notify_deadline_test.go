@@ -9,7 +9,6 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/payment"
-	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
 	"github.com/qrstand/qrstand/mqtt"
 )
@@ -25,15 +24,7 @@ func TestNotifyDeadlineUnderWriteLock(t *testing.T) {
 	st := ts.Storage()
 	ctx := context.Background()
 	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, _, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := newShop(t, ts, plainShop).store
 	stands := []string{"qrs-lock-0001", "qrs-lock-0002"}
 	for _, id := range stands {
 		if _, err := st.RegisterStand(ctx, id, mqtt.NewSecret(), now); err != nil {

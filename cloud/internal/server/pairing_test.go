@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
-	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/cloud/internal/ui"
 	"github.com/qrstand/qrstand/mqtt"
 )
@@ -59,25 +58,17 @@ func TestPairingOverMQTT(t *testing.T) {
 	ts := startServer(t)
 	st := ts.Storage()
 	ctx := context.Background()
-	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", "1", "wx", model.ProviderSecrets{}, now)
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "19000001", AdminName: "a"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, code, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "店长"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := newShop(t, ts, plainShop)
+	store, code := sh.store, sh.managerCode
 	mgr := wechatClient(t, ts, "店长小王")
 	if _, err := st.Activate(ctx, code.Token, model.RoleManager, store.ID, ts.Sim().OpenID("店长小王"), false, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 
-	stand := newStandSim(t, ts)
-	stand.send(&mqtt.PairRequest{Firmware: "test-1.0"})
-	pc := stand.pairCode()
-	if !strings.HasPrefix(pc.URL, ts.base+"/pair?") || !strings.Contains(pc.URL, stand.id) {
+	stand := newStand(t, ts)
+	stand.Send(&mqtt.PairRequest{Firmware: "test-1.0"})
+	pc := pairCode(stand)
+	if !strings.HasPrefix(pc.URL, ts.base+"/pair?") || !strings.Contains(pc.URL, stand.ID) {
 		t.Fatalf("pair URL = %q", pc.URL)
 	}
 	// The manager opens the pairing URL and picks the store.
@@ -86,17 +77,17 @@ func TestPairingOverMQTT(t *testing.T) {
 		t.Fatalf("pair page: %v %v", resp.StatusCode, err)
 	}
 	resp.Body.Close()
-	resp, err = mgr.PostForm(ts.base+"/pair", url.Values{"csrf": {csrfOf(t, mgr, ts.base)}, "stand": {stand.id}, "code": {pc.Code}, "store": {store.ID}})
+	resp, err = mgr.PostForm(ts.base+"/pair", url.Values{"csrf": {csrfOf(t, mgr, ts.base)}, "stand": {stand.ID}, "code": {pc.Code}, "store": {store.ID}})
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("pair submit: %v %v", resp.StatusCode, err)
 	}
 	resp.Body.Close()
-	cfg := stand.config(1)
+	cfg := storeConfig(stand, 1)
 	if !cfg.Bound || cfg.StoreID != store.ID || cfg.StoreName != "一号店" || cfg.QRURL != ts.base+"/s/"+store.CodeToken || !cfg.Announce.Enabled {
 		t.Fatalf("store.config = %+v", cfg)
 	}
 	// The code is spent.
-	if _, err := st.PairStand(ctx, stand.id, pc.Code, store.ID, time.Now()); err == nil {
+	if _, err := st.PairStand(ctx, stand.ID, pc.Code, store.ID, time.Now()); err == nil {
 		t.Fatal("pairing code worked twice")
 	}
 	// A change the stand shows is republished, with a higher version.
@@ -105,23 +96,22 @@ func TestPairingOverMQTT(t *testing.T) {
 		t.Fatalf("settings: %v %v", resp.StatusCode, err)
 	}
 	resp.Body.Close()
-	cfg2 := stand.config(cfg.Version + 1)
+	cfg2 := storeConfig(stand, cfg.Version+1)
 	if cfg2.StoreName != "一号店（新）" || cfg2.Announce.Enabled || !cfg2.Print.Enabled {
 		t.Fatalf("republished store.config = %+v", cfg2)
 	}
 	// The config is retained: a stand reconnecting later gets it at once.
-	stand.client.Disconnect(100)
-	again := connectStandSim(t, ts, stand.id, stand.secret)
-	if got := again.config(cfg2.Version); got.StoreName != "一号店（新）" {
+	stand.Restart()
+	if got := storeConfig(stand, cfg2.Version); got.StoreName != "一号店（新）" {
 		t.Fatalf("retained store.config = %+v", got)
 	}
 	// Unpairing sends the stand back to its pairing screen.
-	resp, err = mgr.PostForm(ts.base+"/stand/"+stand.id+"/unpair", url.Values{"csrf": {csrfOf(t, mgr, ts.base)}})
+	resp, err = mgr.PostForm(ts.base+"/stand/"+stand.ID+"/unpair", url.Values{"csrf": {csrfOf(t, mgr, ts.base)}})
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("unpair: %v %v", resp.StatusCode, err)
 	}
 	resp.Body.Close()
-	if got := again.config(cfg2.Version + 1); got.Bound || got.StoreID != "" {
+	if got := storeConfig(stand, cfg2.Version+1); got.Bound || got.StoreID != "" {
 		t.Fatalf("store.config after unpair = %+v", got)
 	}
 }

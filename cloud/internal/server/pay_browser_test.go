@@ -9,9 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
-	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
-	"github.com/qrstand/qrstand/mqtt/standclient"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // TestBrowserPayment: a customer scans the store code in headless Chromium,
@@ -20,76 +19,22 @@ import (
 // the database and a stand of the store, connected over MQTT, receives
 // payment.paid and acks it, which marks the outbox row delivered.
 func TestBrowserPayment(t *testing.T) {
-	bin := chromium(t)
-	if testing.Short() {
-		t.Skip("browser walk skipped in -short mode")
-	}
-	ts := startServer(t)
-	st := ts.Storage()
-	ctx := context.Background()
-	now := time.Now()
-	p, err := st.CreateProvider(ctx, "演示服务商", SandboxSpMchID, "wxsandbox", model.ProviderSecrets{}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "老王面馆", SubMchID: "1900000109", AdminName: "王老板"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, _, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "老王面馆 一号店"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWalk(t, 90*time.Second)
+	ts, run := w.ts, w.run
+	spec := demoShop
+	spec.Login, spec.Store = "", "老王面馆 一号店"
+	sh := newShop(t, ts, spec)
+	st, ctx := ts.Storage(), context.Background()
+	m, store := sh.merchant, sh.store
 	if err := st.SetMarketing(ctx, m.ID, model.Marketing{CouponText: "下次消费满 30 减 5", ReviewURL: ts.base + "/"}); err != nil {
 		t.Fatal(err)
 	}
-	// A stand of the store, paired and online.
-	const standID = "qrs-browser-01"
-	secret := mqtt.NewSecret()
-	if _, err := st.RegisterStand(ctx, standID, secret, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetPairCode(ctx, standID, "87654321", now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.PairStand(ctx, standID, "87654321", store.ID, now); err != nil {
-		t.Fatal(err)
-	}
-	paid := make(chan mqtt.Message, 10)
-	sc, err := standclient.New(standclient.Config{Broker: "tcp://" + ts.mqttAddr, DeviceID: standID, Secret: secret, StoreDir: t.TempDir(),
-		MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc.Handle(mqtt.KindPaymentPaid, func(ctx context.Context, m mqtt.Message) error { paid <- m; return nil })
-	sctx, scancel := context.WithCancel(ctx)
-	sdone := make(chan struct{})
-	go func() { defer close(sdone); sc.Run(sctx) }()
-	t.Cleanup(func() { scancel(); <-sdone })
+	stand := pairedStand(t, ts, store.ID) // paired and online
 
-	bctx0 := headlessChromium(t, ctx, bin)
-	if err := chromedp.Do(bctx0); err != nil {
-		t.Fatal(err)
-	}
-	bctx, tcancel := context.WithTimeout(bctx0, 90*time.Second)
-	defer tcancel()
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
-			loc, _ := chromedp.Run(bctx, chromedp.Location())
-			t.Fatalf("%s: %v (at %s)", step, err, loc)
-		}
-	}
 	var amount, badMsg, resultURL, coupon string
-	run("scan the store code and pass sandbox OAuth",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
-		chromedp.Navigate(ts.base+"/s/"+store.CodeToken),
-		chromedp.WaitVisible(chromedp.CSS("#nickname")),
-		chromedp.SendKeys(chromedp.CSS("#nickname"), "顾客甲"),
-		chromedp.Click(chromedp.CSS("#authorize")),
-		chromedp.WaitVisible(chromedp.CSS("#pay-form")),
-		chromedp.WaitVisible(chromedp.CSS("#verified")),
-	)
+	run("phone", phoneView)
+	w.wechatAs("顾客甲", ts.base+"/s/"+store.CodeToken, "#pay-form")
+	run("the pay page is verified", chromedp.WaitVisible(chromedp.CSS("#verified")))
 	run("a bad amount is refused with a message",
 		chromedp.SendKeys(chromedp.CSS("#amount"), "0.001"),
 		chromedp.Click(chromedp.CSS("#pay-submit")),
@@ -129,27 +74,11 @@ func TestBrowserPayment(t *testing.T) {
 	if err != nil || !o.Paid() || o.AmountFen != 1250 {
 		t.Fatalf("order %+v %v", o, err)
 	}
-	select {
-	case m := <-paid:
-		b := m.Body.(*mqtt.PaymentPaid)
-		if b.OrderNo != no || b.AmountFen != 1250 || b.StoreName != store.Name {
-			t.Errorf("stand got %+v", b)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("stand did not receive payment.paid")
+	if b := stand.Next(mqtt.KindPaymentPaid).Body.(*mqtt.PaymentPaid); b.OrderNo != no || b.AmountFen != 1250 || b.StoreName != store.Name {
+		t.Errorf("stand got %+v", b)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	mqtttest.WaitFor(t, "the outbox row delivered", func() bool {
 		rows, err := st.OutboxByRef(ctx, no)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rows) == 1 && rows[0].State == model.OutboxDelivered {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("outbox rows %+v", rows)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && len(rows) == 1 && rows[0].State == model.OutboxDelivered
+	})
 }

@@ -12,22 +12,19 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/payment"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // waitOrder polls until cond holds for the order.
 func waitOrder(t *testing.T, st *storage.Storage, no string, cond func(model.Order) bool) model.Order {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		o, err := st.Order(context.Background(), no)
-		if err == nil && cond(o) {
-			return o
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("order %s: %+v %v", no, o, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var o model.Order
+	mqtttest.WaitFor(t, "order "+no, func() bool {
+		var err error
+		o, err = st.Order(context.Background(), no)
+		return err == nil && cond(o)
+	})
+	return o
 }
 
 // Over the wire of a running server: the simulator's notify reaches
@@ -40,12 +37,8 @@ func TestRefundThroughOrderPage(t *testing.T) {
 	st := ts.Storage()
 	ctx := context.Background()
 	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, acode, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, mcode, _ := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
+	sh := newShop(t, ts, plainShop)
+	m, acode, store, mcode := sh.merchant, sh.adminCode, sh.store, sh.managerCode
 	admin := wechatClient(t, ts, "王老板")
 	if _, err := st.Activate(ctx, acode.Token, model.RoleAdmin, m.ID, ts.Sim().OpenID("王老板"), false, now); err != nil {
 		t.Fatal(err)
@@ -127,12 +120,7 @@ func TestRefundThroughOrderPage(t *testing.T) {
 // payer's language, keeps what was typed, and places no order.
 func TestPayPageAmountMessages(t *testing.T) {
 	ts := startServer(t)
-	st := ts.Storage()
-	ctx := context.Background()
-	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, _, _ := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	store, _, _, _ := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店"}, time.Hour, now)
+	store := newShop(t, ts, plainShopNoManager).store
 	payer := wechatClient(t, ts, "顾客乙")
 	for _, tc := range []struct {
 		lang, amount, want string

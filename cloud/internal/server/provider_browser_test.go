@@ -10,7 +10,7 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
-	"github.com/qrstand/qrstand/cloud/internal/ui"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // TestBrowserProviderOwnAccount: a service provider gets a partner account
@@ -24,30 +24,14 @@ import (
 // clerk on duty gets the payment message from the provider's own official
 // account.
 func TestBrowserProviderOwnAccount(t *testing.T) {
-	bin := chromium(t)
-	if testing.Short() {
-		t.Skip("browser walk skipped in -short mode")
-	}
-	ts := startServer(t)
+	w := newWalk(t, 120*time.Second)
+	ts, run := w.ts, w.run
 	st := ts.Storage()
 	ctx := context.Background()
 	now := time.Now()
-	p, err := st.CreateProvider(ctx, "自有账户服务商", "", "", model.ProviderSecrets{}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, _ := ui.HashPassword("provider-pass-2")
-	if _, err := st.CreateConsoleUser(ctx, "own", hash, model.ConsoleProvider, p.ID, now); err != nil {
-		t.Fatal(err)
-	}
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "阿珍糖水", SubMchID: "1900000321", AdminName: "阿珍"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, _, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "阿珍糖水 夜市店"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := newShop(t, ts, shopSpec{Provider: "自有账户服务商", Login: "own", Password: "provider-pass-2",
+		Merchant: "阿珍糖水", SubMchID: "1900000321", Admin: "阿珍", Store: "阿珍糖水 夜市店"})
+	p, m, store := sh.provider, sh.merchant, sh.store
 
 	clerk, code, err := st.AddStaff(ctx, storage.StaffInput{MerchantID: m.ID, StoreID: store.ID, Role: model.RoleClerk, Name: "阿强"}, time.Hour, now)
 	if err != nil {
@@ -60,19 +44,6 @@ func TestBrowserProviderOwnAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bctx0 := headlessChromium(t, ctx, bin)
-	if err := chromedp.Do(bctx0); err != nil {
-		t.Fatal(err)
-	}
-	bctx, cancel := context.WithTimeout(bctx0, 120*time.Second)
-	defer cancel()
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
-			loc, _ := chromedp.Run(bctx, chromedp.Location())
-			t.Fatalf("%s: %v (at %s)", step, err, loc)
-		}
-	}
 	// What WeChat Pay would issue the provider, issued by the simulator's
 	// /sim/accounts page (the sandbox path the docs describe).
 	var mchID, serial, apiv3, pubKeyID, appID, secret, keyPEM, pubPEM string
@@ -84,7 +55,7 @@ func TestBrowserProviderOwnAccount(t *testing.T) {
 		})
 	}
 	run("the simulator issues a partner account",
-		chromedp.EmulateViewport(1200, 900),
+		desktopView,
 		chromedp.Navigate(ts.base+"/sim/accounts"),
 		chromedp.Click(chromedp.CSS("#issue-account")),
 		chromedp.WaitVisible(chromedp.CSS(".v-mchid")),
@@ -109,13 +80,8 @@ func TestBrowserProviderOwnAccount(t *testing.T) {
 		)
 	}
 	var keyErr, idErr, keptMch, state, notifyURL string
+	w.consoleLogin("own", "provider-pass-2", "#add-merchant")
 	run("a bad key and id are refused, field by field",
-		chromedp.Navigate(ts.base+"/console/login"),
-		chromedp.WaitVisible(chromedp.CSS("#username")),
-		chromedp.SendKeys(chromedp.CSS("#username"), "own"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "provider-pass-2"),
-		chromedp.Click(chromedp.CSS("#login")),
-		chromedp.WaitVisible(chromedp.CSS("#add-merchant")),
 		chromedp.Navigate(ts.base+"/console/settings"),
 		chromedp.WaitVisible(chromedp.CSS("#provider-settings")),
 		fill("not a key", pubPEM, "KEY_777"),
@@ -153,14 +119,9 @@ func TestBrowserProviderOwnAccount(t *testing.T) {
 
 	// A customer pays at the provider's store.
 	var resultURL string
+	run("phone", phoneView)
+	w.wechatAs("顾客丙", ts.base+"/s/"+store.CodeToken, "#pay-form")
 	run("a customer pays through the provider's account",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
-		clearCookies,
-		chromedp.Navigate(ts.base+"/s/"+store.CodeToken),
-		chromedp.WaitVisible(chromedp.CSS("#nickname")),
-		chromedp.SendKeys(chromedp.CSS("#nickname"), "顾客丙"),
-		chromedp.Click(chromedp.CSS("#authorize")),
-		chromedp.WaitVisible(chromedp.CSS("#pay-form")),
 		chromedp.SendKeys(chromedp.CSS("#amount"), "6.60"),
 		chromedp.Click(chromedp.CSS("#pay-submit")),
 		chromedp.WaitVisible(chromedp.CSS("button.pay")),
@@ -176,37 +137,27 @@ func TestBrowserProviderOwnAccount(t *testing.T) {
 	}
 	// The notify went to the provider's URL, signed with the provider's
 	// platform key and encrypted with its APIv3 key, and was accepted.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		acked := false
+	mqtttest.WaitFor(t, "an accepted notify to the provider's URL", func() bool {
 		for _, d := range ts.WeChatPaySim().Deliveries() {
 			if d.OutTradeNo == no && d.Acked() && d.URL == ts.base+"/wxpay/notify/"+p.ID {
-				acked = true
+				return true
 			}
 		}
-		if acked {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no accepted notify to the provider's URL: %+v", ts.WeChatPaySim().Deliveries())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	})
 	// The clerk on duty is messaged through the provider's own official
 	// account (its AppID and AppSecret), not the deployment's.
-	for {
-		var from []string
+	var from []string
+	mqtttest.WaitFor(t, "the payment message to the clerk", func() bool {
+		from = nil
 		for _, msg := range ts.WeChatPaySim().Messages() {
 			if msg.ToUser == clerk.OpenID && strings.HasSuffix(msg.URL, "/o/"+no) {
 				from = append(from, msg.AppID)
 			}
 		}
-		if len(from) == 1 && from[0] == appID {
-			break
-		}
-		if len(from) > 0 || time.Now().After(deadline) {
-			t.Fatalf("payment message to the clerk sent by %v, want once by %s", from, appID)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return len(from) > 0
+	})
+	if len(from) != 1 || from[0] != appID {
+		t.Fatalf("payment message to the clerk sent by %v, want once by %s", from, appID)
 	}
 }

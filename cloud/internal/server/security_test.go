@@ -18,7 +18,7 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/payment"
-	"github.com/qrstand/qrstand/cloud/internal/storage"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // lockedBuffer collects log lines from many goroutines.
@@ -49,15 +49,8 @@ func TestNoTokensInLogsOrMetrics(t *testing.T) {
 	st := ts.Storage()
 	ctx := context.Background()
 	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, acode, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, mcode, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := newShop(t, ts, plainShop)
+	p, m, acode, store, mcode := sh.provider, sh.merchant, sh.adminCode, sh.store, sh.managerCode
 	plates, err := st.CreatePlates(ctx, p.ID, 1, now)
 	if err != nil {
 		t.Fatal(err)
@@ -114,10 +107,8 @@ func TestNoTokensInLogsOrMetrics(t *testing.T) {
 	if resp.StatusCode == http.StatusOK {
 		t.Error("/metrics is served on the pages' address")
 	}
-	var maddr string
-	for maddr = ts.MetricsListenAddr(); maddr == ""; maddr = ts.MetricsListenAddr() {
-		time.Sleep(10 * time.Millisecond) // the listener starts with Serve, before the pages are ready
-	}
+	var maddr string // the listener starts with Serve, before the pages are ready
+	mqtttest.WaitFor(t, "the metrics listener", func() bool { maddr = ts.MetricsListenAddr(); return maddr != "" })
 	resp, err = http.Get("http://" + maddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -217,16 +208,7 @@ func TestDataFilesPrivate(t *testing.T) {
 	st := ts.Storage()
 	ctx := context.Background()
 	// Write something through every store: a payment with a stand.
-	now := time.Now()
-	p, _ := st.CreateProvider(ctx, "P", SandboxSpMchID, "wx", model.ProviderSecrets{}, now)
-	m, _, _, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "面馆", SubMchID: "1900000109", AdminName: "王"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _, _, err := st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店", ManagerName: "李"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := newShop(t, ts, plainShop).store
 	c, err := ts.Payments().Create(ctx, payment.CreateInput{Store: store, Amount: "1.00", PayerOpenID: "o-payer-000000000000001"})
 	if err != nil {
 		t.Fatal(err)

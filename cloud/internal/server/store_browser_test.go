@@ -14,6 +14,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/model"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 	"github.com/qrstand/qrstand/printer"
 	"github.com/qrstand/qrstand/printer/render"
 )
@@ -22,41 +23,28 @@ import (
 // admin, a manager and two clerks (小张 with a clerk code), all activated
 // as the sandbox OAuth's nicknames, and a paired stand on MQTT.
 type storeWorld struct {
-	ts                    *testServer
+	*walk
 	store                 model.Store
 	admin, mgr, zhang, li model.Staff
-	stand                 *standSim
-	bctx                  context.Context
-	t                     *testing.T
+	stand                 *mqtttest.Stand
 }
 
 func newStoreWorld(t *testing.T) *storeWorld {
-	bin := chromium(t)
-	if testing.Short() {
-		t.Skip("browser walk skipped in -short mode")
-	}
-	ts := startServer(t)
+	w := &storeWorld{walk: newWalk(t, 150*time.Second)}
+	ts := w.ts
 	st := ts.Storage()
 	ctx := context.Background()
 	now := time.Now()
-	p, err := st.CreateProvider(ctx, "演示服务商", SandboxSpMchID, "wxsandbox", model.ProviderSecrets{}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, admin, acode, err := st.CreateMerchant(ctx, p.ID, storage.MerchantInput{Name: "老王面馆", SubMchID: "1900000109", AdminName: "王老板"}, time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &storeWorld{ts: ts, t: t}
-	if w.admin, err = st.Activate(ctx, acode.Token, model.RoleAdmin, m.ID, ts.Sim().OpenID("王老板"), false, now); err != nil {
-		t.Fatal(err)
-	}
-	_ = admin
-	if w.store, _, _, err = st.CreateStore(ctx, m.ID, storage.StoreInput{Name: "一号店"}, time.Hour, now); err != nil {
+	spec := demoShop
+	spec.Login = ""
+	sh := newShop(t, ts, spec)
+	w.store = sh.store
+	var err error
+	if w.admin, err = st.Activate(ctx, sh.adminCode.Token, model.RoleAdmin, sh.merchant.ID, ts.Sim().OpenID("王老板"), false, now); err != nil {
 		t.Fatal(err)
 	}
 	add := func(role model.Role, name string, clerkCode, notify bool) model.Staff {
-		_, c, err := st.AddStaff(ctx, storage.StaffInput{MerchantID: m.ID, StoreID: w.store.ID, Role: role, Name: name, ClerkCode: clerkCode}, time.Hour, now)
+		_, c, err := st.AddStaff(ctx, storage.StaffInput{MerchantID: sh.merchant.ID, StoreID: w.store.ID, Role: role, Name: name, ClerkCode: clerkCode}, time.Hour, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,51 +57,16 @@ func newStoreWorld(t *testing.T) *storeWorld {
 	w.mgr = add(model.RoleManager, "李店长", false, true)
 	w.zhang = add(model.RoleClerk, "小张", true, true)
 	w.li = add(model.RoleClerk, "小李", false, true)
-	w.stand = newStandSim(t, ts)
-	if err := st.SetPairCode(ctx, w.stand.id, "11223344", now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.PairStand(ctx, w.stand.id, "11223344", w.store.ID, now); err != nil {
-		t.Fatal(err)
-	}
-	bctx0 := headlessChromium(t, ctx, bin)
-	if err := chromedp.Do(bctx0); err != nil {
-		t.Fatal(err)
-	}
-	bctx, cancel := context.WithTimeout(bctx0, 150*time.Second)
-	t.Cleanup(cancel)
-	w.bctx = bctx
+	w.stand = pairedStand(t, ts, w.store.ID)
+	w.run("phone", phoneView)
 	return w
-}
-
-func (w *storeWorld) run(step string, actions ...chromedp.Action[chromedp.Void]) {
-	w.t.Helper()
-	if err := chromedp.Do(w.bctx, actions...); err != nil {
-		loc, _ := chromedp.Run(w.bctx, chromedp.Location())
-		w.t.Fatalf("%s: %v (at %s)", step, err, loc)
-	}
-}
-
-var phoneView = chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)
-
-// as opens startURL as the WeChat user nickname (sandbox OAuth).
-func (w *storeWorld) as(nickname, startURL, waitFor string) {
-	w.t.Helper()
-	w.run("open "+startURL+" as "+nickname,
-		phoneView, clearCookies,
-		chromedp.Navigate(startURL),
-		chromedp.WaitVisible(chromedp.CSS("#nickname")),
-		chromedp.SendKeys(chromedp.CSS("#nickname"), nickname),
-		chromedp.Click(chromedp.CSS("#authorize")),
-		chromedp.WaitVisible(chromedp.CSS(waitFor)),
-	)
 }
 
 // pay pays yuan through a code URL as a customer and returns the order no.
 func (w *storeWorld) pay(customer, codeURL, yuan string) string {
 	w.t.Helper()
 	var resultURL, merchant string
-	w.as(customer, codeURL, "#pay-form")
+	w.wechatAs(customer, codeURL, "#pay-form")
 	w.run("the pay page names the merchant", textInto("#pay-merchant", &merchant))
 	if merchant != "老王面馆" {
 		w.t.Errorf("pay page merchant %q, want 老王面馆", merchant)
@@ -135,26 +88,22 @@ func (w *storeWorld) pay(customer, codeURL, yuan string) string {
 // order no for each openid in want, and returns every recipient of one.
 func (w *storeWorld) messagesTo(no string, want ...string) map[string]bool {
 	w.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got := map[string]bool{}
+	var got map[string]bool
+	mqtttest.WaitFor(w.t, fmt.Sprintf("messages about %s to %v", no, want), func() bool {
+		got = map[string]bool{}
 		for _, m := range w.ts.WeChatPaySim().Messages() {
 			if strings.HasSuffix(m.URL, "/o/"+no) {
 				got[m.ToUser] = true
 			}
 		}
-		all := true
 		for _, o := range want {
-			all = all && got[o]
+			if !got[o] {
+				return false
+			}
 		}
-		if all {
-			return got
-		}
-		if time.Now().After(deadline) {
-			w.t.Fatalf("messages about %s went to %v; want %v", no, got, want)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return true
+	})
+	return got
 }
 
 // templateRecipients are the openids the payment's outbox rows address:
@@ -185,9 +134,9 @@ func TestBrowserShifts(t *testing.T) {
 	ctx := context.Background()
 	clerkPage := w.ts.base + "/clerk/" + w.store.ID
 	var onDuty string
-	w.as("小张", clerkPage, "#clock-in")
+	w.wechatAs("小张", clerkPage, "#clock-in")
 	w.run("小张 clocks in", chromedp.Click(chromedp.CSS("#clock-in")), chromedp.WaitVisible(chromedp.CSS("#clock-out")))
-	w.as("小李", clerkPage, "#clock-in")
+	w.wechatAs("小李", clerkPage, "#clock-in")
 	w.run("小李 clocks in while 小张 is on duty",
 		chromedp.Click(chromedp.CSS("#clock-in")),
 		chromedp.WaitVisible(chromedp.CSS("#clock-out")),
@@ -207,7 +156,7 @@ func TestBrowserShifts(t *testing.T) {
 
 	// 小张 clocks out: the page shows the slip, the stand gets it.
 	var count, total, net string
-	w.as("小张", clerkPage, "#clock-out")
+	w.wechatAs("小张", clerkPage, "#clock-out")
 	w.run("小张 clocks out",
 		chromedp.Click(chromedp.CSS("#clock-out")),
 		chromedp.WaitVisible(chromedp.CSS("#shift-slip")),
@@ -218,10 +167,7 @@ func TestBrowserShifts(t *testing.T) {
 	if count != "1" || total != "12.50" || net != "12.50" {
 		t.Errorf("小张's slip on the page: %s payments, total %s, net %s; want 1, 12.50, 12.50", count, total, net)
 	}
-	m := w.stand.wait(func(m mqtt.Message) bool {
-		b, ok := m.Body.(*mqtt.ShiftClosed)
-		return ok && b.Clerk == "小张"
-	})
+	m := w.stand.NextWhere(mqtt.KindShiftClosed, func(m mqtt.Message) bool { return m.Body.(*mqtt.ShiftClosed).Clerk == "小张" })
 	slip := m.Body.(*mqtt.ShiftClosed)
 	if slip.Count != 1 || slip.TotalFen != 1250 || slip.NetFen != 1250 || slip.StoreName != "一号店" {
 		t.Errorf("stand's 交班单 = %+v", slip)
@@ -275,11 +221,11 @@ func TestBrowserManagerDay(t *testing.T) {
 	storePage := w.ts.base + "/store/" + w.store.ID
 
 	// No refund right yet: no refund form.
-	w.as("李店长", w.ts.base+"/o/"+no1, "#staff-order")
+	w.wechatAs("李店长", w.ts.base+"/o/"+no1, "#staff-order")
 	w.run("no refund form without the right", chromedp.WaitNotPresent(chromedp.CSS("#refund-amount")))
 
 	// The admin grants the manager the refund right on the store page.
-	w.as("王老板", storePage, "#managers .refund-toggle")
+	w.wechatAs("王老板", storePage, "#managers .refund-toggle")
 	w.run("admin grants the refund right",
 		chromedp.Click(chromedp.CSS("#managers .refund-toggle")),
 		chromedp.WaitVisible(chromedp.CSS("#managers .refund-right")),
@@ -291,7 +237,7 @@ func TestBrowserManagerDay(t *testing.T) {
 	// The manager's store page and the day's orders.
 	shots := screenshotDir(t)
 	var sum, filtered string
-	w.as("李店长", storePage, "#store-ops")
+	w.wechatAs("李店长", storePage, "#store-ops")
 	w.run("manager opens the store and today's orders",
 		chromedp.WaitVisible(chromedp.CSS("#stands code")),
 		screenshot(filepath.Join(shots, "phone-store.png")),
@@ -347,20 +293,10 @@ func TestBrowserManagerDay(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#refund-submit")),
 		chromedp.WaitVisible(chromedp.CSS(".refund-line")),
 	)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	mqtttest.WaitFor(t, "the refund succeeded", func() bool {
 		rs, err := st.RefundsOf(ctx, no1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rs) == 1 && rs[0].State == model.RefundSucceeded {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("refunds %+v", rs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && len(rs) == 1 && rs[0].State == model.RefundSucceeded
+	})
 	w.run("the order page says 退款成功",
 		chromedp.Navigate(w.ts.base+"/o/"+no1),
 		chromedp.WaitVisible(chromedp.CSS(".refund-state")),

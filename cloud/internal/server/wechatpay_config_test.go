@@ -34,19 +34,9 @@ func TestProductionWeChatPayConfig(t *testing.T) {
 	if err := os.WriteFile(pubFile, wechatsim.PublicKeyPEM(&platform.PublicKey), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	jsonCfg := `{"http_addr":"127.0.0.1:0","base_url":"https://pay.example.com","data_dir":"` + filepath.Join(dir, "data") + `",
-		"secret_key":"` + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)) + `","wechat_app_id":"wx1234567890abcdef","wechat_app_secret":"s",
-		"wechat_pay":{"sp_mchid":"1900000100","merchant_serial":"3775B6A45ACD588826D15E583A95F5DD2A1B0F5A","private_key_file":"` + keyFile + `",
-		"apiv3_key":"0123456789abcdefghijklmnopqrstuv","platform_public_key_file":"` + pubFile + `","platform_public_key_id":"PUB_KEY_ID_0114232134912410000000000000"}}`
-	var cfg Config
-	if err := ParseConfigJSON([]byte(jsonCfg), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, cfg := newProduction(t, dir, `,
+		"wechat_pay":{"sp_mchid":"1900000100","merchant_serial":"3775B6A45ACD588826D15E583A95F5DD2A1B0F5A","private_key_file":"`+keyFile+`",
+		"apiv3_key":"0123456789abcdefghijklmnopqrstuv","platform_public_key_file":"`+pubFile+`","platform_public_key_id":"PUB_KEY_ID_0114232134912410000000000000"}`)
 	if s.Payments() == nil || s.WeChatPaySim() != nil || s.pay.client.Sandbox() {
 		t.Fatalf("payments %v, simulator %v", s.Payments() != nil, s.WeChatPaySim() != nil)
 	}
@@ -113,17 +103,7 @@ func TestProductionWeChatPayConfig(t *testing.T) {
 // notify URL is mounted (an unsigned notify is refused, not 404).
 func TestProductionProviderAccountsOnly(t *testing.T) {
 	dir := t.TempDir()
-	jsonCfg := `{"http_addr":"127.0.0.1:0","base_url":"https://pay.example.com","data_dir":"` + filepath.Join(dir, "data") + `",
-		"secret_key":"` + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)) + `","wechat_app_id":"wx1234567890abcdef","wechat_app_secret":"s"}`
-	var cfg Config
-	if err := ParseConfigJSON([]byte(jsonCfg), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := newProduction(t, dir, "")
 	if s.Payments() == nil {
 		t.Fatal("no payment service without a default account")
 	}
@@ -163,4 +143,25 @@ func TestProductionProviderAccountsOnly(t *testing.T) {
 			t.Errorf("POST %s = %d, want %d", tc.path, w.Code, tc.want)
 		}
 	}
+}
+
+// newProduction builds (does not serve) a server from a production config
+// file with its data under dir, and returns it with the parsed config; more
+// is JSON added to the file's object (starting with a comma). The server is
+// closed when the test ends.
+func newProduction(t *testing.T, dir, more string) (*Server, Config) {
+	t.Helper()
+	jsonCfg := `{"http_addr":"127.0.0.1:0","base_url":"https://pay.example.com","data_dir":"` + filepath.Join(dir, "data") + `",
+		"secret_key":"` + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)) + `","wechat_app_id":"wx1234567890abcdef","wechat_app_secret":"s"` +
+		more + `}`
+	var cfg Config
+	if err := ParseConfigJSON([]byte(jsonCfg), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, cfg
 }

@@ -100,6 +100,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	closed     bool
+	busy       int // background goroutines still running
 	faults     Faults
 	orders     map[string]*order // key: sp_mchid + "/" + out_trade_no
 	byTxID     map[string]*order
@@ -206,10 +207,25 @@ func (s *Server) goBackgroundLocked(f func(ctx context.Context)) {
 		return
 	}
 	s.wg.Add(1)
+	s.busy++
 	go func() {
 		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			s.busy--
+			s.mu.Unlock()
+		}()
 		f(s.ctx)
 	}()
+}
+
+// Busy reports how many notify deliveries and refund settlements are still
+// running. It is 0 once every resend schedule has ended: a test that sees 0
+// knows that nothing more will be sent.
+func (s *Server) Busy() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.busy
 }
 
 // sleep waits d divided by Speedup, or until the server closes.

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -223,24 +225,13 @@ func TestConfirmPageCancel(t *testing.T) {
 func TestRetryScheduleUntilAck(t *testing.T) {
 	s, srv := newSim(t)
 	var calls atomic.Int32
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, ds := payInto(t, s, srv, "QRS-RETRY-01", func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) < 4 {
 			w.WriteHeader(500)
 			return
 		}
 		w.WriteHeader(200)
-	}))
-	defer rcv.Close()
-	id := prepay(t, s, srv, "QRS-RETRY-01", rcv.URL+"/n")
-	if err := s.Pay(id); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ds, err := s.WaitDeliveries(ctx, func(ds []Delivery) bool { return len(ds) == 4 })
-	if err != nil {
-		t.Fatal(err)
-	}
+	}, func(ds []Delivery) bool { return len(ds) == 4 })
 	var got []string
 	for _, d := range ds {
 		got = append(got, fmt.Sprintf("%d:%d", d.Attempt, d.Status))
@@ -262,17 +253,8 @@ func TestCloseStopsPendingResends(t *testing.T) {
 		APIv3Key: "0123456789abcdefghijklmnopqrstuv"}}, PlatformKey: pk}
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
-	defer rcv.Close()
-	id := prepay(t, s, srv, "QRS-CLOSE-01", rcv.URL+"/n")
-	if err := s.Pay(id); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := s.WaitDeliveries(ctx, func(ds []Delivery) bool { return len(ds) == 1 }); err != nil {
-		t.Fatal(err)
-	}
+	id, _ := payInto(t, s, srv, "QRS-CLOSE-01", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) },
+		func(ds []Delivery) bool { return len(ds) == 1 })
 	done := make(chan struct{})
 	go func() { s.Close(); s.Close(); close(done) }()
 	select {
@@ -425,24 +407,38 @@ func TestExpiredOrder(t *testing.T) {
 func TestRetryScheduleExhausted(t *testing.T) {
 	s, srv := newSim(t)
 	s.Speedup = 1_000_000 // 24 h 4 min of schedule in ~87 ms
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
-	defer rcv.Close()
-	id := prepay(t, s, srv, "QRS-EXHAUST-01", rcv.URL+"/n")
+	payInto(t, s, srv, "QRS-EXHAUST-01", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) },
+		func(ds []Delivery) bool { return len(ds) >= 1+len(RetrySchedule) })
+	// The delivery has ended (nothing more can follow): exactly 16.
+	waitIdle(t, s)
+	ds := s.Deliveries()
+	if len(ds) != 16 || ds[15].Attempt != 16 {
+		t.Fatalf("%d deliveries, want 16 (last attempt %d)", len(ds), ds[len(ds)-1].Attempt)
+	}
+}
+
+// waitIdle waits until s has no delivery or settlement running.
+func waitIdle(t *testing.T, s *Server) {
+	t.Helper()
+	mqtttest.WaitFor(t, "the simulator idle", func() bool { return s.Busy() == 0 })
+}
+
+// payInto pays a new order no on s whose notifies go to a receiver running
+// h, and returns its prepay id and the deliveries once done holds for them
+// (10 s at most).
+func payInto(t *testing.T, s *Server, srv *httptest.Server, no string, h http.HandlerFunc, done func([]Delivery) bool) (string, []Delivery) {
+	t.Helper()
+	rcv := httptest.NewServer(h)
+	t.Cleanup(rcv.Close)
+	id := prepay(t, s, srv, no, rcv.URL+"/n")
 	if err := s.Pay(id); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := s.WaitDeliveries(ctx, func(ds []Delivery) bool { return len(ds) >= 1+len(RetrySchedule) })
+	ds, err := s.WaitDeliveries(ctx, done)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A 17th delivery would follow at once at this speed; give it a
-	// generous second to show up.
-	short, cancel2 := context.WithTimeout(context.Background(), time.Second)
-	defer cancel2()
-	ds, _ := s.WaitDeliveries(short, func(ds []Delivery) bool { return len(ds) > 1+len(RetrySchedule) })
-	if len(ds) != 16 || ds[15].Attempt != 16 {
-		t.Fatalf("%d deliveries, want 16 (last attempt %d)", len(ds), ds[len(ds)-1].Attempt)
-	}
+	return id, ds
 }

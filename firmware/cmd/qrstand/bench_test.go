@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -97,20 +98,28 @@ func BenchmarkDaemonIdle(b *testing.B) {
 			b.Fatal(err)
 		}
 		cl.WaitFor("hello", func() bool { return len(cl.UpsOf(mqtt.KindHello)) > 0 })
-		cl.Send(id, &mqtt.StoreConfig{Version: 1, Bound: true, StoreID: "st_1", StoreName: "老王面馆", QRURL: "https://pay.example.com/s/st_1",
+		cfg := cl.Send(id, &mqtt.StoreConfig{Version: 1, Bound: true, StoreID: "st_1", StoreName: "老王面馆", QRURL: "https://pay.example.com/s/st_1",
 			Announce: mqtt.AnnounceConfig{Enabled: true, Volume: 80}, Print: mqtt.PrintConfig{Enabled: true}}, 0)
+		// The store screen: the newest frame once the config is applied.
+		cl.WaitFor("store.config applied", func() bool { return cl.Acked(cfg.ID) })
+		storeFrame := newestFile(b, filepath.Join(dir, "frames", "frame-*.png"))
 		var last mqtt.Message
 		for k := 0; k < 20; k++ {
 			last = cl.Send(id, &mqtt.PaymentPaid{OrderNo: fmt.Sprintf("IDLE%03d", k), Channel: mqtt.ChannelWeChat, AmountFen: int64(100 + k),
 				PaidAt: time.Now().UTC(), StoreID: "st_1"}, int64(k+1))
 		}
 		cl.WaitFor("last ack", func() bool { return cl.Acked(last.ID) })
-		time.Sleep(8 * time.Second) // flashes end, receipts written
+		// Idle starts when every receipt is written and the last payment
+		// flash has ended: the panel shows the store screen again.
+		cl.WaitForWithin("receipts written, flashes ended", time.Minute, func() bool {
+			receipts, _ := filepath.Glob(filepath.Join(dir, "receipts", "receipt-*.bin"))
+			return len(receipts) == 20 && bytes.Equal(newestFile(b, filepath.Join(dir, "frames", "frame-*.png")), storeFrame)
+		})
 		rss0, sw0, err := procStatus(cmd.Process.Pid)
 		if err != nil {
 			b.Fatal(err)
 		}
-		time.Sleep(idle)
+		time.Sleep(idle) // the measured idle period itself, not a wait for a fact
 		rss1, sw1, err := procStatus(cmd.Process.Pid)
 		if err != nil {
 			b.Fatal(err)
@@ -122,6 +131,20 @@ func BenchmarkDaemonIdle(b *testing.B) {
 		b.ReportMetric(float64(max(rss0, rss1)), "rss-kB")
 		b.ReportMetric(float64(sw1-sw0)/idle.Minutes(), "wakeups/min")
 	}
+}
+
+// newestFile reads the last file (in name order) that pattern matches; nil
+// when none does.
+func newestFile(tb testing.TB, pattern string) []byte {
+	m, _ := filepath.Glob(pattern)
+	if len(m) == 0 {
+		return nil
+	}
+	b, err := os.ReadFile(m[len(m)-1])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
 
 // BenchmarkStartupToFirstFrame: from calling the daemon (sim mode, fresh

@@ -8,7 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // fakeAplay writes a shell script standing in for aplay: it records its
@@ -68,12 +69,10 @@ func TestAPlayCancel(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- a.Play(ctx, EncodeWAV(DefaultFormat, nil)) }()
 	// Wait until the fake is running (it has read stdin), then cancel.
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "args")); err == nil {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	mqtttest.WaitFor(t, "the fake aplay running", func() bool {
+		_, err := os.Stat(filepath.Join(dir, "args"))
+		return err == nil
+	})
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("error = %v, want context.Canceled", err)
