@@ -3,7 +3,6 @@ package storage_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,25 +21,7 @@ func TestOAuthStateUsedOnce(t *testing.T) {
 		if used, err := s.OAuthStateUsed(ctx, nonce); err != nil || used {
 			t.Fatalf("before use: %v %v", used, err)
 		}
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		won := 0
-		for range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				err := s.UseOAuthState(ctx, nonce, expires, t0)
-				if err == nil {
-					mu.Lock()
-					won++
-					mu.Unlock()
-				} else if !errors.Is(err, storage.ErrConflict) {
-					t.Errorf("use: %v", err)
-				}
-			}()
-		}
-		wg.Wait()
-		if won != 1 {
+		if won := concurrentWins(t, 8, storage.ErrConflict, func() error { return s.UseOAuthState(ctx, nonce, expires, t0) }); won != 1 {
 			t.Fatalf("%d concurrent uses won, want 1", won)
 		}
 		if used, err := s.OAuthStateUsed(ctx, nonce); err != nil || !used {
@@ -65,4 +46,23 @@ func TestOAuthStateUsedOnce(t *testing.T) {
 			t.Errorf("after expiry: %v %v", used, err)
 		}
 	})
+}
+
+// concurrentWins runs try n times at once and counts the nil errors; any
+// error but lost fails t.
+func concurrentWins(t *testing.T, n int, lost error, try func() error) int {
+	t.Helper()
+	errs := make(chan error, n)
+	for range n {
+		go func() { errs <- try() }()
+	}
+	won := 0
+	for range n {
+		if err := <-errs; err == nil {
+			won++
+		} else if !errors.Is(err, lost) {
+			t.Errorf("concurrent try: %v", err)
+		}
+	}
+	return won
 }
