@@ -9,6 +9,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -99,7 +101,8 @@ type openedLogin struct {
 // loginStates issues and opens login states; sign MACs under the key all
 // cloud nodes share (storage.Sign).
 type loginStates struct {
-	sign func(msg []byte) []byte
+	sign  func(msg []byte) []byte
+	nonce io.Reader // where nonces come from: crypto/rand when nil (tests fix it)
 }
 
 func (h *Handler) loginStates() loginStates {
@@ -121,7 +124,11 @@ func (ls loginStates) issue(p pendingLogin, now time.Time) (state, cookie string
 	raw := make([]byte, stateLen)
 	raw[0] = stateVersion
 	binary.BigEndian.PutUint64(raw[1:9], uint64(now.Add(oauthTTL).Unix()))
-	rand.Read(raw[9:stateHeadLen]) // never fails (Go 1.24+)
+	if ls.nonce == nil {
+		rand.Read(raw[9:stateHeadLen]) // never fails (Go 1.24+)
+	} else if _, err := io.ReadFull(ls.nonce, raw[9:stateHeadLen]); err != nil {
+		return "", "", fmt.Errorf("ui: login state nonce: %w", err)
+	}
 	copy(raw[stateHeadLen:], ls.mac(raw[:stateHeadLen], pending))
 	state = stateEncoding.EncodeToString(raw)
 	return state, state + "." + base64.RawURLEncoding.EncodeToString(pending), nil
