@@ -8,7 +8,8 @@
 // It plays several official accounts at once (the deployment's and each
 // service provider's, see Sim.Accounts), as WeChat does: one person has a
 // different openid under each AppID, a code is exchanged only by the AppID
-// it was issued for, and a wrong AppSecret is refused.
+// it was issued for, and a wrong AppSecret is refused. Like WeChat, it
+// takes a state of at most 128 bytes of [a-zA-Z0-9] only (ValidState).
 //
 // Spec: https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
 package oauthsim

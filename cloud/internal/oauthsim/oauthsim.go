@@ -109,10 +109,28 @@ func (s *Sim) Handler() http.Handler {
 	return mux
 }
 
+// ValidState reports whether WeChat takes state as given: the authorize
+// page's state parameter is "a-zA-Z0-9的参数值，最多128字节".
+func ValidState(state string) bool {
+	if len(state) > 128 {
+		return false
+	}
+	for _, c := range []byte(state) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Sim) authorizeGet(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if _, known := s.secret(q.Get("appid")); !known || q.Get("redirect_uri") == "" || q.Get("response_type") != "code" {
 		http.Error(w, "oauthsim: bad authorize request (appid, redirect_uri, response_type=code)", http.StatusBadRequest)
+		return
+	}
+	if !ValidState(q.Get("state")) {
+		http.Error(w, "oauthsim: state must be at most 128 bytes of a-zA-Z0-9", http.StatusBadRequest)
 		return
 	}
 	// The same people, each with its openid under this AppID.
@@ -128,7 +146,7 @@ func (s *Sim) authorizeGet(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sim) authorizePost(w http.ResponseWriter, r *http.Request) {
 	q, err := url.ParseQuery(r.FormValue("q"))
-	if _, known := s.secret(q.Get("appid")); err != nil || !known {
+	if _, known := s.secret(q.Get("appid")); err != nil || !known || !ValidState(q.Get("state")) {
 		http.Error(w, "oauthsim: bad request", http.StatusBadRequest)
 		return
 	}

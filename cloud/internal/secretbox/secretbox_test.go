@@ -47,3 +47,25 @@ func FuzzOpen(f *testing.F) {
 		_, _ = b.Open(s, nil) // must not panic
 	})
 }
+
+func TestSign(t *testing.T) {
+	b, _ := New(bytes.Repeat([]byte{7}, KeySize))
+	again, _ := New(bytes.Repeat([]byte{7}, KeySize))
+	other, _ := New(bytes.Repeat([]byte{8}, KeySize))
+	m := b.Sign("oauth-state", []byte("payload"))
+	if len(m) != 32 {
+		t.Fatalf("MAC of %d bytes, want 32", len(m))
+	}
+	if !bytes.Equal(m, again.Sign("oauth-state", []byte("payload"))) {
+		t.Error("two boxes with one key sign differently (cloud nodes would refuse each other's tokens)")
+	}
+	for name, got := range map[string][]byte{
+		"another key":     other.Sign("oauth-state", []byte("payload")),
+		"another purpose": b.Sign("oauth-statf", []byte("payload")),
+		"another message": b.Sign("oauth-state", []byte("payloae")),
+	} {
+		if bytes.Equal(m, got) {
+			t.Errorf("%s gives the same MAC", name)
+		}
+	}
+}

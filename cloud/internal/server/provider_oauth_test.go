@@ -230,11 +230,32 @@ func TestOAuthStateBinding(t *testing.T) {
 		w.refused(t, c, cb, http.StatusBadRequest)
 	})
 	t.Run("a used state is refused", func(t *testing.T) {
-		cb := w.login(w.browser(), pageA, "顾客")
-		replay := w.browser()
-		u, _ := url.Parse(w.ts.base)
-		replay.Jar.SetCookies(u, []*http.Cookie{{Name: "qrs_oauth", Value: cb.Query().Get("state"), Path: "/auth/wechat"}})
-		w.refused(t, replay, cb, http.StatusBadRequest)
+		c := w.browser()
+		q := w.startLogin(c, pageA)
+		cb := w.authorize(q, "顾客")
+		// The browser's login cookie, kept to come back with the state
+		// after the login used it.
+		cbURL, _ := url.Parse(w.ts.base + "/auth/wechat/callback")
+		var kept []*http.Cookie
+		for _, ck := range c.Jar.Cookies(cbURL) {
+			if ck.Name == "qrs_oauth" {
+				kept = append(kept, &http.Cookie{Name: ck.Name, Value: ck.Value, Path: "/auth/wechat"})
+			}
+		}
+		if len(kept) != 1 {
+			t.Fatalf("%d login cookies", len(kept))
+		}
+		if status, loc := w.get(c, cb.String()); status != http.StatusSeeOther || loc != pageA {
+			t.Fatalf("first use: %d %q", status, loc)
+		}
+		for name, replayed := range map[string]*url.URL{
+			"with its code":   cb,
+			"with a new code": w.authorize(q, "顾客"), // WeChat would give one: only the state's single use stops it
+		} {
+			replay := w.browser()
+			replay.Jar.SetCookies(cbURL, kept)
+			t.Run(name, func(t *testing.T) { w.refused(t, replay, replayed, http.StatusBadRequest) })
+		}
 	})
 	t.Run("a provider that changes its AppID mid-login", func(t *testing.T) {
 		c := w.browser()

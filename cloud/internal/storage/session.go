@@ -10,7 +10,7 @@ import (
 const (
 	SessionConsole = "console" // subject: console user id
 	SessionWeChat  = "wechat"  // subject: openid; app_id: its official account ("" is the deployment's)
-	SessionOAuth   = "oauth"   // a WeChat login under way; the token is the OAuth state
+	SessionOAuth   = "oauth"   // a login state kept server-side (none is written since states are signed: ui/login_state.go)
 )
 
 // CreateSession stores a new session and returns its bearer token; only the

@@ -3,7 +3,6 @@ package storage_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -86,25 +85,14 @@ func TestWeChatSessionsAndTake(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		won := 0
-		for range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				subject, err := s.TakeSession(ctx, storage.SessionOAuth, state, t0)
-				if err == nil && subject == "pending" {
-					mu.Lock()
-					won++
-					mu.Unlock()
-				} else if !errors.Is(err, storage.ErrNotFound) {
-					t.Errorf("take: %v", err)
-				}
-			}()
+		take := func() error {
+			subject, err := s.TakeSession(ctx, storage.SessionOAuth, state, t0)
+			if err == nil && subject != "pending" {
+				t.Errorf("taken subject %q", subject)
+			}
+			return err
 		}
-		wg.Wait()
-		if won != 1 {
+		if won := concurrentWins(t, 8, storage.ErrNotFound, take); won != 1 {
 			t.Errorf("%d concurrent takes won, want 1", won)
 		}
 	})

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -17,18 +15,11 @@ const oauthCookie = "qrs_oauth"
 // callback.
 const oauthTTL = 10 * time.Minute
 
-// pendingLogin is what the server keeps of a login under way, under its
-// state: a browser can neither change nor replay it.
-type pendingLogin struct {
-	Provider string `json:"p"`   // whose official account ("" for the deployment's)
-	AppID    string `json:"app"` // that account's AppID when the login started
-	Next     string `json:"next"`
-}
-
 // wechatLogin starts snsapi_base OAuth through the official account of
-// provider ?p= (the deployment's without one). The state is single use and
-// bound twice: to this browser by a short-lived cookie, and to the
-// provider, its AppID and where to go afterwards by a server-side record.
+// provider ?p= (the deployment's without one). It writes nothing: the
+// state, bound to this browser by a short-lived cookie and, by a MAC, to
+// the provider, its AppID and where to go afterwards, travels with the
+// browser (login_state.go).
 func (h *Handler) wechatLogin(w http.ResponseWriter, r *http.Request) {
 	if h.oauth == nil {
 		h.fail(w, r, http.StatusServiceUnavailable, "微信登录未配置")
@@ -43,17 +34,13 @@ func (h *Handler) wechatLogin(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
-	pending, err := json.Marshal(pendingLogin{Provider: providerID, AppID: acct.appID(), Next: safeNext(r.URL.Query().Get("next"))})
+	pending := pendingLogin{Provider: providerID, AppID: acct.appID(), Next: safeNext(r.URL.Query().Get("next"))}
+	state, cookie, err := h.loginStates().issue(pending, h.now())
 	if err != nil {
 		h.internal(w, r, err)
 		return
 	}
-	state, err := h.st.CreateSession(r.Context(), storage.SessionOAuth, string(pending), oauthTTL, h.now())
-	if err != nil {
-		h.internal(w, r, err)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: oauthCookie, Value: state,
+	http.SetCookie(w, &http.Cookie{Name: oauthCookie, Value: cookie,
 		Path: "/auth/wechat", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(oauthTTL.Seconds())})
 	u, err := acct.oauth.AuthorizeURL(h.cfg.BaseURL+"/auth/wechat/callback", state)
 	if err != nil {
@@ -63,32 +50,38 @@ func (h *Handler) wechatLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, u, http.StatusFound)
 }
 
-// wechatCallback finishes the login: the state must be this browser's and
-// not used before; the code is exchanged through the official account the
-// login started with, and only if that provider still has it, so that a
-// code of one AppID is never taken as an openid of another.
+// wechatCallback finishes the login: the state must be this browser's,
+// unchanged, unexpired and not used before; the code is exchanged through
+// the official account the login started with, and only if that provider
+// still has it, so that a code of one AppID is never taken as an openid of
+// another. Only a successful exchange records the state as used.
 func (h *Handler) wechatCallback(w http.ResponseWriter, r *http.Request) {
 	const expired = "登录已过期，请重新扫码"
+	ctx := r.Context()
 	c, err := r.Cookie(oauthCookie)
-	state := r.URL.Query().Get("state")
-	if err != nil || h.oauth == nil || state == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 {
+	if err != nil || h.oauth == nil {
 		h.badInput(w, r, expired)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: oauthCookie, Value: "", Path: "/auth/wechat", MaxAge: -1})
-	raw, err := h.st.TakeSession(r.Context(), storage.SessionOAuth, state, h.now())
-	var pending pendingLogin
-	if err == nil {
-		err = json.Unmarshal([]byte(raw), &pending)
-	}
+	login, err := h.loginStates().open(r.URL.Query().Get("state"), c.Value, h.now())
 	if err != nil {
-		if !errors.Is(err, storage.ErrNotFound) {
-			h.log.Warn("ui: wechat login state", "err", err)
-		}
+		h.log.Debug("ui: wechat login state refused", "err", err)
 		h.badInput(w, r, expired)
 		return
 	}
-	acct, err := h.accountOf(r.Context(), pending.Provider)
+	used, err := h.st.OAuthStateUsed(ctx, login.nonce)
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	if used {
+		h.log.Debug("ui: wechat login state refused", "err", "used before")
+		h.badInput(w, r, expired)
+		return
+	}
+	pending := login.pending
+	acct, err := h.accountOf(ctx, pending.Provider)
 	if err != nil {
 		h.internal(w, r, err)
 		return
@@ -103,7 +96,7 @@ func (h *Handler) wechatCallback(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusForbidden, "需要微信授权才能继续")
 		return
 	}
-	openid, err := acct.oauth.OpenID(r.Context(), code)
+	openid, err := acct.oauth.OpenID(ctx, code)
 	if err != nil {
 		if errors.Is(err, wxauth.ErrSnapshotUser) {
 			h.fail(w, r, http.StatusForbidden, "请在微信中打开完整页面后再试")
@@ -113,7 +106,16 @@ func (h *Handler) wechatCallback(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadGateway, "微信登录失败，请重新扫码")
 		return
 	}
-	token, err := h.st.CreateWeChatSession(r.Context(), acct.scope, openid, h.cfg.SessionTTL, h.now())
+	if err := h.st.UseOAuthState(ctx, login.nonce, login.expires, h.now()); err != nil {
+		if !errors.Is(err, storage.ErrConflict) {
+			h.internal(w, r, err)
+			return
+		}
+		h.log.Info("ui: wechat login state used twice at once", "appid", acct.appID())
+		h.badInput(w, r, expired)
+		return
+	}
+	token, err := h.st.CreateWeChatSession(ctx, acct.scope, openid, h.cfg.SessionTTL, h.now())
 	if err != nil {
 		h.internal(w, r, err)
 		return
