@@ -31,7 +31,7 @@ func TestOAuthStateUsedOnce(t *testing.T) {
 			t.Errorf("another nonce: %v %v", used, err)
 		}
 		// The row is no session of any kind, and no login state either.
-		for _, kind := range []string{storage.SessionWeChat, storage.SessionConsole, storage.SessionOAuth} {
+		for _, kind := range []string{storage.SessionWeChat, storage.SessionConsole} {
 			if _, err := s.SessionSubject(ctx, kind, nonce, t0); !errors.Is(err, storage.ErrNotFound) {
 				t.Errorf("the used nonce as a %s session: %v", kind, err)
 			}

@@ -10,7 +10,6 @@ import (
 const (
 	SessionConsole = "console" // subject: console user id
 	SessionWeChat  = "wechat"  // subject: openid; app_id: its official account ("" is the deployment's)
-	SessionOAuth   = "oauth"   // a login state kept server-side (none is written since states are signed: ui/login_state.go)
 )
 
 // CreateSession stores a new session and returns its bearer token; only the
@@ -64,24 +63,6 @@ func (s *Storage) WeChatSession(ctx context.Context, token string, now time.Time
 		return "", "", fmt.Errorf("storage: session expired: %w", ErrNotFound)
 	}
 	return appID, openid, nil
-}
-
-// TakeSession returns the subject of a live session of the given kind and
-// ends it, so that it is used at most once: of two concurrent takes one
-// gets ErrNotFound.
-func (s *Storage) TakeSession(ctx context.Context, kind, token string, now time.Time) (string, error) {
-	subject, err := s.SessionSubject(ctx, kind, token, now)
-	if err != nil {
-		return "", err
-	}
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE token_hash = ? AND kind = ?`), HashSecret(token), kind)
-	if err != nil {
-		return "", fmt.Errorf("storage: take session: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return "", fmt.Errorf("storage: session already taken: %w", ErrNotFound)
-	}
-	return subject, nil
 }
 
 // DeleteSession ends a session.
