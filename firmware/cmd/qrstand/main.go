@@ -9,6 +9,12 @@
 //
 // Configuration: a TOML file (-config, default /etc/qrstand/qrstand.toml
 // when it exists) with flags on top; see firmware/README.md.
+
+// The runtime's GOMAXPROCS follower re-reads the CPU affinity and cgroup
+// limit from sysmon every few seconds; a stand's CPUs never change, and
+// those reads were most of an idle stand's wakeups (firmware/README.md).
+//
+//go:debug updatemaxprocs=0
 package main
 
 import (
