@@ -32,7 +32,7 @@ import (
 // signedNotify builds a TRANSACTION.SUCCESS notify for o the way WeChat
 // does: resource sealed with AEAD_AES_256_GCM under the APIv3 key, body
 // signed with the platform key (RSA-SHA256 over timestamp, nonce, body).
-func signedNotify(b *testing.B, w *paytest.World, platform *rsa.PrivateKey, o model.Order, i int) *http.Request {
+func signedNotify(b testing.TB, w *paytest.World, platform *rsa.PrivateKey, o model.Order, i int) *http.Request {
 	b.Helper()
 	res, _ := json.Marshal(map[string]any{
 		"sp_appid": paytest.SpAppID, "sp_mchid": o.SpMchID, "sub_mchid": o.SubMchID, "out_trade_no": o.OutTradeNo,
