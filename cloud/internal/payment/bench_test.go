@@ -78,8 +78,8 @@ func signedNotify(b testing.TB, w *paytest.World, platform *rsa.PrivateKey, o mo
 // raw-durable-1row is the floor in the same process: one-row write
 // transactions one after the other on the same kind of database (SQLite
 // synchronous=FULL, PostgreSQL synchronous_commit on). Each notify run
-// also measures that floor (raw-txn/s, floorRuns transactions just before
-// and just after it) and reports ratio-to-raw: notifies/s ÷ raw durable
+// also measures that floor (raw-txn/s, interleaved with its notifies) and
+// reports ratio-to-raw: notifies/s ÷ raw durable
 // txn/s. Above 1 means several notifies share one durable commit (group
 // commit).
 func BenchmarkNotifyToOutbox(b *testing.B) {
@@ -128,11 +128,14 @@ func rawInserter(b *testing.B, d database.Dialect) func(n int) float64 {
 	}
 }
 
-// floorRuns is how many raw transactions a notify sub-benchmark runs just
-// before and just after its own timed part: on a shared machine the disk
-// and the CPU change from minute to minute, so ratio-to-raw compares the
-// notifies with the floor measured around them, not minutes earlier.
-const floorRuns = 200
+// A notify sub-benchmark alternates notifyChunk notifies with floorChunk
+// raw durable transactions: on a shared machine the disk and the CPU
+// change from minute to minute, so ratio-to-raw compares the notifies with
+// the floor measured in the same minutes, not minutes earlier.
+const (
+	notifyChunk = 100
+	floorChunk  = 25
+)
 
 func benchNotify(b *testing.B, d database.Dialect, par, stores int) {
 	w := paytest.New(b, paytest.Options{Dialect: d, Retry: never})
@@ -173,37 +176,48 @@ func benchNotify(b *testing.B, d database.Dialect, par, stores int) {
 		reqs[i] = signedNotify(b, w, platform, o, i)
 	}
 	durs := make([]time.Duration, b.N)
-	next := make(chan int, b.N)
-	for i := range b.N {
-		next <- i
-	}
-	close(next)
 	floor := rawInserter(b, d)
-	before := floor(floorRuns)
 	b.ResetTimer()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range par {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				t0 := time.Now()
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, reqs[i])
-				durs[i] = time.Since(t0)
-				if rec.Code != http.StatusOK {
-					b.Errorf("notify %d: %d %s", i, rec.Code, rec.Body.String())
+	// Notifies in chunks of notifyChunk (par in flight), each chunk
+	// followed by floorChunk raw durable transactions: both rates are
+	// taken over the same minutes, whatever the machine does meanwhile.
+	var notifyTime, rawTime time.Duration
+	rawN := 0
+	for lo := 0; lo < b.N; lo += notifyChunk {
+		hi := min(lo+notifyChunk, b.N)
+		next := make(chan int, hi-lo)
+		for i := lo; i < hi; i++ {
+			next <- i
+		}
+		close(next)
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range par {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					t0 := time.Now()
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, reqs[i])
+					durs[i] = time.Since(t0)
+					if rec.Code != http.StatusOK {
+						b.Errorf("notify %d: %d %s", i, rec.Code, rec.Body.String())
+					}
 				}
-			}
-		}()
+			}()
+		}
+		wg.Wait()
+		notifyTime += time.Since(start)
+		start = time.Now()
+		floor(floorChunk)
+		rawTime += time.Since(start)
+		rawN += floorChunk
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
 	b.StopTimer()
-	raw := (before + floor(floorRuns)) / 2
+	raw := float64(rawN) / rawTime.Seconds()
 	slices.Sort(durs)
-	rate := float64(b.N) / elapsed.Seconds()
+	rate := float64(b.N) / notifyTime.Seconds()
 	b.ReportMetric(rate, "notifies/s")
 	b.ReportMetric(raw, "raw-txn/s")
 	b.ReportMetric(rate/raw, "ratio-to-raw")
