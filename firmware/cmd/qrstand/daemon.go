@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
@@ -141,9 +140,6 @@ func daemon(ctx context.Context, o options, log *slog.Logger, hk *hooks) (retErr
 		if r, err := bat.Read(); err == nil {
 			policy = power.PolicyFor(r, c.KeepAlive.Duration, c.BatteryKeepAlive.Duration)
 			log.Info("battery", "pct", r.Percent, "mv", r.MilliVolt, "on_battery", r.OnBattery)
-			if r.OnBattery {
-				batteryRuntime()
-			}
 		} else {
 			log.Warn("battery", "err", err)
 		}
@@ -321,10 +317,3 @@ func openButtons(c config.Config, s *stand.Stand, _ any) ([]buttons.Button, erro
 	}
 	return out, nil
 }
-
-// batteryRuntime runs Go code on one thread at a time on battery: an idle
-// stand's wakeups are timer firings, and with one P each firing is handled
-// by the thread that waited for it instead of being handed to a second one
-// (measured: about a quarter fewer idle context switches; firmware/README.md,
-// "Idle wakeups"). A stand's work is I/O, not parallel computation.
-func batteryRuntime() { runtime.GOMAXPROCS(1) }
