@@ -11,8 +11,9 @@
 // when it exists) with flags on top; see firmware/README.md.
 
 // The runtime's GOMAXPROCS follower re-reads the CPU affinity and cgroup
-// limit from sysmon every few seconds; a stand's CPUs never change, and
-// those reads were most of an idle stand's wakeups (firmware/README.md).
+// limit from sysmon every few seconds; a stand's CPUs never change, and an
+// idle stand should do nothing between its timers (firmware/README.md,
+// "Idle wakeups").
 //
 //go:debug updatemaxprocs=0
 package main
