@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -40,24 +38,7 @@ func BenchmarkAckFloor(b *testing.B) {
 	<-acks
 
 	echoID := "stand-echo-1"
-	echoSecret := r.b.AddStand(echoID)
-	echo := paho.NewClient(paho.NewClientOptions().AddBroker(r.b.URL).SetClientID(echoID).
-		SetUsername(echoID).SetPassword(echoSecret).SetCleanSession(true))
-	if tok := echo.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
-		b.Fatal(tok.Error())
-	}
-	defer echo.Disconnect(50)
-	tok := echo.Subscribe(mqtt.DownTopic(echoID), 1, func(c paho.Client, pm paho.Message) {
-		m, err := mqtt.Unmarshal(pm.Payload())
-		if err != nil {
-			return
-		}
-		ack, _ := mqtt.New(&mqtt.Ack{Ref: m.ID, Result: mqtt.AckDone}, time.Now()).Marshal()
-		c.Publish(mqtt.UpTopic(echoID), 1, false, ack)
-	})
-	if !tok.WaitTimeout(wait) || tok.Error() != nil {
-		b.Fatal(tok.Error())
-	}
+	startEcho(b, r.b.URL, echoID, r.b.AddStand(echoID))
 
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
