@@ -105,6 +105,7 @@ type Client struct {
 	mu        sync.Mutex
 	handlers  map[mqtt.Kind]HandlerFunc
 	onConnect []func(ctx context.Context)
+	onLost    []func(err error)
 	runCtx    context.Context
 }
 
@@ -162,6 +163,12 @@ func New(cfg Config) (*Client, error) {
 			case c.lost <- err:
 			default:
 			}
+			c.mu.Lock()
+			hooks := append([]func(error){}, c.onLost...)
+			c.mu.Unlock()
+			for _, f := range hooks {
+				go f(err)
+			}
 		})
 	if tc, err := tlsFor(&cfg); err != nil {
 		return nil, err
@@ -186,6 +193,15 @@ func (c *Client) OnConnect(f func(ctx context.Context)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.onConnect = append(c.onConnect, f)
+}
+
+// OnConnectionLost registers f to run (in its own goroutine) whenever an
+// established connection is lost, so a caller can show it at once instead
+// of polling Connected. Register before Run.
+func (c *Client) OnConnectionLost(f func(err error)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onLost = append(c.onLost, f)
 }
 
 // StoreErr reports why the store directory is behind (a full or failing

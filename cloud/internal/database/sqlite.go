@@ -92,6 +92,12 @@ func retryBusy(ctx context.Context, op func() error) error {
 			return fmt.Errorf("%w (%w)", err, cerr)
 		}
 		if time.Until(deadline) <= 0 {
+			// The context's own deadline may have passed before its
+			// timer has marked it done (late on a loaded machine): say
+			// so all the same, as the caller's deadline ended the wait.
+			if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+				return fmt.Errorf("%w (%w)", err, context.DeadlineExceeded)
+			}
 			return err // each attempt sleeps at most busyStep past it
 		}
 	}

@@ -38,7 +38,7 @@ func MaskOpenID(id string) string {
 // tell — store code: the on-duty clerks who opted in (or all who opted in
 // when the store says so); clerk code: that clerk (see
 // storage.NotifyRecipients).
-func (s *Service) paidEvents(ctx context.Context, o model.Order, p storage.Paid) (func(model.Order) (storage.Envelopes, error), error) {
+func (s *Service) paidEvents(ctx context.Context, o model.Order, p storage.Paid, duty []model.Shift) (func(model.Order) (storage.Envelopes, error), error) {
 	st, err := s.st.Store(ctx, o.StoreID)
 	if err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func (s *Service) paidEvents(ctx context.Context, o model.Order, p storage.Paid)
 			clerkName = c.Name
 		}
 	}
-	recipients, err := s.st.NotifyRecipients(ctx, o.StoreID, o.ClerkID)
+	recipients, err := s.st.NotifyRecipientsAt(ctx, st, duty, o.ClerkID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}

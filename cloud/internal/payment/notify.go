@@ -85,13 +85,13 @@ func (s *Service) markPaid(ctx context.Context, o model.Order, tx wxpay.Transact
 	if paidAt.IsZero() {
 		paidAt = now
 	}
-	p := storage.Paid{OutTradeNo: o.OutTradeNo, TransactionID: tx.TransactionID, PayerOpenID: tx.SpOpenID, PaidAt: paidAt, Via: via}
+	p := storage.Paid{OutTradeNo: o.OutTradeNo, TransactionID: tx.TransactionID, PayerOpenID: tx.SpOpenID, PaidAt: paidAt, Via: via, StoreID: o.StoreID}
 	duty, err := s.st.OnDuty(ctx, o.StoreID)
 	if err != nil {
 		return false, err
 	}
 	p.ShiftID, p.OnDutyID = attribute(duty, o.ClerkID)
-	ev, err := s.paidEvents(ctx, o, p)
+	ev, err := s.paidEvents(ctx, o, p, duty)
 	if err != nil {
 		return false, err
 	}

@@ -5,7 +5,7 @@ package storage
 func PaidBatchState(s *Storage) (queued int, running bool) {
 	s.paid.mu.Lock()
 	defer s.paid.mu.Unlock()
-	return len(s.paid.queue), s.paid.running
+	return len(s.paid.queue), s.paid.running > 0
 }
 
 // PaidBatches is how many group-commit batches have run.

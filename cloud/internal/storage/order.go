@@ -118,6 +118,10 @@ type Paid struct {
 	Via           string // "notify" or "query"
 	ShiftID       string // the store's open shift now, if any
 	OnDutyID      string
+	// StoreID is the order's store when the caller knows it: on
+	// PostgreSQL the group commit batches paid orders by store (see
+	// paidBatcher). Empty is allowed; such orders batch together.
+	StoreID string
 }
 
 // Envelopes are the outbox rows a state change produces: Stand (when not
@@ -143,22 +147,11 @@ type Template struct {
 // per template. changed is false (and nothing is written) when the order
 // was not NOTPAY: a duplicate notify, or a query racing a notify.
 //
-// On SQLite the call joins a group commit (see paidBatcher): it returns
-// once the transaction holding its change has committed, with the
-// database's synchronous=FULL fsync, or once ctx ends. On PostgreSQL each
-// call is its own transaction (synchronous_commit is on by default).
+// The call joins a group commit (see paidBatcher): it returns once the
+// transaction holding its change has committed durably (SQLite
+// synchronous=FULL, PostgreSQL synchronous_commit on), or once ctx ends.
 func (s *Storage) MarkPaid(ctx context.Context, p Paid, now time.Time, build func(o model.Order) (Envelopes, error)) (o model.Order, changed bool, err error) {
-	if s.paid != nil {
-		return s.paid.markPaid(&paidItem{ctx: ctx, p: p, now: now, build: build})
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		o, changed, err = s.markPaidTx(ctx, tx, p, now, build)
-		return err
-	})
-	if err != nil {
-		return o, false, fmt.Errorf("storage: mark paid: %w", err)
-	}
-	return o, changed, nil
+	return s.paid.markPaid(&paidItem{ctx: ctx, p: p, now: now, build: build})
 }
 
 // lockOrder reads an order for update (PostgreSQL row lock; SQLite write

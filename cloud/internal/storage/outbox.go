@@ -10,7 +10,6 @@ import (
 
 	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/model"
-	"github.com/qrstand/qrstand/mqtt"
 )
 
 // The outbox (DESIGN §5): rows written in the transaction of the state
@@ -47,62 +46,17 @@ func scanOutbox(row interface{ Scan(...any) error }) (model.OutboxRow, error) {
 	return r, nil
 }
 
-// nextSeq allocates the stand's next outbox sequence number inside tx.
-func (s *Storage) nextSeq(ctx context.Context, tx *sql.Tx, standID string) (int64, error) {
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO stand_seq (stand_id, last_seq) VALUES (?, 0) ON CONFLICT (stand_id) DO NOTHING`), standID); err != nil {
-		return 0, err
-	}
-	var seq int64
-	err := tx.QueryRowContext(ctx, s.q(`UPDATE stand_seq SET last_seq = last_seq + 1 WHERE stand_id = ? RETURNING last_seq`), standID).Scan(&seq)
-	return seq, err
-}
-
 // writeEnvelopes inserts env's rows inside tx: one stand row per stand bound
 // to storeID, one template row per template.
 func (s *Storage) writeEnvelopes(ctx context.Context, tx *sql.Tx, storeID, ref string, now time.Time, env Envelopes) error {
-	const ins = `INSERT INTO outbox (id, kind, stand_id, seq, to_openid, type, payload, ref, state, next_at, created_at, provider_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	var stands []string
 	if env.Stand != nil {
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM stands WHERE store_id = ? ORDER BY id`), storeID)
-		if err != nil {
+		var err error
+		if stands, err = s.storeStands(ctx, tx, storeID); err != nil {
 			return err
 		}
-		var stands []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			stands = append(stands, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, stand := range stands {
-			seq, err := s.nextSeq(ctx, tx, stand)
-			if err != nil {
-				return fmt.Errorf("seq: %w", err)
-			}
-			m := mqtt.New(env.Stand, now)
-			m.Seq = seq
-			payload, err := m.Marshal()
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, s.q(ins), m.ID, model.OutboxStand, stand, seq, "", string(m.Type), string(payload), ref,
-				model.OutboxPending, ts(now), ts(now), ""); err != nil {
-				return fmt.Errorf("outbox insert: %w", err)
-			}
-		}
 	}
-	for _, t := range env.Templates {
-		if _, err := tx.ExecContext(ctx, s.q(ins), t.ID, model.OutboxTemplate, nil, nil, t.ToOpenID, "template", string(t.Payload), ref,
-			model.OutboxPending, ts(now), ts(now), t.ProviderID); err != nil {
-			return fmt.Errorf("outbox insert: %w", err)
-		}
-	}
-	return nil
+	return s.insertEnvelopes(ctx, tx, stands, ref, now, env)
 }
 
 // ClaimOutbox takes up to limit pending rows that are due at now and moves

@@ -252,6 +252,17 @@ func (s *Storage) NotifyRecipients(ctx context.Context, storeID, clerkID string)
 	if err != nil {
 		return nil, err
 	}
+	duty, err := s.OnDuty(ctx, storeID)
+	if err != nil {
+		return nil, err
+	}
+	return s.NotifyRecipientsAt(ctx, st, duty, clerkID)
+}
+
+// NotifyRecipientsAt is NotifyRecipients for a caller that has read the
+// store and its on-duty shifts already (the paid path reads both anyway).
+func (s *Storage) NotifyRecipientsAt(ctx context.Context, st model.Store, duty []model.Shift, clerkID string) ([]model.Staff, error) {
+	storeID := st.ID
 	clerks, err := s.staffList(ctx, s.db, `SELECT `+staffCols+` FROM staff WHERE store_id = ? AND role = ? AND notify = 1 AND openid IS NOT NULL AND removed_at IS NULL ORDER BY created_at, id`,
 		storeID, string(model.RoleClerk))
 	if err != nil {
@@ -262,10 +273,6 @@ func (s *Storage) NotifyRecipients(ctx context.Context, storeID, clerkID string)
 		st.MerchantID, storeID, string(model.RoleManager), string(model.RoleAdmin))
 	if err != nil {
 		return nil, fmt.Errorf("storage: notify recipients: %w", err)
-	}
-	duty, err := s.OnDuty(ctx, storeID)
-	if err != nil {
-		return nil, err
 	}
 	onDuty := map[string]bool{}
 	for _, sh := range duty {

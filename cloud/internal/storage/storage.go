@@ -42,15 +42,13 @@ type Storage struct {
 	dialect database.Dialect
 	box     *secretbox.Box
 	node    string       // the cloud node claims are recorded for (ForNode)
-	paid    *paidBatcher // group commit of MarkPaid; nil on PostgreSQL
+	paid    *paidBatcher // group commit of MarkPaid
 }
 
 // New wraps an open, migrated database. box seals provider secrets.
 func New(db *sql.DB, d database.Dialect, box *secretbox.Box) *Storage {
 	s := &Storage{db: db, dialect: d, box: box}
-	if d == database.SQLite {
-		s.paid = &paidBatcher{s: s}
-	}
+	s.paid = newPaidBatcher(s)
 	return s
 }
 

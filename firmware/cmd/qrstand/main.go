@@ -9,6 +9,13 @@
 //
 // Configuration: a TOML file (-config, default /etc/qrstand/qrstand.toml
 // when it exists) with flags on top; see firmware/README.md.
+
+// The runtime's GOMAXPROCS follower re-reads the CPU affinity and cgroup
+// limit from sysmon every few seconds; a stand's CPUs never change, and an
+// idle stand should do nothing between its timers (firmware/README.md,
+// "Idle wakeups").
+//
+//go:debug updatemaxprocs=0
 package main
 
 import (

@@ -49,7 +49,10 @@ type Config struct {
 	AllowPlainBroker bool `toml:"allow_plain_broker"`
 	// DataDir keeps the journal and the MQTT store. Default /var/lib/qrstand.
 	DataDir string `toml:"data_dir"`
-	// KeepAlive on mains and on battery. Defaults 60 s and 5 min.
+	// KeepAlive on mains and on battery. Defaults 60 s and 4 min: on
+	// battery a PINGREQ wakes the radio, and 4 min stays under the few
+	// minutes after which many mobile networks' NATs drop an idle TCP
+	// connection (firmware/README.md, "Idle wakeups").
 	KeepAlive        Duration `toml:"keepalive"`
 	BatteryKeepAlive Duration `toml:"battery_keepalive"`
 	// StatusEvery is the periodic status interval. Default 10 min.
@@ -157,7 +160,7 @@ func Default() Config {
 		Broker:           "tcp://127.0.0.1:1883",
 		DataDir:          "/var/lib/qrstand",
 		KeepAlive:        Duration{60 * time.Second},
-		BatteryKeepAlive: Duration{5 * time.Minute},
+		BatteryKeepAlive: Duration{4 * time.Minute},
 		StatusEvery:      Duration{10 * time.Minute},
 		ClockWait:        Duration{5 * time.Minute},
 		ShutdownTimeout:  Duration{10 * time.Second},

@@ -50,7 +50,9 @@ func (e Event) Message() (mqtt.Message, error) { return mqtt.Unmarshal(e.Payload
 
 // Journal is the stand's event journal. It is safe for concurrent use.
 type Journal struct {
-	db    *sql.DB
+	db    *sql.DB // synchronous=FULL: a write is on disk when it returns
+	lazy  *sql.DB // synchronous=NORMAL, for SetSettingLazy only
+	gate  *gate   // one writer at a time, inserts first
 	now   func() time.Time
 	aside *MovedAside
 }
@@ -114,7 +116,12 @@ func Open(path string, now func() time.Time) (*Journal, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Journal{db: db, now: now, aside: aside}, nil
+	lazy, err := openLazyDB(path)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Journal{db: db, lazy: lazy, gate: newGate(), now: now, aside: aside}, nil
 }
 
 // createPrivate creates the journal file readable by its owner only, if it
@@ -132,9 +139,33 @@ func createPrivate(path string) error {
 }
 
 func openDB(path string) (*sql.DB, error) {
+	db, err := sqliteDB(path, "FULL")
+	if err != nil {
+		return nil, err
+	}
+	// Two connections: a read (the worker's, the status's) never holds up
+	// an insert waiting for the writer's turn. Writes take turns in the
+	// gate, so SQLite's own locking never makes one wait.
+	db.SetMaxOpenConns(2)
+	return db, nil
+}
+
+// openLazyDB opens the connection SetSettingLazy writes through. It is a
+// pool of its own so that no connection of db is ever switched away from
+// synchronous=FULL.
+func openLazyDB(path string) (*sql.DB, error) {
+	db, err := sqliteDB(path, "NORMAL")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+func sqliteDB(path, synchronous string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "FULL")
+	q.Set("_synchronous", synchronous)
 	q.Set("_busy_timeout", "5000")
 	q.Set("_txlock", "immediate")
 	q.Set("_foreign_keys", "1")
@@ -142,9 +173,6 @@ func openDB(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: open %s: %w", path, err)
 	}
-	// One connection: the stand writes a few rows a minute, and a single
-	// writer keeps SQLite's locking out of the picture.
-	db.SetMaxOpenConns(1)
 	return db, nil
 }
 
@@ -227,7 +255,7 @@ func moveAside(path string, now time.Time) (string, error) {
 func (j *Journal) MovedAside() *MovedAside { return j.aside }
 
 // Close closes the database.
-func (j *Journal) Close() error { return j.db.Close() }
+func (j *Journal) Close() error { return errors.Join(j.lazy.Close(), j.db.Close()) }
 
 // Insert journals e in state New. It reports false, with no error, when an
 // event with the same id is already there (a duplicate delivery): nothing
@@ -242,6 +270,8 @@ func (j *Journal) Insert(ctx context.Context, e Event) (bool, error) {
 	if e.EventAt.IsZero() {
 		e.EventAt = e.ReceivedAt
 	}
+	j.gate.lockInsert()
+	defer j.gate.unlock()
 	res, err := j.db.ExecContext(ctx, `INSERT INTO events
 		(id, kind, outbox_seq, state, catchup, resent, fen, channel, event_at, received_at, day, body)
 		VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?)
@@ -326,6 +356,8 @@ func (j *Journal) transition(ctx context.Context, from, to State, set string, ar
 	if len(ids) == 0 {
 		return nil
 	}
+	j.gate.lockOther()
+	defer j.gate.unlock()
 	tx, err := j.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("journal: %s: %w", to, err)
@@ -436,13 +468,30 @@ func (j *Journal) Setting(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
-// SetSetting stores value under key (nil deletes it).
+// SetSetting stores value under key (nil deletes it), on disk when it
+// returns.
 func (j *Journal) SetSetting(ctx context.Context, key string, value []byte) error {
+	return j.setSetting(ctx, j.db, key, value)
+}
+
+// SetSettingLazy stores value under key (nil deletes it) without waiting
+// for the disk: the write survives a crash of the process at once, and a
+// power cut once the journal's next synced write (an insert, a state
+// change) has reached the disk, since SQLite's WAL is synced as a whole.
+// It is for state the stand may lose to a power cut, never for anything
+// an ack or a receipt depends on (the unsent ledger reports).
+func (j *Journal) SetSettingLazy(ctx context.Context, key string, value []byte) error {
+	return j.setSetting(ctx, j.lazy, key, value)
+}
+
+func (j *Journal) setSetting(ctx context.Context, db *sql.DB, key string, value []byte) error {
+	j.gate.lockOther()
+	defer j.gate.unlock()
 	var err error
 	if value == nil {
-		_, err = j.db.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, key)
+		_, err = db.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, key)
 	} else {
-		_, err = j.db.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES (?, ?)
+		_, err = db.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES (?, ?)
 			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	}
 	if err != nil {

@@ -36,23 +36,7 @@ func BenchmarkEventToAck(b *testing.B) {
 // on the same embedded broker.
 func BenchmarkRawRoundTrip(b *testing.B) {
 	r := newRigB(b)
-	echo := paho.NewClient(paho.NewClientOptions().AddBroker(r.b.URL).SetClientID(r.id).
-		SetUsername(r.id).SetPassword(r.secret).SetCleanSession(true))
-	if tok := echo.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
-		b.Fatal(tok.Error())
-	}
-	defer echo.Disconnect(50)
-	tok := echo.Subscribe(mqtt.DownTopic(r.id), 1, func(c paho.Client, pm paho.Message) {
-		m, err := mqtt.Unmarshal(pm.Payload())
-		if err != nil {
-			return
-		}
-		ack, _ := mqtt.New(&mqtt.Ack{Ref: m.ID, Result: mqtt.AckDone}, time.Now()).Marshal()
-		c.Publish(mqtt.UpTopic(r.id), 1, false, ack)
-	})
-	if !tok.WaitTimeout(wait) || tok.Error() != nil {
-		b.Fatal(tok.Error())
-	}
+	startEcho(b, r.b.URL, r.id, r.secret)
 	acks := make(chan string, 1024)
 	r.cloud.OnUp(func(m mqtt.Message) {
 		if a, ok := m.Body.(*mqtt.Ack); ok {
@@ -82,4 +66,27 @@ func measureAcks(b *testing.B, r *rig, acks <-chan string, prefix string) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// startEcho connects a stand identity that acks every envelope sent to it
+// at once (QoS 1 both ways, no journal): the raw round trip floor.
+func startEcho(b *testing.B, broker, id, secret string) {
+	b.Helper()
+	echo := paho.NewClient(paho.NewClientOptions().AddBroker(broker).SetClientID(id).
+		SetUsername(id).SetPassword(secret).SetCleanSession(true))
+	if tok := echo.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
+		b.Fatal(tok.Error())
+	}
+	b.Cleanup(func() { echo.Disconnect(50) })
+	tok := echo.Subscribe(mqtt.DownTopic(id), 1, func(c paho.Client, pm paho.Message) {
+		m, err := mqtt.Unmarshal(pm.Payload())
+		if err != nil {
+			return
+		}
+		ack, _ := mqtt.New(&mqtt.Ack{Ref: m.ID, Result: mqtt.AckDone}, time.Now()).Marshal()
+		c.Publish(mqtt.UpTopic(id), 1, false, ack)
+	})
+	if !tok.WaitTimeout(wait) || tok.Error() != nil {
+		b.Fatal(tok.Error())
+	}
 }

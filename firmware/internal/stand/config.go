@@ -21,6 +21,7 @@ import (
 type Uplink interface {
 	Handle(k mqtt.Kind, h standclient.HandlerFunc)
 	OnConnect(f func(ctx context.Context))
+	OnConnectionLost(f func(err error))
 	Publish(ctx context.Context, body mqtt.Body) (mqtt.Message, error)
 	Run(ctx context.Context) error
 	Connected() bool
@@ -53,8 +54,10 @@ type Config struct {
 	CatchUpSettle time.Duration
 	// StatusEvery is the periodic status interval; default 10 min.
 	StatusEvery time.Duration
-	// PollEvery is how often connection, paper and battery are looked at;
-	// default 15 s (battery policy: 60 s).
+	// PollEvery is how often the battery is read and, while unpaired, the
+	// pairing request retried; default 15 s (battery policy: 60 s). The
+	// connection and the paper are not polled: their changes are events
+	// (see monitor).
 	PollEvery time.Duration
 	// PrintRetry is the delay before a failed print is tried again;
 	// default 30 s.

@@ -134,6 +134,8 @@ func (s *Stand) onStoreConfig(ctx context.Context, m mqtt.Message) error {
 		s.cfg.Log.Warn("stand: display", "err", err)
 	}
 	go s.requestPairing(context.WithoutCancel(ctx), false) // after the ack; Publish waits for the broker
+	// The monitor's timer now includes the pairing retry.
+	s.CheckNow()
 	return nil
 }
 

@@ -16,7 +16,11 @@ import (
 const maxLedgerQueue = 500
 
 // keyLedgerQueue keeps the unsent reports in the journal's settings, so a
-// reboot while offline loses none.
+// reboot while offline loses none. It is written lazily (no fsync of its
+// own; it reaches the disk with the journal's next synced write): a power
+// cut may lose the newest reports, which only cost the cloud an event's
+// announcement details, and saving them must not hold the writer's turn
+// for an fsync twice per payment.
 const keyLedgerQueue = "ledger_queue"
 
 // loadLedger reads the reports a previous run left unsent (before the
@@ -53,7 +57,7 @@ func (s *Stand) saveLedger(ctx context.Context) {
 		b, _ = json.Marshal(r.q)
 	}
 	r.mu.Unlock()
-	if err := s.d.Journal.SetSetting(context.WithoutCancel(ctx), keyLedgerQueue, b); err != nil {
+	if err := s.d.Journal.SetSettingLazy(context.WithoutCancel(ctx), keyLedgerQueue, b); err != nil {
 		s.cfg.Log.Warn("stand: save ledger reports", "err", err)
 	}
 }

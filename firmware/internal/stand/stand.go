@@ -103,6 +103,7 @@ func New(cfg Config, d Deps) (*Stand, error) {
 	u.Handle(mqtt.KindPairCode, s.onPairCode)
 	u.Handle(mqtt.KindSync, s.onSync)
 	u.OnConnect(s.onConnect)
+	u.OnConnectionLost(func(error) { s.CheckNow() }) // the status bar says offline at once
 	return s, nil
 }
 

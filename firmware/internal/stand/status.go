@@ -9,32 +9,59 @@ import (
 	"github.com/qrstand/qrstand/mqtt"
 )
 
-// monitor polls connection, paper and battery, keeps the status bar and
-// the cloud informed, and shuts down safely at a critical battery.
+// monitor keeps the status bar and the cloud informed and shuts down
+// safely at a critical battery. It wakes on events rather than on a fixed
+// poll, because every wakeup costs a battery stand power: the connection
+// going up or down (OnConnect, OnConnectionLost), a print that changed the
+// paper state (a printer's paper state is what it said at its last job),
+// CheckNow (the simulator's knobs), and one timer for what has no event:
+// the battery and the pairing retry while unpaired (every PollEvery), and
+// the periodic status and display maintenance (every StatusEvery).
 func (s *Stand) monitor(ctx context.Context) error {
-	poll := time.NewTicker(s.cfg.PollEvery)
-	defer poll.Stop()
-	every := time.NewTicker(s.cfg.StatusEvery)
-	defer every.Stop()
+	now := time.Now()
+	nextPoll, nextStatus := now.Add(s.cfg.PollEvery), now.Add(s.cfg.StatusEvery)
+	timer := time.NewTimer(time.Until(s.nextLook(nextPoll, nextStatus)))
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-poll.C:
-			if err := s.pollOnce(ctx); err != nil {
-				return err
-			}
 		case <-s.poke:
 			if err := s.pollOnce(ctx); err != nil {
 				return err
 			}
-		case <-every.C:
-			s.sendStatus(ctx, true)
-			if err := s.d.Face.Maintain(); err != nil {
-				s.cfg.Log.Warn("stand: display maintenance", "err", err)
+		case <-timer.C:
+			now := time.Now()
+			if !now.Before(nextStatus) {
+				nextStatus = now.Add(s.cfg.StatusEvery)
+				s.sendStatus(ctx, true)
+				if err := s.d.Face.Maintain(); err != nil {
+					s.cfg.Log.Warn("stand: display maintenance", "err", err)
+				}
+			}
+			if !now.Before(nextPoll) {
+				nextPoll = now.Add(s.cfg.PollEvery)
+				if s.needsPoll() {
+					if err := s.pollOnce(ctx); err != nil {
+						return err
+					}
+				}
 			}
 		}
+		timer.Reset(time.Until(s.nextLook(nextPoll, nextStatus)))
 	}
+}
+
+// needsPoll reports whether something must be looked at every PollEvery:
+// a battery (it has no event), or the pairing request while unpaired.
+func (s *Stand) needsPoll() bool { return s.d.Battery != nil || !s.Paired() }
+
+// nextLook is when the monitor's timer must next fire.
+func (s *Stand) nextLook(poll, status time.Time) time.Time {
+	if s.needsPoll() && poll.Before(status) {
+		return poll
+	}
+	return status
 }
 
 // CheckNow makes the stand look at paper and battery now instead of at its

@@ -158,7 +158,13 @@ func (w *worker) process(runCtx context.Context) (time.Duration, error) {
 		if left, err := w.d.Journal.Unfinished(ctx); err == nil {
 			w.mu.Lock()
 			w.pending = len(left)
+			// A backlog the cloud was told about has cleared: say so
+			// now rather than at the next periodic status.
+			cleared := len(left) == 0 && w.lastStatus.Pending > 0
 			w.mu.Unlock()
+			if cleared {
+				w.CheckNow()
+			}
 		}
 	}
 	return wait, nil
@@ -361,7 +367,10 @@ func (w *worker) printAndFinish(ctx context.Context, e journal.Event, m mqtt.Mes
 	// A resent event may be on paper already, from before the loss.
 	reprint = reprint || e.Resent
 	if !w.printed[e.ID] {
-		if err := w.printEvent(ctx, m, reprint); err != nil {
+		paper := w.d.Printer.Paper()
+		err := w.printEvent(ctx, m, reprint)
+		w.paperChanged(paper, err)
+		if err != nil {
 			first := !w.failed[e.ID]
 			w.failed[e.ID] = true
 			w.cfg.Log.Warn("stand: print failed, will retry", "id", e.ID, "err", err)
@@ -382,6 +391,15 @@ func (w *worker) printAndFinish(ctx context.Context, e journal.Event, m mqtt.Mes
 	w.forget(w.printed, e.ID)
 	w.report(w.ledgerFor(e, w.printOutcome(m.Type, reprint), w.now()))
 	return nil
+}
+
+// paperChanged tells the monitor when a print failed or changed what the
+// printer says about its paper (a printer learns its paper state only at a
+// job), so the status bar and the cloud hear it without a poll.
+func (w *worker) paperChanged(before string, err error) {
+	if err != nil || w.d.Printer.Paper() != before {
+		w.CheckNow()
+	}
 }
 
 // printOutcome is the ledger's print outcome of a finished event of kind k.
@@ -459,7 +477,10 @@ func (w *worker) printBatch(ctx context.Context, batch int64, evs []journal.Even
 		ids[i] = e.ID
 	}
 	if !w.printed[ids[0]] {
-		if err := w.printCatchUp(ctx, evs, reprint); err != nil {
+		paper := w.d.Printer.Paper()
+		err := w.printCatchUp(ctx, evs, reprint)
+		w.paperChanged(paper, err)
+		if err != nil {
 			first := !w.failed[ids[0]]
 			for _, id := range ids {
 				w.failed[id] = true

@@ -58,6 +58,24 @@ func Keys() (*rsa.PrivateKey, *rsa.PrivateKey) {
 	return merchantKey, platform
 }
 
+// openStorage opens the world's database.
+func openStorage(t testing.TB, opts Options) *storage.Storage {
+	t.Helper()
+	if opts.SQLitePath == "" {
+		return dbtest.Open(t, opts.Dialect)
+	}
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.SQLite, opts.SQLitePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := database.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	return storage.New(db, database.SQLite, dbtest.Box(t))
+}
+
 // World is one test world.
 type World struct {
 	St      *storage.Storage
@@ -82,6 +100,10 @@ type Options struct {
 	// Retry is the simulator's notify resend schedule before its 1000×
 	// speedup (default WeChat's: the first resend after 15 ms).
 	Retry []time.Duration
+	// SQLitePath, when set, is the SQLite database file to use (created
+	// and migrated if new) instead of a fresh one in t.TempDir(): a test
+	// that kills the process serving the world reads the file afterwards.
+	SQLitePath string
 }
 
 // New builds a world; everything stops when the test ends.
@@ -94,7 +116,7 @@ func New(t testing.TB, opts Options) *World {
 		opts.Now = time.Now
 	}
 	mk, pk := Keys()
-	w := &World{St: dbtest.Open(t, opts.Dialect), Log: &LogCapture{}, Now: opts.Now}
+	w := &World{St: openStorage(t, opts), Log: &LogCapture{}, Now: opts.Now}
 	w.Sim = &wechatsim.Server{
 		Merchants:   []wechatsim.Merchant{{MchID: SpMchID, Name: "QR Stand 服务商", SerialNo: Serial, PublicKey: &mk.PublicKey, APIv3Key: APIv3Key}},
 		PlatformKey: pk, Speedup: 1000, RefundDelay: 500 * time.Millisecond, Retry: opts.Retry,
