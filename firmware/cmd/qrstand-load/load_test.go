@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // TestLoadSmall is a whole run: a qrstand-cloud -dev child, 5 virtual

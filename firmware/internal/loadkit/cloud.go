@@ -167,6 +167,14 @@ func (c *Cloud) end(sig syscall.Signal) {
 	c.cmd = nil
 }
 
+// Pid is the running process's id (0 when it is not running).
+func (c *Cloud) Pid() int {
+	if c.cmd == nil {
+		return 0
+	}
+	return c.cmd.Process.Pid
+}
+
 // Usage reads the process's resident memory (KB) and CPU time
 // (user+system) from /proc.
 func (c *Cloud) Usage() (rssKB int64, cpu time.Duration, err error) {

@@ -247,6 +247,8 @@ type Payer struct {
 type Failure struct {
 	Order string // "" before the pay sheet
 	Store int
+	Fen   int64
+	At    time.Time
 	Err   error
 }
 
@@ -285,7 +287,7 @@ func (p *Payer) Run(ctx context.Context, rate float64, n int, progress Progress)
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			if err != nil {
-				p.Failed = append(p.Failed, Failure{Order: order, Store: si, Err: err})
+				p.Failed = append(p.Failed, Failure{Order: order, Store: si, Fen: fen, At: at, Err: err})
 				return
 			}
 			p.Pays = append(p.Pays, Payment{Order: order, Store: si, Fen: fen, At: at})
