@@ -83,7 +83,6 @@ type result struct {
 	err     error
 	tally   loadkit.Tally
 	verify  func(e *env, t loadkit.Tally) error
-	skipped string
 }
 
 func TestFaults(t *testing.T) {

@@ -19,11 +19,11 @@ import (
 // the crash point at whose dieAfter-th passage (counted over all its
 // stands) the process kills itself with SIGKILL.
 type hostSpec struct {
-	Broker   string             `json:"broker"`
+	Broker   string              `json:"broker"`
 	Stands   []loadkit.Provision `json:"stands"`
-	Dirs     []string           `json:"dirs"`
-	DieAt    stand.Point        `json:"die_at"`
-	DieAfter int                `json:"die_after"`
+	Dirs     []string            `json:"dirs"`
+	DieAt    stand.Point         `json:"die_at"`
+	DieAfter int                 `json:"die_after"`
 }
 
 // hostEnv names the variable that turns this test binary into a stand
