@@ -3,11 +3,13 @@ package faults
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"text/tabwriter"
@@ -18,7 +20,10 @@ import (
 	"github.com/qrstand/qrstand/mqtt"
 )
 
-var full = flag.Bool("faults.full", false, "the whole matrix over ≥ 1,000 payments (make faults); without it the small version make test runs")
+var (
+	full    = flag.Bool("faults.full", false, "the whole matrix over ≥ 1,000 payments (make faults); without it the small version make test runs")
+	rowsRun = flag.String("faults.rows", "", "only the rows whose name matches this regular expression")
+)
 
 func TestMain(m *testing.M) {
 	if spec := os.Getenv(hostEnv); spec != "" {
@@ -75,14 +80,14 @@ type row struct {
 
 // result is a row's outcome.
 type result struct {
-	name    string
-	pays    []loadkit.Payment // what the cloud has paid: each must be delivered once
-	unpaid  int               // confirmed, never paid in the cloud (simDies rows only)
-	failed  int               // payment flows that failed (the customer saw an error)
-	proof   string
-	err     error
-	tally   loadkit.Tally
-	verify  func(e *env, t loadkit.Tally) error
+	name   string
+	pays   []loadkit.Payment // what the cloud has paid: each must be delivered once
+	unpaid int               // confirmed, never paid in the cloud (simDies rows only)
+	failed int               // payment flows that failed (the customer saw an error)
+	proof  string
+	err    error
+	tally  loadkit.Tally
+	verify func(e *env, t loadkit.Tally) error
 }
 
 func TestFaults(t *testing.T) {
@@ -100,7 +105,8 @@ func TestFaults(t *testing.T) {
 	})
 	if *full {
 		t.Run("scale-out", func(t *testing.T) {
-			e := scaleOut(t, sc)
+			e, dep := scaleOut(t, sc)
+			e.setup(dep)
 			results = append(results, e.matrix(scaleOutRows())...)
 		})
 	}
@@ -128,6 +134,9 @@ func (e *env) matrix(rows []row) []*result {
 		if !*full && !r.inSmall {
 			continue
 		}
+		if *rowsRun != "" && !regexp.MustCompile(*rowsRun).MatchString(r.name) {
+			continue
+		}
 		out = append(out, e.run(r))
 	}
 	views, err := e.fleet.Views()
@@ -141,6 +150,15 @@ func (e *env) matrix(rows []row) []*result {
 		}
 		if res.tally, res.err = loadkit.Check(res.pays, byStore); res.err != nil {
 			continue
+		}
+		if res.tally.Lost+res.tally.Duplicated > 0 {
+			n := 0
+			for _, p := range res.pays {
+				if t, _ := loadkit.Check([]loadkit.Payment{p}, byStore); (t.Lost > 0 || t.Duplicated > 0) && n < 5 {
+					e.t.Logf("%s: %s", res.name, loadkit.Explain(p, byStore[p.Store]))
+					n++
+				}
+			}
 		}
 		if res.verify != nil {
 			res.err = res.verify(e, res.tally)
@@ -203,8 +221,19 @@ func (e *env) run(r row) *result {
 			extra++
 		}
 	}
-	if extra > 0 {
-		e.fleet.Drain(e.ctx, res.pays, stall, time.Now().Add(5*time.Minute), quiet)
+	missing := e.fleet.Drain(e.ctx, res.pays, stall, time.Now().Add(5*time.Minute), quiet)
+	for _, m := range e.fleet.Members {
+		if m.Stand == nil {
+			res.err = errors.Join(res.err, fmt.Errorf("stand %s is not running", m.DeviceID))
+		} else if err := m.Stand.Died(); err != nil {
+			res.err = errors.Join(res.err, err)
+		}
+	}
+	e.t.Logf("%s: %d paid in the cloud, %d deliveries missing after the drain; %s", r.name, len(res.pays), missing, res.proof)
+	if missing > 0 {
+		for _, m := range e.fleet.Members {
+			e.t.Logf("  stand %s (store %d): connected %v", m.DeviceID, m.Store, m.Stand != nil && m.Stand.Connected())
+		}
 	}
 	return res
 }

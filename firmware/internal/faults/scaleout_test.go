@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -18,7 +21,7 @@ import (
 // cloud nodes (node 1 in dev mode seeds the console login, node 2 a plain
 // sandbox node), as cloud/deploy/two-nodes.sh starts them; customers are
 // spread over both nodes, the stands sit behind the proxy.
-func scaleOut(t *testing.T, sc scale) *env {
+func scaleOut(t *testing.T, sc scale) (*env, loadkit.Deployment) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	mq := startMosquitto(t)
@@ -68,8 +71,42 @@ func scaleOut(t *testing.T, sc scale) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.setup(loadkit.Deployment{Bases: []string{e.nodes[0].Base, e.nodes[1].Base}, Broker: mq.URL, User: user, Password: pw})
-	return e
+	return e, loadkit.Deployment{Bases: []string{e.nodes[0].Base, e.nodes[1].Base}, Broker: mq.URL, User: user, Password: pw}
+}
+
+// qrstand-load against the scale-out topology: the command, built from
+// this tree, with -cloud naming both nodes and -broker Mosquitto, its
+// console login from the environment; its report must show every payment
+// announced and printed once.
+func TestLoadExternal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Mosquitto, PostgreSQL and two cloud nodes; skipped under -short")
+	}
+	e, dep := scaleOut(t, small)
+	bin := filepath.Join(t.TempDir(), "qrstand-load")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/qrstand/qrstand/firmware/cmd/qrstand-load").CombinedOutput(); err != nil {
+		t.Fatalf("go build qrstand-load: %v\n%s", err, out)
+	}
+	cmd := exec.CommandContext(e.ctx, bin, "-cloud", strings.Join(dep.Bases, ","), "-broker", dep.Broker,
+		"-stands", "4", "-stores", "2", "-rate", "4", "-duration", "3s", "-json")
+	cmd.Env = append(os.Environ(), "QRSTAND_LOAD_USER="+dep.User, "QRSTAND_LOAD_PASSWORD="+dep.Password)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("qrstand-load: %v\n%s", err, stderr.String())
+	}
+	var r struct {
+		Paid, Announced, Printed, Lost, Duplicated int64
+		StandsConnected                            int     `json:"stands_connected"`
+		RawRTTP99                                  float64 `json:"raw_rtt_p99_ms"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("report %q: %v", out, err)
+	}
+	if r.Paid != 12 || r.Announced != 12 || r.Printed != 12 || r.Lost != 0 || r.Duplicated != 0 || r.StandsConnected != 4 || r.RawRTTP99 <= 0 {
+		t.Fatalf("report %s\n%s", out, stderr.String())
+	}
 }
 
 func scaleOutRows() []row {

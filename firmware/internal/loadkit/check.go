@@ -30,7 +30,7 @@ type Payment struct {
 type Tally struct {
 	Paid      int64 // payments checked
 	Announced int64 // said exactly once (or in a catch-up summary) on every stand of the store
-	Printed   int64 // exactly one unlabelled receipt on every stand of the store
+	Printed   int64 // exactly one unlabelled receipt (or only 补打 ones) on every stand of the store
 	Reprinted int64 // orders with a receipt labelled 补打 on some stand (besides the first)
 	Lost      int64 // missing from some stand's journal, announcements or receipts
 	// Duplicated counts orders some stand has more than once in its
@@ -180,6 +180,9 @@ func Check(pays []Payment, byStore [][]*View) (Tally, error) {
 				said, dup = false, true
 			}
 			switch n := sv.printed[p.Order]; {
+			case n == 0 && sv.reprinted[p.Order] > 0:
+				// Only a labelled copy: a resent event the stand
+				// may have printed before it lost its journal.
 			case n == 0:
 				printed, lost = false, true
 			case n > 1:
@@ -225,3 +228,19 @@ func Ms(d time.Duration) float64 { return Round(float64(d) / float64(time.Millis
 
 // Round rounds to 0.01.
 func Round(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+// Explain says what each view holds of p: for a lost or duplicated
+// order, the line a person reads first.
+func Explain(p Payment, views []*View) string {
+	u, _ := speech.Payment(speech.ChannelWeChat, p.Fen, speech.TwoEr)
+	var b strings.Builder
+	fmt.Fprintf(&b, "order %s (%d fen):", p.Order, p.Fen)
+	for i, sv := range views {
+		fmt.Fprintf(&b, " [stand %d: journal", i)
+		for _, r := range sv.journal[p.Order] {
+			fmt.Fprintf(&b, " %s/%s catchup=%v", r.id, r.state, r.catchUp)
+		}
+		fmt.Fprintf(&b, "; said %d, printed %d, 补打 %d]", sv.said[u.Text], sv.printed[p.Order], sv.reprinted[p.Order])
+	}
+	return b.String()
+}

@@ -173,22 +173,53 @@ func (f *Fleet) Views() ([]*View, error) {
 	return out, nil
 }
 
-// Done counts the payments each stand's journal holds as done, read from
-// the files (the stand may run in another process).
-func (f *Fleet) Done() ([]int, error) {
-	out := make([]int, len(f.Members))
-	for i, m := range f.Members {
-		db, err := sql.Open("sqlite3", "file:"+filepath.Join(m.Dir, "journal.db")+"?mode=ro&_busy_timeout=5000")
-		if err != nil {
+// doneOrders reads the order numbers of the payments a stand's journal
+// holds as done, from the file (the stand may run in another process).
+func doneOrders(dir string) (map[string]bool, error) {
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "journal.db")+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT json_extract(body, '$.body.order_no') FROM events WHERE kind = ? AND state = 'done'`, string(mqtt.KindPaymentPaid))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var no sql.NullString
+		if err := rows.Scan(&no); err != nil {
 			return nil, err
 		}
-		err = db.QueryRow(`SELECT count(*) FROM events WHERE kind = ? AND state = 'done'`, string(mqtt.KindPaymentPaid)).Scan(&out[i])
-		db.Close()
+		out[no.String] = true
+	}
+	return out, rows.Err()
+}
+
+// Missing counts the deliveries of pays (order × stand of its store) not
+// done yet in the stands' journals.
+func (f *Fleet) Missing(pays []Payment) (int, error) {
+	byStore := make([][]string, len(f.Stores))
+	for _, p := range pays {
+		byStore[p.Store] = append(byStore[p.Store], p.Order)
+	}
+	missing := 0
+	for _, m := range f.Members {
+		if len(byStore[m.Store]) == 0 {
+			continue
+		}
+		done, err := doneOrders(m.Dir)
 		if err != nil {
-			return nil, err
+			return 0, err
+		}
+		for _, no := range byStore[m.Store] {
+			if !done[no] {
+				missing++
+			}
 		}
 	}
-	return out, nil
+	return missing, nil
 }
 
 // Drain waits for the facts: every payment done in the journal of every
@@ -196,22 +227,13 @@ func (f *Fleet) Done() ([]int, error) {
 // stall (what is missing then counts as lost in Check), or at limit, and
 // returns how many deliveries are still missing.
 func (f *Fleet) Drain(ctx context.Context, pays []Payment, stall time.Duration, limit time.Time, progress Progress) int {
-	want := make([]int, len(f.Stores))
-	for _, p := range pays {
-		want[p.Store]++
-	}
 	every := max(100*time.Millisecond, time.Duration(len(f.Members))*time.Millisecond)
 	lastMissing, lastMove := -1, time.Now()
 	for {
-		missing := 0
-		done, err := f.Done()
+		missing, err := f.Missing(pays)
 		if err != nil {
 			progress("draining: %v", err)
 			missing = lastMissing
-		} else {
-			for i, m := range f.Members {
-				missing += max(0, want[m.Store]-done[i])
-			}
 		}
 		if missing != lastMissing {
 			lastMissing, lastMove = missing, time.Now()
