@@ -54,7 +54,7 @@ type env struct {
 	px     *proxy           // between the stands and the broker
 	fleet  *loadkit.Fleet
 	payer  *loadkit.Payer
-	states func(orders []string) (map[string]string, error) // out_trade_no → state, from the cloud's database
+	states func(orders []string) (map[string]orderState, error) // by out_trade_no, from the cloud's database
 }
 
 // row is one fault.
@@ -75,7 +75,7 @@ type row struct {
 	fault func(e *env) (string, error)
 	// verify, if set, judges the row after its deliveries (and the final
 	// check): that the fault did what it should have.
-	verify func(e *env, t loadkit.Tally) error
+	verify func(e *env, r *result) error
 }
 
 // result is a row's outcome.
@@ -87,7 +87,8 @@ type result struct {
 	proof  string
 	err    error
 	tally  loadkit.Tally
-	verify func(e *env, t loadkit.Tally) error
+	via    map[string]int // how the cloud learned of the row's paid orders: notify or query
+	verify func(e *env, r *result) error
 }
 
 func TestFaults(t *testing.T) {
@@ -161,7 +162,7 @@ func (e *env) matrix(rows []row) []*result {
 			}
 		}
 		if res.verify != nil {
-			res.err = res.verify(e, res.tally)
+			res.err = res.verify(e, res)
 		}
 	}
 	return out
@@ -207,18 +208,19 @@ func (e *env) run(r row) *result {
 		res.err = err
 		return res
 	}
+	res.via = map[string]int{}
 	for _, p := range pays {
-		if states[p.Order] != "SUCCESS" && r.simDies {
+		if states[p.Order].state != "SUCCESS" && r.simDies {
 			res.unpaid++
 			continue
 		}
 		res.pays = append(res.pays, p)
+		res.via[states[p.Order].via]++
 	}
-	extra := 0
 	for _, f := range fails {
-		if f.Order != "" && states[f.Order] == "SUCCESS" {
+		if f.Order != "" && states[f.Order].state == "SUCCESS" {
 			res.pays = append(res.pays, loadkit.Payment{Order: f.Order, Store: f.Store, Fen: f.Fen, At: f.At})
-			extra++
+			res.via[states[f.Order].via]++
 		}
 	}
 	missing := e.fleet.Drain(e.ctx, res.pays, stall, time.Now().Add(5*time.Minute), quiet)
@@ -317,8 +319,8 @@ func embeddedRows() []row {
 		}},
 		{name: "stand SIGKILL between print and done", inSmall: true, fault: func(e *env) (string, error) {
 			return e.standKill(stand.AfterPrint)
-		}, verify: func(_ *env, t loadkit.Tally) error {
-			if t.Reprinted == 0 {
+		}, verify: func(_ *env, r *result) error {
+			if r.tally.Reprinted == 0 {
 				return fmt.Errorf("no receipt labelled %s: the crash did not land between print and done", loadkit.ReprintLabel)
 			}
 			return nil
@@ -339,11 +341,18 @@ func embeddedRows() []row {
 		}},
 		{name: "suppressed notifies (the reconciler finds them)", stall: 90 * time.Second, fault: func(e *env) (string, error) {
 			return e.simFaults(`{"suppress_notify": true}`)
+		}, verify: func(_ *env, r *result) error {
+			// The last confirm may land after the faults were cleared;
+			// every other order must have been found by a query.
+			if r.via["query"] < len(r.pays)-1 {
+				return fmt.Errorf("paid via %v: the notifies were not suppressed", r.via)
+			}
+			return nil
 		}},
 		{name: "stand offline longer than the announce window", fault: func(e *env) (string, error) {
 			return e.offline()
-		}, verify: func(_ *env, t loadkit.Tally) error {
-			if t.CaughtUp == 0 {
+		}, verify: func(_ *env, r *result) error {
+			if r.tally.CaughtUp == 0 {
 				return fmt.Errorf("no delivery reached a stand after the announce window")
 			}
 			return nil
@@ -405,7 +414,7 @@ func stormRow() row {
 		proof, err := e.restart(0, false)
 		e.px.Unblock()
 		return "stands blocked, cloud " + proof + ", stands let back at once", err
-	}, verify: func(e *env, _ loadkit.Tally) error {
+	}, verify: func(e *env, _ *result) error {
 		// Views stopped the stands; their counters stay.
 		for i, m := range e.fleet.Members {
 			if m.Stand.Syncs() <= syncs[i] {
@@ -442,7 +451,7 @@ func embedded(t *testing.T, sc scale) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e.states = func(orders []string) (map[string]string, error) { return orderStates(db, "?", orders) }
+	e.states = func(orders []string) (map[string]orderState, error) { return orderStates(db, "?", orders) }
 	user, pw, err := cl.DevLogin()
 	if err != nil {
 		t.Fatal(err)
@@ -468,17 +477,23 @@ func (e *env) setup(dep loadkit.Deployment) {
 	e.fleet, e.payer = f, f.NewPayer()
 }
 
+// orderState is an order as the cloud's database has it.
+type orderState struct {
+	state string // NOTPAY, SUCCESS, CLOSED…
+	via   string // what paid it: notify or query
+}
+
 // orderStates reads the orders' states from the cloud's database (ph is
 // the placeholder style: "?" or "$").
-func orderStates(db *sql.DB, ph string, orders []string) (map[string]string, error) {
-	out := map[string]string{}
-	q := "SELECT state FROM orders WHERE out_trade_no = ?"
+func orderStates(db *sql.DB, ph string, orders []string) (map[string]orderState, error) {
+	out := map[string]orderState{}
+	q := "SELECT state, paid_via FROM orders WHERE out_trade_no = ?"
 	if ph == "$" {
-		q = "SELECT state FROM orders WHERE out_trade_no = $1"
+		q = "SELECT state, paid_via FROM orders WHERE out_trade_no = $1"
 	}
 	for _, o := range orders {
-		var s string
-		if err := db.QueryRow(q, o).Scan(&s); err != nil && err != sql.ErrNoRows {
+		var s orderState
+		if err := db.QueryRow(q, o).Scan(&s.state, &s.via); err != nil && err != sql.ErrNoRows {
 			return nil, fmt.Errorf("faults: order %s: %w", o, err)
 		}
 		out[o] = s
@@ -494,6 +509,9 @@ func printTable(w io.Writer, results []*result, sc scale) {
 	for _, r := range results {
 		t := r.tally
 		note := r.proof
+		if n := r.via["query"]; n > 0 {
+			note += fmt.Sprintf("; %d paid by the reconciler's query", n)
+		}
 		if r.err != nil {
 			note = "ERROR: " + r.err.Error()
 		}
