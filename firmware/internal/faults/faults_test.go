@@ -23,6 +23,7 @@ import (
 var (
 	full    = flag.Bool("faults.full", false, "the whole matrix over ≥ 1,000 payments (make faults); without it the small version make test runs")
 	rowsRun = flag.String("faults.rows", "", "only the rows whose name matches this regular expression")
+	stormN  = flag.Int("faults.storm", 500, "with -faults.full: stands in the large reconnect storm (0: none)")
 )
 
 func TestMain(m *testing.M) {
@@ -109,6 +110,16 @@ func TestFaults(t *testing.T) {
 			e, dep := scaleOut(t, sc)
 			e.setup(dep)
 			results = append(results, e.matrix(scaleOutRows())...)
+		})
+	}
+	if *full && *stormN > 0 {
+		t.Run("storm", func(t *testing.T) {
+			// Two stands a store, a few payments a second: the storm
+			// is the point, every stand must get its sync and backlog.
+			e := embedded(t, scale{stands: *stormN, stores: max(1, *stormN/2), rate: 10, payFor: 10 * time.Second})
+			r := stormRow()
+			r.name = fmt.Sprintf("reconnect storm, %d stands (embedded)", *stormN)
+			results = append(results, e.matrix([]row{r})...)
 		})
 	}
 	printTable(os.Stdout, results, sc)
