@@ -157,12 +157,12 @@ func (e *env) matrix(rows []row) []*result {
 	}
 	byStore := e.fleet.ByStore(views)
 	for _, res := range out {
-		if res.err != nil {
+		t, err := loadkit.Check(res.pays, byStore)
+		if err != nil {
+			res.err = errors.Join(res.err, err)
 			continue
 		}
-		if res.tally, res.err = loadkit.Check(res.pays, byStore); res.err != nil {
-			continue
-		}
+		res.tally = t
 		if res.tally.Lost+res.tally.Duplicated > 0 {
 			n := 0
 			for _, p := range res.pays {
@@ -172,7 +172,7 @@ func (e *env) matrix(rows []row) []*result {
 				}
 			}
 		}
-		if res.verify != nil {
+		if res.verify != nil && res.err == nil {
 			res.err = res.verify(e, res)
 		}
 	}
@@ -191,9 +191,11 @@ func (e *env) run(r row) *result {
 	}()
 	e.payer.Run(e.ctx, e.sc.rate, int(e.sc.rate*e.sc.payFor.Seconds()), quiet)
 	<-faultDone
-	if res.err != nil {
-		return res
-	}
+	// A fault that went wrong is reported; its payments are judged all
+	// the same.
+	faultErr := res.err
+	defer func() { res.err = errors.Join(faultErr, res.err) }()
+	res.err = nil
 	pays := append([]loadkit.Payment(nil), e.payer.Pays[p0:]...)
 	fails := append([]loadkit.Failure(nil), e.payer.Failed[f0:]...)
 	res.failed = len(fails)
@@ -431,19 +433,22 @@ func stormRow() row {
 		// answer to its hello after the reconnect).
 		deadline := back.Add(3 * time.Minute)
 		for {
-			late := 0
+			late, connected := 0, 0
 			var one string
 			for i, m := range e.fleet.Members {
 				if m.Stand.Syncs() <= syncs[i] {
 					late++
 					one = m.DeviceID
+					if m.Stand.Connected() {
+						connected++
+					}
 				}
 			}
 			if late == 0 {
 				break
 			}
 			if time.Now().After(deadline) || e.ctx.Err() != nil {
-				return "", fmt.Errorf("%d stands (e.g. %s) got no sync within 3 min of the storm", late, one)
+				return "", fmt.Errorf("%d stands (e.g. %s; %d of them connected to the broker) got no sync within 3 min of the storm", late, one, connected)
 			}
 			time.Sleep(50 * time.Millisecond) // polling the stands' counters for a fact
 		}
