@@ -227,7 +227,8 @@ func (f *Fleet) Missing(pays []Payment) (int, error) {
 // stall (what is missing then counts as lost in Check), or at limit, and
 // returns how many deliveries are still missing.
 func (f *Fleet) Drain(ctx context.Context, pays []Payment, stall time.Duration, limit time.Time, progress Progress) int {
-	every := max(100*time.Millisecond, time.Duration(len(f.Members))*time.Millisecond)
+	// Each look opens every journal: with many stands it is itself load.
+	every := max(100*time.Millisecond, time.Duration(len(f.Members))*5*time.Millisecond)
 	lastMissing, lastMove := -1, time.Now()
 	for {
 		missing, err := f.Missing(pays)
