@@ -69,7 +69,9 @@ type row struct {
 	// would retry the notify; this one is gone). Such orders are counted
 	// apart ("unpaid†"), never as delivered.
 	simDies bool
-	// stall is how long the drain waits without progress (default 20 s).
+	// stall is how long the drain waits without progress (default 150 s:
+	// longer than the outbox's longest resend backoff, 2 min, so that
+	// what is missing then is lost, not late).
 	stall time.Duration
 	// fault runs while payments flow for payFor; it returns a line that
 	// shows the fault happened.
@@ -201,7 +203,7 @@ func (e *env) run(r row) *result {
 	res.failed = len(fails)
 	stall := r.stall
 	if stall == 0 {
-		stall = 20 * time.Second
+		stall = 150 * time.Second
 	}
 	e.fleet.Drain(e.ctx, pays, stall, time.Now().Add(5*time.Minute), quiet)
 	// What the cloud has paid decides what must be delivered: a flow
@@ -352,7 +354,7 @@ func embeddedRows() []row {
 		{name: "duplicate notifies (+2 each, first one ×2 concurrent)", inSmall: true, fault: func(e *env) (string, error) {
 			return e.simFaults(`{"duplicate_notifies": 2, "concurrent_notifies": 2}`)
 		}},
-		{name: "suppressed notifies (the reconciler finds them)", stall: 90 * time.Second, fault: func(e *env) (string, error) {
+		{name: "suppressed notifies (the reconciler finds them)", fault: func(e *env) (string, error) {
 			return e.simFaults(`{"suppress_notify": true}`)
 		}, verify: func(_ *env, r *result) error {
 			// The last confirm may land after the faults were cleared;
