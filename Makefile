@@ -17,7 +17,7 @@ HTTP_ADDR   ?= 127.0.0.1:8080
 MQTT_ADDR   ?= 127.0.0.1:1884
 STAND_ADDR  ?= 127.0.0.1:8090
 
-.PHONY: help run run-stand run-check test test-short lint bench build build-pi fuzz clean load
+.PHONY: help run run-stand run-check test test-short lint bench build build-pi fuzz clean load faults
 
 help:
 	@echo "make run        the whole system locally (cloud + embedded broker + WeChat simulator + one simulated stand)"
@@ -26,6 +26,7 @@ help:
 	@echo "make lint       go vet, gofmt, staticcheck"
 	@echo "make bench      benchmarks (BENCHTIME=$(BENCHTIME), e.g. BENCHTIME=2s)"
 	@echo "make load       qrstand-load: virtual stands against a child cloud (LOAD='-stands 20 -rate 10 -duration 30s')"
+	@echo "make faults     the fault matrix over ≥ 1,000 payments, embedded and scale-out (Mosquitto + 2 nodes on PostgreSQL); a small version runs in make test"
 	@echo "make build      binaries for this machine into $(BUILD)/"
 	@echo "make build-pi   stand binaries for a Raspberry Pi (arm64, armhf, armv6) into $(BUILD)/"
 	@echo "make test-pi    stand-side tests for arm64, armhf and ARMv6 under qemu-user"
@@ -90,6 +91,13 @@ load:
 	@mkdir -p $(BUILD)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/ ./cloud/cmd/qrstand-cloud ./firmware/cmd/qrstand-load
 	QRSTAND_CLOUD_BIN=$(BUILD)/qrstand-cloud $(BUILD)/qrstand-load $(LOAD)
+
+# The fault matrix (firmware/internal/faults): every fault while payments
+# flow, a table row each; fails on any loss or unlabelled repeat.
+faults:
+	@mkdir -p $(BUILD)
+	$(GO) build -o $(BUILD)/ ./cloud/cmd/qrstand-cloud
+	QRSTAND_CLOUD_BIN=$(abspath $(BUILD))/qrstand-cloud $(GO) test -count=1 -v -timeout 40m -run '^TestFaults$$' ./firmware/internal/faults -faults.full
 
 build:
 	@mkdir -p $(BUILD)

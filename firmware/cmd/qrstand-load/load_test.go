@@ -5,12 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/qrstand/qrstand/firmware/internal/speech"
 )
 
 // TestLoadSmall is a whole run: a qrstand-cloud -dev child, 5 virtual
@@ -23,7 +22,7 @@ func TestLoadSmall(t *testing.T) {
 	var out, errs bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	err := run(ctx, []string{"-stands", "5", "-stores", "2", "-rate", "2", "-duration", "3s", "-json"}, &out, &errs)
+	err := run(ctx, []string{"-stands", "5", "-stores", "2", "-rate", "2", "-duration", "3s", "-json"}, &out, &errs, os.Getenv)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, errs.String())
 	}
@@ -58,56 +57,11 @@ func TestLoadSmall(t *testing.T) {
 	}
 }
 
-// The count is per order and per stand: a stand missing an order's
-// receipt makes it lost, a second announcement makes it duplicated,
-// whatever the totals look like.
-func TestTally(t *testing.T) {
-	a, b := &vstand{id: "a"}, &vstand{id: "b"}
-	byStore := [][]*vstand{{a, b}}
-	at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
-	pays := []payment{{order: "ORD1", fen: 101, at: at}, {order: "ORD2", fen: 102, at: at}, {order: "ORD3", fen: 103, at: at}}
-	say := func(fen int64) string {
-		u, err := speech.Payment(speech.ChannelWeChat, fen, speech.TwoEr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u.Text
-	}
-	rows := []journalRow{{id: "e1", orderNo: "ORD1", state: "done"}, {id: "e2", orderNo: "ORD2", state: "done"}, {id: "e3", orderNo: "ORD3", state: "done"}}
-	acked := map[string]time.Time{"e1": at.Add(10 * time.Millisecond), "e2": at.Add(20 * time.Millisecond), "e3": at.Add(30 * time.Millisecond)}
-	views := map[*vstand]*standView{
-		// a: all three, once each.
-		a: newStandView(rows, []string{say(101), say(102), say(103)}, []string{"单号 ORD1", "单号 ORD2", "单号 ORD3"}, acked),
-		// b: ORD2 said twice, ORD3 never printed.
-		b: newStandView(rows, []string{say(101), say(102), say(102), say(103)}, []string{"单号 ORD1", "单号 ORD2"}, acked),
-	}
-	r, err := tally(pays, byStore, views)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Paid != 3 || r.Announced != 2 || r.Printed != 2 || r.Lost != 1 || r.Duplicated != 1 {
-		t.Fatalf("tally = %+v", r)
-	}
-	if r.MaxMs != 30 || r.P50ms != 20 {
-		t.Fatalf("latencies = %+v", r)
-	}
-	// A late delivery (catch-up) is announced in the summary, not alone.
-	late := []journalRow{{id: "e1", orderNo: "ORD1", state: "done", catchUp: true}}
-	lv := map[*vstand]*standView{a: newStandView(late, nil, []string{"单号 ORD1"}, nil), b: newStandView(late, nil, []string{"单号 ORD1"}, nil)}
-	if r, _ := tally(pays[:1], byStore, lv); r.Announced != 1 || r.Lost != 0 || r.CaughtUp != 2 {
-		t.Fatalf("catch-up: %+v", r)
-	}
-	// An order no stand journaled is lost even with nothing else to see.
-	r, _ = tally([]payment{{order: "ORD9", fen: 109, at: at}}, byStore, views)
-	if r.Lost != 1 {
-		t.Fatalf("unjournaled order: %+v", r)
-	}
-}
-
 func TestFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-stands", "0"}, {"-stands", "3", "-stores", "4"}, {"-rate", "0"}, {"-duration", "-1s"}, {"-rate", "1000", "-duration", "2h"},
-		{"-cloud", "http://127.0.0.1:8080", "-broker", "tcp://127.0.0.1:1883"}, {"extra"},
+		{"-cloud", "http://127.0.0.1:8080"}, {"-broker", "tcp://127.0.0.1:1883"},
+		{"-cloud", "127.0.0.1:8080", "-broker", "tcp://127.0.0.1:1883"}, {"-cloud", "http://127.0.0.1:8080", "-broker", "127.0.0.1:1883"}, {"extra"},
 	} {
 		if _, err := parse(args, io.Discard); err == nil {
 			t.Errorf("%v accepted", args)
@@ -116,5 +70,18 @@ func TestFlags(t *testing.T) {
 	o, err := parse([]string{"-stands", "7", "-rate", "3", "-duration", "2s"}, io.Discard)
 	if err != nil || o.stores != 7 {
 		t.Fatalf("defaults: %+v %v", o, err)
+	}
+	o, err = parse([]string{"-cloud", "http://127.0.0.1:8081/, http://127.0.0.1:8082", "-broker", "tcp://127.0.0.1:18830"}, io.Discard)
+	if err != nil || !slices.Equal(o.bases(), []string{"http://127.0.0.1:8081", "http://127.0.0.1:8082"}) {
+		t.Fatalf("two nodes: %v %v", o.bases(), err)
+	}
+}
+
+// An external cloud without a console login is refused before anything
+// is started.
+func TestExternalNeedsLogin(t *testing.T) {
+	err := run(context.Background(), []string{"-cloud", "http://127.0.0.1:1", "-broker", "tcp://127.0.0.1:1"}, io.Discard, io.Discard, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "QRSTAND_LOAD_USER") {
+		t.Fatalf("run = %v", err)
 	}
 }
