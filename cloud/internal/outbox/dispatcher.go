@@ -49,9 +49,9 @@ type Dispatcher struct {
 	// (a hostile stand saying hello with last_seq 0 in a loop).
 	lastResend map[string]time.Time
 
-	ackMiss    *prometheus.CounterVec
-	resent     prometheus.Counter
-	resynced   *prometheus.CounterVec
+	ackMiss  *prometheus.CounterVec
+	resent   prometheus.Counter
+	resynced *prometheus.CounterVec
 }
 
 // New returns a dispatcher and routes its uplinks (acks, hellos, presence)
