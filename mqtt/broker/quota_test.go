@@ -9,6 +9,7 @@ import (
 
 	"github.com/qrstand/qrstand/mqtt"
 	"github.com/qrstand/qrstand/mqtt/broker"
+	"github.com/qrstand/qrstand/mqtt/mqtttest"
 )
 
 // The cloud's session receives every stand's uplinks, so its in-flight
@@ -92,6 +93,7 @@ func TestServiceQuotaIsNotAStandQuota(t *testing.T) {
 	expect("stand", "down-0", "down-1", "down-2")
 	// A marker sent after the stand acked its three: down-3 and down-4
 	// were dropped, so the marker comes next.
+	mqtttest.WaitFor(t, "the stand's three acked", func() bool { return e.b.Inflight(id) == 0 })
 	publish(cloud, mqtt.DownTopic(id), "marker")
 	expect("stand", "marker")
 }
