@@ -31,9 +31,10 @@ type Dispatcher struct {
 	mu      sync.Mutex
 	offline map[string]bool // stand id → its retained presence says offline
 	skipped int64           // rows not published because their stand was offline
-	// window: stands sent MaxInFlight rows with more pending behind them →
-	// how many of those are still unacked. At 0 the next window goes out.
-	window map[string]int
+	// window: each stand's rows in flight (sent, not yet acked) and the
+	// highest seq sent; new rows are appended above it while fewer than
+	// MaxInFlight are in flight, the rest when acks make room.
+	window map[string]*window
 	// ready are stands due a send now (their window emptied); resync are
 	// stands to answer as if they had said hello (their hello was
 	// dropped, or never came within HelloGrace).
@@ -62,7 +63,7 @@ func New(cfg Config, st *storage.Storage) (*Dispatcher, error) {
 		return nil, err
 	}
 	d := &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1), twake: make(chan struct{}, 1), seed: maphash.MakeSeed(),
-		offline: map[string]bool{}, window: map[string]int{}, ready: map[string]bool{}, resync: map[string]bool{},
+		offline: map[string]bool{}, window: map[string]*window{}, ready: map[string]bool{}, resync: map[string]bool{},
 		awaiting: map[string]time.Time{}, syncs: map[string]bool{}, lastResend: map[string]time.Time{},
 		ackMiss: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qrstand_outbox_ack_unmatched_total",
 			Help: "Stand acks that matched no pending outbox row of that stand, by reason: unknown id, foreign (another stand's row), repeat (already delivered)."},
@@ -186,6 +187,9 @@ func (d *Dispatcher) Pass(ctx context.Context) error {
 	// A stand gets its rows in seq order: a row due now may be newer than
 	// one still backing off, so a due row sends its stand's pending rows,
 	// oldest first (the stand acks repeats as duplicates).
+	// A stand whose due rows are all new (first attempts) gets them
+	// appended to what it has in flight; a retry starts again from its
+	// oldest pending row.
 	attempts := map[string]int{}
 	var stands []string
 	for _, r := range rows {
@@ -245,55 +249,89 @@ func (d *Dispatcher) lockStand(id string) func() {
 	return m.Unlock
 }
 
-// sendStand sends stand id's oldest pending rows (at most MaxInFlight),
-// unless its presence says offline: every retry would queue one more copy
-// in its broker session (thousands for a battery stand that is off for a
-// day), and its hello on return flushes every pending row anyway. Nothing
-// waits for the PUBACK: only the stand's ack marks a row delivered; until
-// then the claim's backoff brings it back.
+// window is what a stand has in flight.
+type window struct {
+	inflight int   // rows sent and not yet acked (an estimate: a lost ack keeps it up until the retry)
+	last     int64 // the highest seq sent since the last restart from the oldest
+	more     bool  // rows may wait above last
+}
+
+// sendStand puts stand id's pending rows on the wire in seq order, at
+// most MaxInFlight unacked: after a retry (attempts > 1) from its oldest
+// pending row, otherwise appended above the highest seq already in
+// flight. A stand whose presence says offline is skipped: every retry
+// would queue one more copy in its broker session (thousands for a
+// battery stand that is off for a day), and its hello on return flushes
+// every pending row anyway. Nothing waits for the PUBACK: only the
+// stand's ack marks a row delivered; until then the claim's backoff
+// brings it back.
 func (d *Dispatcher) sendStand(ctx context.Context, id string, attempts int) error {
 	if d.heldBack(id) {
 		return nil
 	}
 	unlock := d.lockStand(id)
 	defer unlock()
-	rows, err := d.st.StandPendingN(ctx, id, d.cfg.Now().Add(d.cfg.backoff(attempts)), d.cfg.MaxInFlight)
+	d.mu.Lock()
+	w := d.window[id]
+	if w == nil || attempts > 1 {
+		w = &window{}
+		d.window[id] = w
+	}
+	after, room := w.last, d.cfg.MaxInFlight-w.inflight
+	if room <= 0 {
+		w.more = true // the acks make room
+	}
+	d.mu.Unlock()
+	if room <= 0 {
+		return nil
+	}
+	rows, err := d.st.StandPendingN(ctx, id, d.cfg.Now().Add(d.cfg.backoff(attempts)), after, room)
 	if err != nil {
 		return err
 	}
-	d.sent(id, len(rows), len(rows) == d.cfg.MaxInFlight)
+	d.sent(id, rows, len(rows) == room)
 	for _, r := range rows {
 		d.publish(r.StandID, r.Payload, r.ID)
 	}
 	return nil
 }
 
-// sent records that n rows went to stand id; more means others may be
-// waiting behind them, to go out once these are acked.
-func (d *Dispatcher) sent(id string, n int, more bool) {
+// sent records rows as in flight to stand id; more means others may wait
+// above them.
+func (d *Dispatcher) sent(id string, rows []model.OutboxRow, more bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if more && n > 0 {
-		d.window[id] = n
-	} else {
-		delete(d.window, id)
+	w := d.window[id]
+	if w == nil {
+		w = &window{}
+		d.window[id] = w
 	}
+	w.inflight += len(rows)
+	for _, r := range rows {
+		w.last = max(w.last, r.Seq)
+	}
+	w.more = more
 }
 
-// acked counts an ack of stand id against its window and, when the
-// window is empty, makes the stand due now.
+// acked counts an ack of stand id against its window and, when rows wait
+// and half the window is free, makes the stand due now.
 func (d *Dispatcher) acked(id string) {
 	d.mu.Lock()
-	n, ok := d.window[id]
-	if ok && n > 1 {
-		d.window[id] = n - 1
-	}
-	if ok && n <= 1 {
-		delete(d.window, id)
-		d.ready[id] = true
+	w := d.window[id]
+	due := false
+	if w != nil {
+		w.inflight = max(w.inflight-1, 0)
+		if w.more && w.inflight <= d.cfg.MaxInFlight/2 {
+			w.more = false
+			d.ready[id] = true
+			due = true
+		}
+		if w.inflight == 0 && !w.more {
+			delete(d.window, id)
+		}
 	}
 	d.mu.Unlock()
-	if ok && n <= 1 {
+	if due {
 		d.kickStands()
 	}
 }

@@ -217,7 +217,10 @@ func (d *Dispatcher) flush(ctx context.Context, standID string, lastSeq int64) e
 	d.rememberSync(sync.ID)
 	d.publish(standID, b, sync.ID)
 	send := rows[:min(len(rows), d.cfg.MaxInFlight)]
-	d.sent(standID, len(send), len(rows) > len(send))
+	d.mu.Lock()
+	d.window[standID] = &window{} // a hello starts the stand's stream again
+	d.mu.Unlock()
+	d.sent(standID, send, len(rows) > len(send))
 	for _, r := range send {
 		d.publish(r.StandID, r.Payload, r.ID)
 	}

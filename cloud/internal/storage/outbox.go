@@ -205,13 +205,13 @@ func (s *Storage) OutboxNote(ctx context.Context, id, errText string) error {
 // per row with two nodes), and two nodes deciding at once are serialised
 // on the stand's seq row. A single node (or none named) takes them all.
 func (s *Storage) StandPending(ctx context.Context, standID string, next time.Time) ([]model.OutboxRow, error) {
-	return s.StandPendingN(ctx, standID, next, 0)
+	return s.StandPendingN(ctx, standID, next, 0, 0)
 }
 
-// StandPendingN is StandPending for the limit oldest pending rows (all
-// when limit <= 0): a sender that bounds a stand's rows in flight takes
-// (and leases) only the ones it sends.
-func (s *Storage) StandPendingN(ctx context.Context, standID string, next time.Time, limit int) ([]model.OutboxRow, error) {
+// StandPendingN is StandPending for the limit oldest pending rows with a
+// seq above after (all when limit <= 0): a sender that bounds a stand's
+// rows in flight takes (and leases) only the ones it sends.
+func (s *Storage) StandPendingN(ctx context.Context, standID string, next time.Time, after int64, limit int) ([]model.OutboxRow, error) {
 	var out []model.OutboxRow
 	now := ts(time.Now())
 	const notLeased = ` AND NOT (claimed_by <> '' AND claimed_by <> ? AND next_at > ?)`
@@ -227,7 +227,7 @@ func (s *Storage) StandPendingN(ctx context.Context, standID string, next time.T
 				return err
 			}
 		}
-		q, args := `SELECT `+outboxCols+` FROM outbox WHERE stand_id = ? AND state = ?`+notLeased+` ORDER BY seq`, []any{standID, model.OutboxPending, s.node, now}
+		q, args := `SELECT `+outboxCols+` FROM outbox WHERE stand_id = ? AND state = ? AND seq > ?`+notLeased+` ORDER BY seq`, []any{standID, model.OutboxPending, after, s.node, now}
 		if limit > 0 {
 			q += ` LIMIT ?`
 			args = append(args, limit)
@@ -239,7 +239,7 @@ func (s *Storage) StandPendingN(ctx context.Context, standID string, next time.T
 		if out, err = scanOutboxRows(rows); err != nil {
 			return err
 		}
-		if limit <= 0 {
+		if limit <= 0 && after <= 0 {
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ?, claimed_by = ? WHERE stand_id = ? AND state = ?`+notLeased),
 				ts(next), s.node, standID, model.OutboxPending, s.node, now)
 			return err
