@@ -19,6 +19,7 @@ type Dispatcher struct {
 	cfg   Config
 	st    *storage.Storage
 	up    *nodelink.Queue
+	acks  chan ackIn // to the ack writer (Run)
 	wake  chan struct{}
 	twake chan struct{} // the template loop's wake
 
@@ -62,7 +63,7 @@ func New(cfg Config, st *storage.Storage) (*Dispatcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Dispatcher{cfg: cfg, st: st, wake: make(chan struct{}, 1), twake: make(chan struct{}, 1), seed: maphash.MakeSeed(),
+	d := &Dispatcher{cfg: cfg, st: st, acks: make(chan ackIn, maxAckBatch), wake: make(chan struct{}, 1), twake: make(chan struct{}, 1), seed: maphash.MakeSeed(),
 		offline: map[string]bool{}, window: map[string]*window{}, ready: map[string]bool{}, resync: map[string]bool{},
 		awaiting: map[string]time.Time{}, syncs: map[string]bool{}, lastResend: map[string]time.Time{},
 		ackMiss: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qrstand_outbox_ack_unmatched_total",
@@ -116,7 +117,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); f(ctx) }()
 	}
-	goRun(func(ctx context.Context) { d.up.Serve(ctx, d.handleUp) })
+	goRun(func(ctx context.Context) { d.up.Serve(ctx, d.route) })
+	goRun(d.writeAcks)
 	if d.cfg.Templates != nil {
 		goRun(d.runTemplates)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/nodelink"
+	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
@@ -21,6 +22,77 @@ const maxSyncs = 4096
 // resent when it lost them; a command is not repeated (a reboot would
 // loop), and anything newer is left to the stand's own version.
 var resendKinds = []mqtt.Kind{mqtt.KindPaymentPaid, mqtt.KindPaymentRefunded, mqtt.KindShiftClosed}
+
+// ackIn is a stand's ack on its way to the ack writer.
+type ackIn struct {
+	stand string
+	ack   *mqtt.Ack
+}
+
+// maxAckBatch bounds the acks written in one transaction.
+const maxAckBatch = 256
+
+// route hands acks to the ack writer, which marks a burst of them in one
+// transaction, and handles the rest.
+func (d *Dispatcher) route(ctx context.Context, u nodelink.Uplink) {
+	if a, ok := u.Msg.Body.(*mqtt.Ack); ok {
+		select {
+		case d.acks <- ackIn{u.Stand, a}:
+		case <-ctx.Done():
+		}
+		return
+	}
+	d.handleUp(ctx, u)
+}
+
+// writeAcks marks acked rows delivered, every ack waiting at once in one
+// transaction, until ctx is done.
+func (d *Dispatcher) writeAcks(ctx context.Context) {
+	batch := make([]ackIn, 0, maxAckBatch)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case a := <-d.acks:
+			batch = append(batch[:0], a)
+		}
+	more:
+		for len(batch) < maxAckBatch {
+			select {
+			case a := <-d.acks:
+				batch = append(batch, a)
+			default:
+				break more
+			}
+		}
+		d.ackBatch(ctx, batch)
+	}
+}
+
+// ackBatch marks the rows of batch delivered and accounts for each ack.
+// A failed write leaves the rows pending: they are sent again after their
+// backoff and the stand acks the repeat.
+func (d *Dispatcher) ackBatch(ctx context.Context, batch []ackIn) {
+	in := make([]storage.StandAck, len(batch))
+	for i, a := range batch {
+		in[i] = storage.StandAck{StandID: a.stand, ID: a.ack.Ref}
+	}
+	ok, err := d.st.OutboxAckedBatch(ctx, in, d.cfg.Now())
+	if err != nil {
+		if ctx.Err() == nil {
+			d.cfg.Log.Error("outbox: acks", "acks", len(batch), "err", err)
+		}
+		return
+	}
+	for i, a := range batch {
+		if ok[i] {
+			d.acked(a.stand)
+			d.cfg.Log.Debug("outbox: delivered", "stand", a.stand, "ref", a.ack.Ref, "result", a.ack.Result)
+			continue
+		}
+		d.ackMissed(ctx, a.stand, a.ack)
+	}
+}
 
 // handleUp acts on one uplink, on a worker of the dispatcher's queue (a
 // stand's uplinks one at a time, in order): an ack marks that stand's row
@@ -59,6 +131,11 @@ func (d *Dispatcher) ack(ctx context.Context, id string, b *mqtt.Ack) {
 		d.cfg.Log.Debug("outbox: delivered", "stand", id, "ref", b.Ref, "result", b.Result)
 		return
 	}
+	d.ackMissed(ctx, id, b)
+}
+
+// ackMissed accounts for an ack that delivered nothing.
+func (d *Dispatcher) ackMissed(ctx context.Context, id string, b *mqtt.Ack) {
 	// Counted, and logged at debug only: a stand (or anyone holding its
 	// credentials) can send acks for ids it does not own as fast as it
 	// likes, and a repeat is ordinary QoS 1 redelivery. Acks of this
