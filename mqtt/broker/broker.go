@@ -73,7 +73,10 @@ func (b *Broker) Run(ctx context.Context) error {
 		Logger: log,
 		Capabilities: func() *mochi.Capabilities {
 			c := mochi.NewDefaultServerCapabilities()
-			c.MaximumInflight = uint16(b.cfg.MaxQueuedPerStand)
+			// mochi has one in-flight quota for every session; it is sized
+			// for the cloud's (the order hook keeps each stand's to
+			// MaxQueuedPerStand).
+			c.MaximumInflight = uint16(max(b.cfg.MaxQueuedPerStand, b.cfg.MaxQueuedService))
 			c.MaximumMessageExpiryInterval = 0 // see the order hook
 			c.MaximumSessionExpiryInterval = uint32(b.cfg.SessionExpiry / time.Second)
 			// Checked on the fixed header, before the body is allocated.
@@ -91,7 +94,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	if err := srv.AddHook(&authHook{cfg: &b.cfg, srv: srv, log: log}, nil); err != nil {
 		return fmt.Errorf("broker: auth hook: %w", err)
 	}
-	order := &orderHook{srv: srv, log: log, last: map[string]int64{}}
+	order := &orderHook{srv: srv, log: log, last: map[string]int64{}, maxQueued: b.cfg.MaxQueuedPerStand}
 	if err := srv.AddHook(order, nil); err != nil {
 		return fmt.Errorf("broker: order hook: %w", err)
 	}

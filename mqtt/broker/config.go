@@ -67,6 +67,12 @@ type Config struct {
 	// (default 8192). Beyond it the broker drops new ones and logs it; the
 	// cloud's outbox resends them after the stand catches up.
 	MaxQueuedPerStand int
+	// MaxQueuedService bounds the QoS 1 messages in flight to one of the
+	// cloud's own sessions (default 65535, the most MQTT packet ids allow).
+	// The cloud's session receives every stand's uplinks: when 4,000
+	// stands reconnect at once (a hello, a presence and a status each),
+	// a stand-sized quota drops them ("client store quota reached").
+	MaxQueuedService int
 	// SessionExpiry forgets a stand's session after this long offline
 	// (default 30 days).
 	SessionExpiry time.Duration
@@ -99,6 +105,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.MaxQueuedPerStand == 0 {
 		c.MaxQueuedPerStand = 8192
+	}
+	if c.MaxQueuedService == 0 {
+		c.MaxQueuedService = 65535
 	}
 	if c.SessionExpiry == 0 {
 		c.SessionExpiry = 30 * 24 * time.Hour
@@ -154,6 +163,8 @@ func (c *Config) Validate() error {
 		return errors.New("broker: ServiceUser needs ServiceSecretHash")
 	case c.MaxQueuedPerStand < 0 || c.MaxQueuedPerStand > 65535:
 		return fmt.Errorf("broker: MaxQueuedPerStand %d out of range 1..65535", c.MaxQueuedPerStand)
+	case c.MaxQueuedService < 0 || c.MaxQueuedService > 65535:
+		return fmt.Errorf("broker: MaxQueuedService %d out of range 1..65535", c.MaxQueuedService)
 	case c.SessionExpiry < 0:
 		return errors.New("broker: negative SessionExpiry")
 	}

@@ -20,3 +20,15 @@ func (b *Broker) HasClient(id string) bool {
 	_, ok := srv.Clients.Get(id)
 	return ok
 }
+
+// Inflight is how many QoS 1 messages client id's session holds unacked.
+func (b *Broker) Inflight(id string) int {
+	b.mu.Lock()
+	srv := b.srv
+	b.mu.Unlock()
+	cl, ok := srv.Clients.Get(id)
+	if !ok {
+		return 0
+	}
+	return cl.State.Inflight.Len()
+}

@@ -23,6 +23,10 @@ type orderHook struct {
 	srv *mochi.Server
 	log *slog.Logger
 
+	// maxQueued bounds a stand's messages in flight (Config.MaxQueuedPerStand):
+	// mochi's own quota is sized for the cloud's session.
+	maxQueued int
+
 	mu   sync.Mutex
 	last map[string]int64 // device id → last stamp
 }
@@ -46,7 +50,14 @@ func (h *orderHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Pack
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	next := h.last[id] + 1
-	if stand, ok := h.srv.Clients.Get(id); !ok || stand.State.Inflight.Len() == 0 {
+	stand, ok := h.srv.Clients.Get(id)
+	if ok && h.maxQueued > 0 && stand.State.Inflight.Len() >= h.maxQueued {
+		// Acknowledged to the cloud and not delivered, as mochi does past
+		// its quota: the outbox sends the row again once the stand catches up.
+		h.log.Warn("stand queue full; message dropped", "stand", id, "queued", stand.State.Inflight.Len())
+		return pk, packets.CodeSuccessIgnore
+	}
+	if !ok || stand.State.Inflight.Len() == 0 {
 		next = 1
 	}
 	if next > 0xffff {

@@ -43,6 +43,8 @@ type Broker struct {
 	stands map[string]string // id → hash
 	cancel context.CancelFunc
 	done   chan error
+
+	maxQueued int
 }
 
 // Options tune Start.
@@ -53,6 +55,9 @@ type Options struct {
 	// Logger receives the broker's logs (default: discarded, unless the
 	// QRSTAND_TEST_LOG environment variable is set).
 	Logger *slog.Logger
+	// MaxQueuedPerStand is broker.Config's (default: the broker's). A
+	// small one lets a test reach quotas with a small fleet.
+	MaxQueuedPerStand int
 }
 
 // Start runs a broker until the test ends.
@@ -63,6 +68,7 @@ func Start(t testing.TB, opts Options) *Broker {
 		log:           opts.Logger,
 		stands:        map[string]string{},
 		ServiceSecret: mqtt.NewSecret(),
+		maxQueued:     opts.MaxQueuedPerStand,
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
@@ -112,6 +118,7 @@ func (b *Broker) start(ln net.Listener) {
 		Stands:            broker.StandLookupFunc(b.Lookup),
 		ServiceUser:       ServiceUser,
 		ServiceSecretHash: mqtt.HashSecret(b.ServiceSecret),
+		MaxQueuedPerStand: b.maxQueued,
 		Logger:            b.log,
 	})
 	if err != nil {

@@ -118,7 +118,7 @@ func tail(s string, k int) string {
 }
 
 // ready waits until the node answers /healthz and its outbox client has
-// connected to the broker (it logs "outbox: connected").
+// connected to the broker (it logs "nodelink: connected").
 func (n *node) ready(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -126,7 +126,7 @@ func (n *node) ready(t testing.TB) {
 		resp, err := http.Get("http://" + n.http + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 && strings.Contains(n.logs(), "outbox: connected") {
+			if resp.StatusCode == 200 && strings.Contains(n.logs(), "nodelink: connected") {
 				return
 			}
 		}

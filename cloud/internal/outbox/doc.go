@@ -13,6 +13,12 @@
 // account of the row's provider (OfficialAccounts) with the row id as
 // client_msg_id so WeChat drops a repeat.
 //
+// The dispatcher has no MQTT client of its own: the node's one client
+// (cloud/internal/nodelink) routes it acks, hellos and presence through a
+// bounded queue, and publishes for it. Stands are sent to in parallel,
+// each stand's rows in seq order under a per-stand lock with at most
+// MaxInFlight unacked; acks are written in batches.
+//
 // Rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL (a plain
 // exclusive write transaction on SQLite) and pushed back by the backoff as
 // they are claimed, so several cloud nodes can run a dispatcher each and a

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/nodelink"
 	"github.com/qrstand/qrstand/cloud/internal/payment/paytest"
 	"github.com/qrstand/qrstand/cloud/internal/wechatsim"
 	"github.com/qrstand/qrstand/mqtt"
@@ -44,12 +45,22 @@ func FuzzHandleUp(f *testing.F) {
 	f.Add(mqtt.UpTopic(row.StandID), []byte(`{"v":1,"id":"x","type":"ack","ts":"2026-11-25T04:00:00Z","body":{"ref":"`+row.ID+`"}}`))
 	f.Add(mqtt.UpTopic(row.StandID), []byte("\x00\xff{"))
 
-	d, err := New(Config{Broker: "tcp://127.0.0.1:1", User: "qrstand_cloud", Secret: "s"}, w.St)
+	link, err := nodelink.New(nodelink.Config{User: "qrstand_cloud", Secret: "s"})
 	if err != nil {
 		f.Fatal(err)
 	}
+	d, err := New(Config{Link: link}, w.St)
+	if err != nil {
+		f.Fatal(err)
+	}
+	// What the link's handler does: decode once, then hand to the queue.
+	handleUp := func(topic string, payload []byte) {
+		if u, err := nodelink.Decode(topic, payload, false); err == nil {
+			d.handleUp(ctx, u)
+		}
+	}
 	// The check below is not vacuous: the right ack does deliver.
-	d.handleUp(mqtt.UpTopic(row.StandID), ack(row.ID))
+	handleUp(mqtt.UpTopic(row.StandID), ack(row.ID))
 	if got, _ := w.St.OutboxByRef(ctx, row.Ref); got[0].ID != row.ID || got[0].State != model.OutboxDelivered {
 		f.Fatalf("a correct ack did not deliver: %+v", got)
 	}
@@ -57,7 +68,7 @@ func FuzzHandleUp(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, topic string, payload []byte) {
-		d.handleUp(topic, payload)
+		handleUp(topic, payload)
 		got, err := w.St.OutboxByRef(ctx, row.Ref)
 		if err != nil {
 			t.Fatal(err)

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/nodelink"
 	"github.com/qrstand/qrstand/cloud/internal/outbox"
 	"github.com/qrstand/qrstand/cloud/internal/payment/paytest"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
@@ -19,6 +21,7 @@ import (
 
 type cloud struct {
 	d      *outbox.Dispatcher
+	link   *nodelink.Link
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -29,8 +32,11 @@ func startDispatcherTB(t testing.TB, w *paytest.World, b *mqtttest.Broker) *outb
 
 func startDispatcher(t testing.TB, w *paytest.World, b *mqtttest.Broker, tpl outbox.TemplateSender, mods ...func(*outbox.Config)) *cloud {
 	t.Helper()
-	cfg := outbox.Config{Broker: b.URL, User: mqtttest.ServiceUser, Secret: b.ServiceSecret,
-		StoreDir: t.TempDir(), Interval: 50 * time.Millisecond, MinBackoff: 300 * time.Millisecond, MaxBackoff: time.Second, Templates: tpl}
+	link, err := nodelink.New(nodelink.Config{User: mqtttest.ServiceUser, Secret: b.ServiceSecret, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := outbox.Config{Link: link, Interval: 50 * time.Millisecond, MinBackoff: 300 * time.Millisecond, MaxBackoff: time.Second, Templates: tpl}
 	for _, m := range mods {
 		m(&cfg)
 	}
@@ -39,8 +45,12 @@ func startDispatcher(t testing.TB, w *paytest.World, b *mqtttest.Broker, tpl out
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &cloud{d: d, cancel: cancel, done: make(chan struct{})}
-	go func() { defer close(c.done); d.Run(ctx) }()
+	c := &cloud{d: d, link: link, cancel: cancel, done: make(chan struct{})}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); link.Run(ctx, b.URL) }()
+	go func() { defer wg.Done(); d.Run(ctx) }()
+	go func() { wg.Wait(); close(c.done) }()
 	t.Cleanup(c.stop)
 	mqtttest.WaitFor(t, "dispatcher connected", d.Connected)
 	return c

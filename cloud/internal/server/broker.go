@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/qrstand/qrstand/cloud/internal/brokerctl"
 	"github.com/qrstand/qrstand/cloud/internal/extauth"
+	"github.com/qrstand/qrstand/cloud/internal/nodelink"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
 )
@@ -78,29 +80,42 @@ func (s *Server) brokerUser() string {
 	return s.cfg.BrokerUser
 }
 
-// clientID is this node's MQTT client id for one of its clients: on an
-// external broker the service user, the node and the role, so nodes never
-// take over each other's sessions; on the embedded broker (one node) the
-// service user and the role, as before nodes existed.
-func (s *Server) clientID(role string) string {
+// clientID is this node's MQTT client id: on an external broker the
+// service user and the node, so nodes never take over each other's
+// sessions; on the embedded broker (one node) the service user.
+func (s *Server) clientID() string {
 	id := s.brokerUser()
 	if isExternal(s.cfg.BrokerKind) {
 		id += "-" + s.cfg.NodeID
 	}
-	if role != "" {
-		id += "-" + role
-	}
 	return id
 }
 
-// upFilter is the uplink subscription of a consumer: shared per group on
-// an external broker (several nodes), plain on the embedded one.
-func (s *Server) upFilter(group string) string {
-	f := mqtt.TopicPrefix + "+/" + string(mqtt.ChannelUp)
-	if isExternal(s.cfg.BrokerKind) {
-		return "$share/" + group + "/" + f
+// setupLink makes the node's one MQTT client. On an external broker the
+// uplinks are shared between the nodes (each goes to one of them); on the
+// embedded one this node is the only consumer, with a persistent session.
+func (s *Server) setupLink() error {
+	storeDir := ""
+	if s.cfg.DataDir != "" {
+		storeDir = filepath.Join(s.cfg.DataDir, "mqtt-client")
+		if isExternal(s.cfg.BrokerKind) {
+			storeDir += "-" + s.cfg.NodeID // nodes may share a data dir
+		}
+		if err := privateDir(storeDir); err != nil {
+			return err
+		}
 	}
-	return f
+	group := ""
+	if isExternal(s.cfg.BrokerKind) {
+		group = upGroup
+	}
+	l, err := nodelink.New(nodelink.Config{User: s.brokerUser(), Secret: s.serviceSecret, ClientID: s.clientID(),
+		Group: group, StoreDir: storeDir, Log: s.log.With("component", "nodelink")})
+	if err != nil {
+		return err
+	}
+	s.mqtt = l
+	return nil
 }
 
 // isExternal reports an external broker kind.

@@ -182,31 +182,32 @@ func (s *Server) mountPayments(mux *http.ServeMux) {
 	}
 }
 
-// runPayments starts the outbox dispatcher (when a broker is known) and
-// the reconciler; both stop with ctx.
-func (s *Server) runPayments(ctx context.Context, g *errgroup.Group, brokerURL string) error {
+// setupDispatcher makes the outbox dispatcher when there are payments
+// and a broker. The single node of an embedded broker sees every uplink,
+// so it may answer a stand online without a hello (HelloGrace).
+func (s *Server) setupDispatcher() error {
+	if s.pay.svc == nil || s.mqtt == nil {
+		return nil
+	}
+	grace := time.Duration(0)
+	if s.cfg.BrokerKind == BrokerEmbedded {
+		grace = helloGrace
+	}
+	d, err := outbox.New(outbox.Config{Link: s.mqtt, HelloGrace: grace, Templates: s.pay.templates, Log: s.log.With("component", "outbox")}, s.st)
+	if err != nil {
+		return err
+	}
+	s.pay.dispatcher = d
+	return nil
+}
+
+// runPayments starts the outbox dispatcher (when there is one) and the
+// reconciler; both stop with ctx.
+func (s *Server) runPayments(ctx context.Context, g *errgroup.Group) error {
 	if s.pay.svc == nil {
 		return nil
 	}
-	if brokerURL != "" {
-		storeDir := ""
-		if s.cfg.DataDir != "" {
-			storeDir = filepath.Join(s.cfg.DataDir, "outbox-mqtt")
-			if isExternal(s.cfg.BrokerKind) {
-				storeDir += "-" + s.cfg.NodeID // nodes may share a data dir
-			}
-			if err := privateDir(storeDir); err != nil {
-				return err
-			}
-		}
-		d, err := outbox.New(outbox.Config{Broker: brokerURL, User: s.brokerUser(), Secret: s.serviceSecret, StoreDir: storeDir,
-			ClientID: s.clientID("outbox"), UpFilter: s.upFilter(upGroupOutbox),
-			Templates: s.pay.templates, Log: s.log.With("component", "outbox")}, s.st)
-		if err != nil {
-			return err
-		}
-		s.pay.dispatcher = d
-		s.reg.MustRegister(d.Collectors()...)
+	if d := s.pay.dispatcher; d != nil {
 		g.Go(func() error { _ = d.Run(ctx); return nil })
 	}
 	g.Go(func() error { s.pay.svc.RunReconciler(ctx, 10*time.Second, 30*time.Second); return nil })

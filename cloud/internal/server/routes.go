@@ -25,6 +25,12 @@ func (s *Server) routes() http.Handler {
 		inner.Handle(SimPath+"/", http.StripPrefix(SimPath, s.sim.Handler()))
 	}
 	s.mountPayments(inner)
+	if s.mqtt != nil {
+		s.reg.MustRegister(s.mqtt.Collectors()...)
+	}
+	if d := s.pay.dispatcher; d != nil {
+		s.reg.MustRegister(d.Collectors()...)
+	}
 	if s.link != nil {
 		s.reg.MustRegister(s.link.Collectors()...)
 	}

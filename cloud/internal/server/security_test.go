@@ -233,7 +233,7 @@ func TestDataFilesPrivate(t *testing.T) {
 			if fi.Mode().Perm() != 0o700 {
 				t.Errorf("directory %s is %v, want drwx------", rel, fi.Mode().Perm())
 			}
-		case top == "broker" || top == "outbox-mqtt":
+		case top == "broker" || top == "mqtt-client":
 			// The broker's and the MQTT client's libraries choose their own
 			// file modes; their directories (checked above) keep them
 			// private, and qrstand-cloud runs with umask 077.

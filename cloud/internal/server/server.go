@@ -25,6 +25,7 @@ import (
 	"github.com/qrstand/qrstand/cloud/internal/database"
 	"github.com/qrstand/qrstand/cloud/internal/extauth"
 	"github.com/qrstand/qrstand/cloud/internal/firmware"
+	"github.com/qrstand/qrstand/cloud/internal/nodelink"
 	"github.com/qrstand/qrstand/cloud/internal/oauthsim"
 	"github.com/qrstand/qrstand/cloud/internal/secretbox"
 	"github.com/qrstand/qrstand/cloud/internal/standlink"
@@ -57,6 +58,7 @@ type Server struct {
 	closeMu sync.Once
 
 	serviceSecret string          // the cloud's MQTT password (embedded: fresh per process)
+	mqtt          *nodelink.Link  // the node's one MQTT client; nil without a broker
 	link          *standlink.Link // nil without a broker
 	pay           payments
 	metricsAddr   atomic.Value // string: where /metrics listens, once it does
@@ -68,13 +70,14 @@ type Server struct {
 	fwKick        chan struct{}
 }
 
-// upGroup is the shared-subscription group of each uplink consumer when
-// several nodes share an external broker: every uplink goes to one node
-// per group.
-const (
-	upGroupOutbox    = "qrstand-outbox"
-	upGroupStandlink = "qrstand-standlink"
-)
+// upGroup is the shared-subscription group of the nodes sharing an
+// external broker: every uplink goes to one of them.
+const upGroup = "qrstand"
+
+// helloGrace is how long the single node of an embedded broker waits for
+// the hello of a stand that came online before answering it as if it had
+// said hello (outbox.Config.HelloGrace).
+const helloGrace = 5 * time.Second
 
 // New opens storage, migrates, seeds dev data and builds the handler.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
@@ -121,8 +124,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	if cfg.BrokerKind != BrokerNone {
+		if err := s.setupLink(); err != nil {
+			s.Close()
+			return nil, err
+		}
 		link, err := standlink.New(standlink.Config{
-			User: s.brokerUser(), Secret: s.serviceSecret, ClientID: s.clientID(""), UpFilter: s.upFilter(upGroupStandlink),
+			Link:     s.mqtt,
 			PairURL:  links.Pair,
 			StoreURL: links.Store,
 			Alerts: standlink.AlertConfig{
@@ -147,6 +154,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		opts.Stands, opts.CredentialHooks = link, []ui.CredentialHook{&s.kicker, credsHook{s.creds}}
 	}
 	if err := s.setupPayments(appID, appSecret); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.setupDispatcher(); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -267,7 +278,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	switch s.cfg.BrokerKind {
 	case BrokerMosquitto, BrokerEMQX:
 		brokerURL = s.cfg.BrokerURL
-		goUntil(ctx, g, func() error { return s.link.Run(ctx, brokerURL) })
 	case BrokerEmbedded:
 		b, err := s.newBroker()
 		if err != nil {
@@ -288,10 +298,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return g.Wait()
 		}
 		brokerURL = "tcp://" + dialAddr(b.Addr().String())
-		goUntil(ctx, g, func() error { return s.link.Run(ctx, brokerURL) })
 		s.runFirmware(ctx, g)
 	}
-	if err := s.runPayments(ctx, g, brokerURL); err != nil {
+	if s.mqtt != nil {
+		goUntil(ctx, g, func() error { return s.mqtt.Run(ctx, brokerURL) })
+		goUntil(ctx, g, func() error { return s.link.Run(ctx) })
+	}
+	if err := s.runPayments(ctx, g); err != nil {
 		ln.Close()
 		cancel()
 		_ = g.Wait()

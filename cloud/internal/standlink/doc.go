@@ -11,6 +11,9 @@
 // staff opt in to (paper, battery low, offline during business hours),
 // queued as official-account template rows in the outbox.
 //
-// It connects as the cloud's service identity with paho; the broker may be
-// the embedded one or an external cluster.
+// It has no MQTT client of its own: the node's one client
+// (cloud/internal/nodelink) routes it pair requests, hellos, status,
+// ledger and update reports and presence through a bounded queue its Run
+// drains, and publishes for it; the broker may be the embedded one or an
+// external cluster.
 package standlink

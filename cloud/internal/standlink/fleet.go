@@ -133,25 +133,8 @@ func (l *Link) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{l.metrics.ledger, l.metrics.alerts, l.metrics.unannounced}
 }
 
-// handleState records a stand's retained presence.
-func (l *Link) handleState(id string, payload []byte) {
-	if len(payload) == 0 {
-		return // retained presence cleared
-	}
-	msg, err := mqtt.Unmarshal(payload)
-	if err != nil {
-		l.cfg.Log.Warn("standlink: bad presence", "stand", id, "err", err)
-		return
-	}
-	p, ok := msg.Body.(*mqtt.Presence)
-	if !ok {
-		return
-	}
-	l.setPresence(id, p.Online)
-}
-
-func (l *Link) setPresence(id string, online bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func (l *Link) setPresence(ctx context.Context, id string, online bool) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	changed, err := l.st.SetStandPresence(ctx, id, online, l.cfg.Now())
 	if err != nil {
@@ -170,8 +153,8 @@ func (l *Link) setPresence(id string, online bool) {
 
 // status records a stand's status and raises or clears its paper and
 // battery alerts.
-func (l *Link) status(id string, st *mqtt.Status) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func (l *Link) status(ctx context.Context, id string, st *mqtt.Status) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := l.st.SetStandStatus(ctx, id, st, l.cfg.Now()); err != nil {
 		l.cfg.Log.Error("standlink: status", "stand", id, "err", err)
@@ -240,8 +223,8 @@ func (l *Link) raise(ctx context.Context, id, kind, problem string) {
 }
 
 // ledger records a stand's ledger report.
-func (l *Link) ledger(id string, r *mqtt.Ledger) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func (l *Link) ledger(ctx context.Context, id string, r *mqtt.Ledger) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	ok, err := l.st.RecordLedger(ctx, id, r, l.cfg.Now())
 	switch {

@@ -7,30 +7,24 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
-	"strings"
 	"sync"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"github.com/qrstand/qrstand/cloud/internal/model"
+	"github.com/qrstand/qrstand/cloud/internal/nodelink"
 	"github.com/qrstand/qrstand/cloud/internal/storage"
 	"github.com/qrstand/qrstand/mqtt"
 )
 
 // Config configures the link.
 type Config struct {
-	// User and Secret are the cloud's service identity. Required.
-	User, Secret string
-	// ClientID is this node's MQTT client id; nodes sharing a broker need
-	// distinct ones. Default User.
-	ClientID string
-	// UpFilter is the uplink subscription. Default qrs/v1/d/+/up; with
-	// several cloud nodes a shared one ($share/<group>/qrs/v1/d/+/up), so
-	// each pair.request is answered by one node. A shared subscriber
-	// connects with a clean session: a dead node's persistent session would
-	// keep taking its share of the uplinks until it came back.
-	UpFilter string
+	// Link is the node's MQTT client: the link publishes through it and
+	// receives pair requests, hellos, status, ledger and update reports
+	// and presence from it. Required.
+	Link *nodelink.Link
+	// UplinkWorkers and UplinkQueue size the link's queue of uplinks
+	// (defaults 4 workers, 4096 each): see nodelink.Queue.
+	UplinkWorkers, UplinkQueue int
 	// PairURL builds the URL a pairing QR holds. Required.
 	PairURL func(standID, code string) string
 	// StoreURL builds a store code's URL. Required.
@@ -52,12 +46,11 @@ type Config struct {
 	Now           func() time.Time
 }
 
-// Link is the cloud's MQTT client for pairing and store.config.
+// Link is the cloud's side of pairing, store.config and the fleet view.
 type Link struct {
-	cfg      Config
-	st       *storage.Storage
-	clientMu sync.RWMutex
-	client   paho.Client // set by Run
+	cfg Config
+	st  *storage.Storage
+	up  *nodelink.Queue
 
 	mu      sync.Mutex
 	version int64
@@ -65,10 +58,11 @@ type Link struct {
 	metrics fleetMetrics
 }
 
-// New returns a link; Run connects it.
+// New returns a link and routes its uplinks from cfg.Link to it; Run
+// serves them.
 func New(cfg Config, st *storage.Storage) (*Link, error) {
-	if cfg.User == "" || cfg.Secret == "" || cfg.PairURL == nil || cfg.StoreURL == nil {
-		return nil, errors.New("standlink: User, Secret, PairURL and StoreURL are required")
+	if cfg.Link == nil || cfg.PairURL == nil || cfg.StoreURL == nil {
+		return nil, errors.New("standlink: Link, PairURL and StoreURL are required")
 	}
 	if cfg.PairCodeTTL == 0 {
 		cfg.PairCodeTTL = 15 * time.Minute
@@ -79,11 +73,11 @@ func New(cfg Config, st *storage.Storage) (*Link, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.ClientID == "" {
-		cfg.ClientID = cfg.User
+	if cfg.UplinkWorkers <= 0 {
+		cfg.UplinkWorkers = 4
 	}
-	if cfg.UpFilter == "" {
-		cfg.UpFilter = upFilter
+	if cfg.UplinkQueue <= 0 {
+		cfg.UplinkQueue = 4096
 	}
 	if cfg.UnannouncedWithin == 0 {
 		cfg.UnannouncedWithin = time.Minute
@@ -92,87 +86,47 @@ func New(cfg Config, st *storage.Storage) (*Link, error) {
 		return nil, err
 	}
 	l := &Link{cfg: cfg, st: st}
+	// A dropped uplink is counted by the node's link; each is made up for
+	// by the stand: it asks for a pairing code again within a minute,
+	// sends status periodically, and its presence is retained.
+	l.up = nodelink.NewQueue(nodelink.QueueConfig{Name: "standlink", Workers: cfg.UplinkWorkers, Len: cfg.UplinkQueue})
+	cfg.Link.Route(l.up, mqtt.KindPairRequest, mqtt.KindHello, mqtt.KindStatus, mqtt.KindLedger, mqtt.KindUpdateState, mqtt.KindPresence)
 	l.newMetrics()
 	return l, nil
 }
 
-// upFilter is every stand's uplink; stateFilter every stand's presence.
-var (
-	upFilter    = mqtt.TopicPrefix + "+/" + string(mqtt.ChannelUp)
-	stateFilter = mqtt.TopicPrefix + "+/" + string(mqtt.ChannelState)
-)
-
-// Run connects to broker (e.g. "tcp://127.0.0.1:1884") and serves until
-// ctx is done.
-func (l *Link) Run(ctx context.Context, broker string) error {
-	opts := paho.NewClientOptions().AddBroker(broker).
-		SetClientID(l.cfg.ClientID).SetUsername(l.cfg.User).SetPassword(l.cfg.Secret).
-		SetCleanSession(strings.HasPrefix(l.cfg.UpFilter, "$share/")).SetAutoReconnect(true).SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
-		// In order: a stand's last status must not overtake its offline
-		// presence (they arrive on two topics). Handlers only do short
-		// database writes.
-		SetOrderMatters(true)
-	opts.SetOnConnectHandler(func(c paho.Client) {
-		// Resubscribe on every connect; the session may be new.
-		tok := c.SubscribeMultiple(map[string]byte{l.cfg.UpFilter: 1, stateFilter: 1}, func(_ paho.Client, m paho.Message) { l.handleUp(m.Topic(), m.Payload()) })
-		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
-			l.cfg.Log.Warn("standlink: subscribe", "err", tok.Error())
-		}
-		l.cfg.Log.Info("standlink: connected", "broker", broker)
-	})
-	client := paho.NewClient(opts)
-	l.clientMu.Lock()
-	l.client = client
-	l.clientMu.Unlock()
-	tok := client.Connect()
-	select {
-	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			return fmt.Errorf("standlink: connect: %w", err)
-		}
-	case <-ctx.Done():
-	}
+// Run handles the routed uplinks and looks for offline stands until ctx
+// is done.
+func (l *Link) Run(ctx context.Context) error {
 	checks := make(chan struct{})
 	go func() { defer close(checks); l.runChecks(ctx) }()
-	<-ctx.Done()
+	l.up.Serve(ctx, l.handleUp)
 	<-checks
-	client.Disconnect(250)
 	return nil
 }
 
-func (l *Link) paho() paho.Client {
-	l.clientMu.RLock()
-	defer l.clientMu.RUnlock()
-	return l.client
-}
+// Connected reports whether the node's MQTT link is up.
+func (l *Link) Connected() bool { return l.cfg.Link.Connected() }
 
-// Connected reports whether the link is up.
-func (l *Link) Connected() bool { c := l.paho(); return c != nil && c.IsConnectionOpen() }
-
-func (l *Link) handleUp(topic string, payload []byte) {
-	id, ch, ok := mqtt.ParseTopic(topic)
-	if ok && ch == mqtt.ChannelState {
-		l.handleState(id, payload)
-		return
+// handleUp acts on one uplink, on a worker of the link's queue (a stand's
+// uplinks one at a time, in order: a stand's last status never overtakes
+// its offline presence).
+func (l *Link) handleUp(ctx context.Context, u nodelink.Uplink) {
+	id := u.Stand
+	if u.Cleared {
+		return // retained presence cleared
 	}
-	if !ok || ch != mqtt.ChannelUp {
-		return
-	}
-	msg, err := mqtt.Unmarshal(payload)
-	if err != nil {
-		l.cfg.Log.Warn("standlink: bad uplink", "stand", id, "err", err)
-		return
-	}
-	switch body := msg.Body.(type) {
+	switch body := u.Msg.Body.(type) {
+	case *mqtt.Presence:
+		l.setPresence(ctx, id, body.Online)
 	case *mqtt.PairRequest:
-		l.pairRequest(id, body)
+		l.pairRequest(ctx, id, body)
 	case *mqtt.Hello:
-		l.setPresence(id, true) // may overtake the online presence (another topic, another client)
+		l.setPresence(ctx, id, true) // may overtake the online presence (another topic)
 	case *mqtt.Status:
-		l.status(id, body)
+		l.status(ctx, id, body)
 	case *mqtt.Ledger:
-		l.ledger(id, body)
+		l.ledger(ctx, id, body)
 	case *mqtt.UpdateState:
 		if l.cfg.OnUpdateState != nil {
 			l.cfg.OnUpdateState(id, body)
@@ -182,8 +136,8 @@ func (l *Link) handleUp(topic string, payload []byte) {
 
 // pairRequest: a registered stand asks for a pairing code. A stand that is
 // already bound gets its store.config again instead.
-func (l *Link) pairRequest(id string, req *mqtt.PairRequest) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func (l *Link) pairRequest(ctx context.Context, id string, req *mqtt.PairRequest) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	stand, err := l.st.Stand(ctx, id)
 	if err != nil {
@@ -221,7 +175,7 @@ func newPairCode() (string, error) {
 // Send publishes body on a stand's down topic (QoS 1). Firmware rollouts
 // use it for stand.command update and resend until the stand reports.
 func (l *Link) Send(_ context.Context, standID string, body mqtt.Body) error {
-	if l.paho() == nil || !l.Connected() {
+	if !l.Connected() {
 		return errors.New("standlink: not connected")
 	}
 	l.publish(mqtt.DownTopic(standID), false, body)
@@ -229,21 +183,14 @@ func (l *Link) Send(_ context.Context, standID string, body mqtt.Body) error {
 }
 
 func (l *Link) publish(topic string, retained bool, body mqtt.Body) {
-	client := l.paho()
-	if client == nil {
-		return
-	}
 	b, err := mqtt.New(body, l.cfg.Now()).Marshal()
 	if err != nil {
 		l.cfg.Log.Error("standlink: marshal", "type", body.Kind(), "err", err)
 		return
 	}
-	tok := client.Publish(topic, 1, retained, b)
-	go func() {
-		if tok.WaitTimeout(30*time.Second) && tok.Error() != nil {
-			l.cfg.Log.Warn("standlink: publish", "topic", topic, "err", tok.Error())
-		}
-	}()
+	if err := l.cfg.Link.Publish(topic, retained, b); err != nil {
+		l.cfg.Log.Warn("standlink: publish", "topic", topic, "err", err)
+	}
 }
 
 // nextVersion grows with every config published by this node; microseconds

@@ -159,6 +159,13 @@ func (s *Storage) OutboxNote(ctx context.Context, id, errText string) error {
 // per row with two nodes), and two nodes deciding at once are serialised
 // on the stand's seq row. A single node (or none named) takes them all.
 func (s *Storage) StandPending(ctx context.Context, standID string, next time.Time) ([]model.OutboxRow, error) {
+	return s.StandPendingN(ctx, standID, next, 0, 0)
+}
+
+// StandPendingN is StandPending for the limit oldest pending rows with a
+// seq above after (all when limit <= 0): a sender that bounds a stand's
+// rows in flight takes (and leases) only the ones it sends.
+func (s *Storage) StandPendingN(ctx context.Context, standID string, next time.Time, after int64, limit int) ([]model.OutboxRow, error) {
 	var out []model.OutboxRow
 	now := ts(time.Now())
 	const notLeased = ` AND NOT (claimed_by <> '' AND claimed_by <> ? AND next_at > ?)`
@@ -174,17 +181,29 @@ func (s *Storage) StandPending(ctx context.Context, standID string, next time.Ti
 				return err
 			}
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox WHERE stand_id = ? AND state = ?`+notLeased+` ORDER BY seq`),
-			standID, model.OutboxPending, s.node, now)
+		q, args := `SELECT `+outboxCols+` FROM outbox WHERE stand_id = ? AND state = ? AND seq > ?`+notLeased+` ORDER BY seq`, []any{standID, model.OutboxPending, after, s.node, now}
+		if limit > 0 {
+			q += ` LIMIT ?`
+			args = append(args, limit)
+		}
+		rows, err := tx.QueryContext(ctx, s.q(q), args...)
 		if err != nil {
 			return err
 		}
 		if out, err = scanOutboxRows(rows); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ?, claimed_by = ? WHERE stand_id = ? AND state = ?`+notLeased),
-			ts(next), s.node, standID, model.OutboxPending, s.node, now)
-		return err
+		if limit <= 0 && after <= 0 {
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ?, claimed_by = ? WHERE stand_id = ? AND state = ?`+notLeased),
+				ts(next), s.node, standID, model.OutboxPending, s.node, now)
+			return err
+		}
+		for _, r := range out {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, next_at = ?, claimed_by = ? WHERE id = ?`), ts(next), s.node, r.ID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: stand pending: %w", err)
