@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qrstand/qrstand/mqtt"
+	"github.com/qrstand/qrstand/mqtt/biz"
 )
 
 // Member is one stand of a fleet: its identity, store and folder, and
@@ -306,7 +307,7 @@ func (p *Payer) Run(ctx context.Context, rate float64, n int, progress Progress)
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			order, at, err := p.f.customers[si].Pay(p.f.Stores[si], fmt.Sprintf("%d.%02d", fen/100, fen%100))
+			order, at, err := p.f.customers[si].Pay(p.f.Stores[si], biz.FormatFen(fen))
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			if err != nil {
