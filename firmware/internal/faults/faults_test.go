@@ -56,6 +56,8 @@ type env struct {
 	fleet  *loadkit.Fleet
 	payer  *loadkit.Payer
 	states func(orders []string) (map[string]orderState, error) // by out_trade_no, from the cloud's database
+	db     *sql.DB                                              // the cloud's database
+	ph     string                                               // its placeholder style: "?" or "$"
 }
 
 // row is one fault.
@@ -169,7 +171,7 @@ func (e *env) matrix(rows []row) []*result {
 			n := 0
 			for _, p := range res.pays {
 				if t, _ := loadkit.Check([]loadkit.Payment{p}, byStore); (t.Lost > 0 || t.Duplicated > 0) && n < 5 {
-					e.t.Logf("%s: %s", res.name, loadkit.Explain(p, byStore[p.Store]))
+					e.t.Logf("%s: %s; cloud outbox: %s", res.name, loadkit.Explain(p, byStore[p.Store]), outboxRows(e.db, e.ph, p.Order))
 					n++
 				}
 			}
@@ -485,6 +487,7 @@ func embedded(t *testing.T, sc scale) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	e.states = func(orders []string) (map[string]orderState, error) { return orderStates(db, "?", orders) }
+	e.db, e.ph = db, "?"
 	user, pw, err := cl.DevLogin()
 	if err != nil {
 		t.Fatal(err)
@@ -556,4 +559,31 @@ func printTable(w io.Writer, results []*result, sc scale) {
 	tw.Flush()
 	fmt.Fprintf(w, "\ntotal: %d paid, %d lost, %d duplicated\n", tot.Paid, tot.Lost, tot.Duplicated)
 	fmt.Fprintln(w, "† confirmed on the pay sheet of the WeChat Pay simulator that runs inside the killed cloud process, which died before its notify was committed (real WeChat retries; this one is gone): never paid in the cloud, so nothing to deliver.")
+}
+
+// outboxRows describes the cloud's outbox rows of an order (ref), for a
+// lost order: did the cloud think it delivered it?
+func outboxRows(db *sql.DB, ph, order string) string {
+	if db == nil {
+		return "?"
+	}
+	q := "SELECT COALESCE(stand_id, ''), state, attempts, COALESCE(delivered_at, ''), last_error FROM outbox WHERE ref = ? AND kind = 'stand'"
+	if ph == "$" {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	rows, err := db.Query(q, order)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var stand, state, delivered, last string
+		var attempts int
+		if err := rows.Scan(&stand, &state, &attempts, &delivered, &last); err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "[%s %s attempts=%d delivered=%s %s]", stand, state, attempts, delivered, last)
+	}
+	return b.String()
 }

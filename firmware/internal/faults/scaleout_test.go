@@ -67,6 +67,7 @@ func scaleOut(t *testing.T, sc scale) (*env, loadkit.Deployment) {
 		e.nodes = append(e.nodes, n)
 	}
 	e.states = func(orders []string) (map[string]orderState, error) { return orderStates(db, "$", orders) }
+	e.db, e.ph = db, "$"
 	user, pw, err := e.nodes[0].DevLogin()
 	if err != nil {
 		t.Fatal(err)
