@@ -115,7 +115,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	}
 
 	// Last, so that it runs after the store's hooks; see pktidHook.
-	if err := srv.AddHook(&pktidHook{srv: srv, persist: persist, log: log, aside: map[string]packets.Packet{}}, nil); err != nil {
+	if err := srv.AddHook(&pktidHook{srv: srv, persist: persist, log: log, aside: map[*mochi.Client]packets.Packet{}}, nil); err != nil {
 		return fmt.Errorf("broker: packet id hook: %w", err)
 	}
 

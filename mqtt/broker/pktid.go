@@ -39,7 +39,7 @@ type pktidHook struct {
 	log     *slog.Logger
 
 	mu    sync.Mutex
-	aside map[string]packets.Packet // client id → delivery set aside
+	aside map[*mochi.Client]packets.Packet // client (this connection, not its id: a session taken over is another) → delivery set aside
 }
 
 func (h *pktidHook) ID() string { return "qrstand-pktid" }
@@ -55,7 +55,7 @@ func (h *pktidHook) OnPacketRead(cl *mochi.Client, pk packets.Packet) (packets.P
 	}
 	if out, ok := cl.State.Inflight.Get(pk.PacketID); ok && out.FixedHeader.Type == packets.Publish {
 		h.mu.Lock()
-		h.aside[cl.ID] = out
+		h.aside[cl] = out
 		h.mu.Unlock()
 	}
 	return pk, nil
@@ -74,8 +74,8 @@ func (h *pktidHook) OnDisconnect(cl *mochi.Client, _ error, _ bool) {
 // this is logged, not expected).
 func (h *pktidHook) restore(cl *mochi.Client) {
 	h.mu.Lock()
-	out, ok := h.aside[cl.ID]
-	delete(h.aside, cl.ID)
+	out, ok := h.aside[cl]
+	delete(h.aside, cl)
 	h.mu.Unlock()
 	if !ok {
 		return
