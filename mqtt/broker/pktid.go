@@ -38,6 +38,7 @@ type pktidHook struct {
 	persist mochi.Hook // the persistent store, or nil
 	log     *slog.Logger
 
+	n     atomic.Int32 // len(aside), read without the lock on every packet
 	mu    sync.Mutex
 	aside map[*mochi.Client]packets.Packet // client (this connection, not its id: a session taken over is another) → delivery set aside
 }
@@ -55,6 +56,9 @@ func (h *pktidHook) OnPacketRead(cl *mochi.Client, pk packets.Packet) (packets.P
 	}
 	if out, ok := cl.State.Inflight.Get(pk.PacketID); ok && out.FixedHeader.Type == packets.Publish {
 		h.mu.Lock()
+		if _, dup := h.aside[cl]; !dup {
+			h.n.Add(1)
+		}
 		h.aside[cl] = out
 		h.mu.Unlock()
 	}
@@ -73,9 +77,15 @@ func (h *pktidHook) OnDisconnect(cl *mochi.Client, _ error, _ bool) {
 // taken meanwhile (mochi reuses an id only after wrapping around 65535, so
 // this is logged, not expected).
 func (h *pktidHook) restore(cl *mochi.Client) {
+	if h.n.Load() == 0 {
+		return // the common case: nothing set aside
+	}
 	h.mu.Lock()
 	out, ok := h.aside[cl]
-	delete(h.aside, cl)
+	if ok {
+		delete(h.aside, cl)
+		h.n.Add(-1)
+	}
 	h.mu.Unlock()
 	if !ok {
 		return
