@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/qrstand/qrstand/cloud/internal/wxauth"
 	"github.com/silenceper/wechat/v2/cache"
 	"github.com/silenceper/wechat/v2/officialaccount"
 	offconfig "github.com/silenceper/wechat/v2/officialaccount/config"
@@ -89,6 +90,7 @@ func (o *OfficialAccounts) SendTemplate(ctx context.Context, providerID string, 
 		// The library takes no context; the dispatcher's timeout bounds
 		// the whole pass and the HTTP client its own calls.
 		_, err = o.account(appID, secret, attempt > 0).GetTemplate().Send(&msg)
+		err = wxauth.Redact(err) // its text may carry the AppSecret or a token
 		if err == nil {
 			return nil
 		}

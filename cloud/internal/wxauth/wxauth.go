@@ -110,7 +110,7 @@ func (o *OAuth) AuthorizeURL(redirectURI, state string) (string, error) {
 func (o *OAuth) OpenID(ctx context.Context, code string) (string, error) {
 	res, err := o.oauth.GetUserAccessTokenContext(ctx, code)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrExchange, err)
+		return "", fmt.Errorf("%w: %v", ErrExchange, Redact(err))
 	}
 	if res.IsSnapShotUser == 1 {
 		return "", ErrSnapshotUser
